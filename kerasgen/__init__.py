@@ -1,0 +1,7 @@
+"""kerasgen: VAEs and GANs for Keras 3 that train with `fit`, save to `.keras` and export."""
+
+__version__ = "0.1.0"
+
+from kerasgen import latent  # noqa: F401
+from kerasgen import losses  # noqa: F401
+from kerasgen import models  # noqa: F401

@@ -1,0 +1,11 @@
+"""Loss math as pure functions: GAN objectives and VAE likelihood terms."""
+
+from kerasgen.losses.gan import GAN_LOSSES
+from kerasgen.losses.gan import discriminator_loss
+from kerasgen.losses.gan import generator_loss
+from kerasgen.losses.gan import gradient_penalty
+from kerasgen.losses.vae import LIKELIHOODS
+from kerasgen.losses.vae import decoder_distribution
+from kerasgen.losses.vae import elbo_terms
+from kerasgen.losses.vae import posterior
+from kerasgen.losses.vae import prior

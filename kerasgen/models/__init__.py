@@ -1,0 +1,9 @@
+"""Model families. Importing this module registers every family for configs and `.keras`."""
+
+from kerasgen.models.autoencoder.autoencoder import Autoencoder
+from kerasgen.models.autoencoder.autoencoder import DenoisingAutoencoder
+from kerasgen.models.dcgan.dcgan import ConditionalGAN
+from kerasgen.models.dcgan.dcgan import DCGAN
+from kerasgen.models.gan.gan import GAN
+from kerasgen.models.vae.vae import VAE
+from kerasgen.models.vae.vae import ConditionalVAE

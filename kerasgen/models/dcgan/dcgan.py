@@ -1,0 +1,84 @@
+"""DCGAN and its class-conditional variant, as `kerasgen.models.GAN`s with built networks."""
+
+from kerasgen.models.dcgan.discriminator import dcgan_discriminator
+from kerasgen.models.dcgan.generator import dcgan_generator
+from kerasgen.models.gan.gan import GAN
+from kerasgen.registry import register_model
+
+
+@register_model("dcgan")
+class DCGAN(GAN):
+    """Deep convolutional GAN (Radford et al. 2016) at any resolution 4 * 2^n or 7 * 2^n.
+
+    Args:
+        image_size: side S of the square images (28, 32, 64, 128, ...).
+        channels: image channels C.
+        latent_dim: size of z (100 in the paper).
+        generator_width: channels of G's last hidden layer (ngf); doubles toward the input.
+        discriminator_width: channels of D's first layer (ndf); doubles with depth.
+        discriminator_normalization: "batch", "layer" (use with "wasserstein_gp") or "none".
+        **kwargs: the training options of `kerasgen.models.GAN` (loss, discriminator_steps,
+            ema_decay, seed, ...).
+
+    Example:
+    >>> gan = kerasgen.models.DCGAN(image_size=64, channels=3)
+    >>> gan.compile()   # Adam(2e-4, beta_1=0.5) for both players
+    >>> gan.fit(celeba_dataset, epochs=5)
+    >>> gan.generate(64, seed=0)
+
+    Reference: Radford, Metz & Chintala, "Unsupervised Representation Learning with Deep
+    Convolutional Generative Adversarial Networks", ICLR 2016.
+    """
+
+    def __init__(self, image_size=64, channels=3, latent_dim=100, generator_width=64,
+                 discriminator_width=64, discriminator_normalization="batch", num_classes=None,
+                 **kwargs):
+        for key in ("generator", "discriminator"):
+            if key in kwargs:
+                raise ValueError(f"DCGAN builds its own {key}; use kerasgen.models.GAN to pass "
+                                 "your own networks.")
+        self.image_size = int(image_size)
+        self.channels = int(channels)
+        self.generator_width = int(generator_width)
+        self.discriminator_width = int(discriminator_width)
+        self.discriminator_normalization = discriminator_normalization
+        generator = dcgan_generator(self.image_size, self.channels, latent_dim,
+                                    self.generator_width, num_classes)
+        discriminator = dcgan_discriminator(self.image_size, self.channels,
+                                            self.discriminator_width,
+                                            discriminator_normalization, num_classes)
+        super().__init__(generator, discriminator, latent_dim=latent_dim,
+                         num_classes=num_classes, **kwargs)
+
+    def get_config(self):
+        config = super(GAN, self).get_config()  # skip GAN's serialized networks: we rebuild
+        config.update(self._gan_config())
+        config.update({
+            "image_size": self.image_size,
+            "channels": self.channels,
+            "generator_width": self.generator_width,
+            "discriminator_width": self.discriminator_width,
+            "discriminator_normalization": self.discriminator_normalization,
+        })
+        return config
+
+
+@register_model("cgan")
+class ConditionalGAN(DCGAN):
+    """Class-conditional DCGAN (Mirza & Osindero 2014): one-hot labels concatenated to z in G,
+    a projection discriminator (Miyato & Koyama 2018) in D.
+
+    `fit` takes batches of (images, labels); generate with `generate(n, labels=...)`.
+    Args are those of `kerasgen.models.DCGAN`, with `num_classes` required.
+
+    Example:
+    >>> cgan = kerasgen.models.ConditionalGAN(image_size=28, channels=1, num_classes=10)
+    >>> digits = cgan.generate(10, labels=tf.range(10), seed=0)
+
+    Reference: Mirza & Osindero, "Conditional Generative Adversarial Nets", 2014.
+    """
+
+    def __init__(self, num_classes=10, **kwargs):
+        if not num_classes or int(num_classes) < 2:
+            raise ValueError(f"ConditionalGAN needs num_classes >= 2; received {num_classes}.")
+        super().__init__(num_classes=num_classes, **kwargs)

@@ -1,0 +1,47 @@
+"""The DCGAN discriminator of Radford et al. 2016 (also the WGAN-GP critic, without BN)."""
+
+import keras
+from keras import layers
+
+from kerasgen.models.dcgan.generator import base_size
+from kerasgen.models.dcgan.generator import init
+
+NORMALIZATIONS = ("batch", "layer", "none")
+
+
+def dcgan_discriminator(image_size=64, channels=3, width=64, normalization="batch",
+                        num_classes=None, name="discriminator"):
+    """images (B, S, S, C) [, labels (B,)] -> logits (B, 1), float32.
+
+    Strided convolutions (no pooling), LeakyReLU(0.2), normalisation on every conv but the
+    first, and a single linear output on the flattened last feature map. `normalization` is
+    "batch" (the paper), "layer" (WGAN-GP: a per-example penalty is wrong under batchnorm,
+    Gulrajani et al. Sec. 4) or "none". With `num_classes`, the output adds a projection term
+    <embed(y), h> (Miyato & Koyama 2018, "cGANs with Projection Discriminator").
+    """
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(f"Unknown normalization {normalization!r}; expected one of "
+                         f"{', '.join(NORMALIZATIONS)}.")
+    _, n = base_size(image_size)
+    image = keras.Input((image_size, image_size, channels), name="image")
+    inputs, h = [image], image
+    for i in range(n):
+        h = layers.Conv2D(width * 2 ** i, 4, strides=2, padding="same",
+                          use_bias=(i == 0 or normalization == "none"),
+                          kernel_initializer=init(), name=f"down{i}")(h)  # side halves
+        if i > 0 and normalization == "batch":
+            h = layers.BatchNormalization(
+                gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+        elif i > 0 and normalization == "layer":
+            h = layers.LayerNormalization(axis=[1, 2, 3])(h)
+        h = layers.LeakyReLU(0.2)(h)
+    h = layers.Flatten()(h)  # (B, s * s * width * 2^(n-1))
+    logits = layers.Dense(1, kernel_initializer=init(), dtype="float32", name="logits")(h)
+    if num_classes:
+        label = keras.Input((), dtype="int32", name="label")
+        inputs.append(label)
+        embed = layers.Embedding(num_classes, h.shape[-1], embeddings_initializer=init(),
+                                 name="class_embedding")(label)  # (B, F)
+        projection = layers.Dot(axes=1, dtype="float32")([embed, h])  # (B, 1)
+        logits = layers.Add(dtype="float32")([logits, projection])
+    return keras.Model(inputs if num_classes else image, logits, name=name)

@@ -1,0 +1,59 @@
+"""The DCGAN generator of Radford et al. 2016, for any resolution 4 * 2^n or 7 * 2^n."""
+
+import keras
+from keras import layers
+
+
+def init():
+    # Radford et al.: "All weights were initialized from a zero-centered Normal distribution
+    # with standard deviation 0.02."
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def base_size(image_size):
+    """Side of the first feature map: halve while even and above 4 (64 -> 4, 28 -> 7)."""
+    size, upsamplings = int(image_size), 0
+    while size % 2 == 0 and size > 4:
+        size //= 2
+        upsamplings += 1
+    if upsamplings == 0:
+        raise ValueError(
+            f"image_size {image_size} cannot be reached by stride-2 upsampling from a small "
+            "base; expected e.g. 28, 32, 64 or 128."
+        )
+    return size, upsamplings
+
+
+def dcgan_generator(image_size=64, channels=3, latent_dim=100, width=64, num_classes=None,
+                    name="generator"):
+    """z (B, latent_dim) [, labels (B,)] -> images (B, S, S, C) in [-1, 1].
+
+    Project-and-reshape (a matrix multiply, not a hidden layer), then fractionally strided
+    convolutions that double the side and halve the width, batchnorm + ReLU everywhere except
+    the tanh output. At 64x64 with width 64: 4x4x512 -> 8x8x256 -> 16x16x128 -> 32x32x64 ->
+    64x64x3, as in the paper's Figure 1 (which starts at 1024 with width 128).
+    """
+    size, n = base_size(image_size)
+    z = keras.Input((latent_dim,), name="z")
+    inputs, h = [z], z
+    if num_classes:
+        label = keras.Input((), dtype="int32", name="label")
+        inputs.append(label)
+        h = layers.Concatenate()([z, layers.CategoryEncoding(num_classes, "one_hot")(label)])
+    top = width * 2 ** (n - 1)
+    h = layers.Dense(size * size * top, use_bias=False, kernel_initializer=init(),
+                     name="project")(h)
+    h = layers.Reshape((size, size, top))(h)  # (B, s, s, top)
+    h = layers.BatchNormalization(gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+    h = layers.ReLU()(h)
+    for i in range(n - 1):
+        h = layers.Conv2DTranspose(top // 2 ** (i + 1), 4, strides=2, padding="same",
+                                   use_bias=False, kernel_initializer=init(),
+                                   name=f"up{i}")(h)  # side doubles
+        h = layers.BatchNormalization(
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+        h = layers.ReLU()(h)
+    h = layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
+                               kernel_initializer=init(), name="to_image")(h)
+    out = layers.Activation("tanh", dtype="float32", name="tanh")(h)  # (B, S, S, C)
+    return keras.Model(inputs if num_classes else z, out, name=name)

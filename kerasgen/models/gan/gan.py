@@ -1,0 +1,266 @@
+"""The GAN base: alternating discriminator/generator updates trained with `model.fit`."""
+
+import keras
+import tensorflow as tf
+
+from kerasgen import distribute
+from kerasgen.losses import gan as gan_losses
+from kerasgen.models.vae.vae import unpack
+from kerasgen.registry import register_model
+
+
+def default_optimizers(loss):
+    """The optimizers each objective's paper trains with."""
+    if loss == "wasserstein":  # Arjovsky et al. 2017, Algorithm 1: RMSProp, lr 5e-5.
+        make = lambda: keras.optimizers.RMSprop(5e-5)  # noqa: E731
+    elif loss == "wasserstein_gp":  # Gulrajani et al. 2017, Algorithm 1.
+        make = lambda: keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)  # noqa: E731
+    else:  # Radford et al. 2016.
+        make = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)  # noqa: E731
+    return make(), make()
+
+
+@register_model("gan")
+class GAN(keras.Model):
+    """A GAN trained by alternating updates (Goodfellow et al. 2014, Algorithm 1).
+
+    Each `train_step` receives a batch of `discriminator_steps * b` real images, splits it into
+    `discriminator_steps` fresh minibatches of b for as many discriminator updates, each with
+    fresh noise, then makes one generator update on b fresh latents. Losses are averaged over
+    the global batch, so the step is correct under `tf.distribute` strategies.
+
+    Args:
+        generator: a Keras model mapping z (B, latent_dim) [and labels (B,)] to images in
+            [-1, 1] (tanh), shape (B, H, W, C).
+        discriminator: a Keras model mapping images [and labels] to logits/scores (B, 1).
+        latent_dim: size of z ~ N(0, I).
+        loss: "minimax", "non_saturating" (default), "least_squares", "wasserstein"
+            (with weight clipping), "wasserstein_gp" or "hinge".
+        discriminator_steps: k, discriminator updates per generator update.
+        gradient_penalty_weight: lambda of WGAN-GP (used with loss="wasserstein_gp").
+        clip_value: critic weight clipping bound c (used with loss="wasserstein").
+        label_smoothing: one-sided label smoothing of real targets (minimax/non_saturating).
+        ema_decay: if set (e.g. 0.999), keep an exponential moving average of the generator's
+            weights (Karras et al. 2018) and sample from it.
+        num_classes: if set, both networks take integer labels as a second input.
+        seed: seed of the model's `keras.random.SeedGenerator` (latents, interpolation).
+
+    Example:
+    >>> gan = kerasgen.models.GAN(generator, discriminator, latent_dim=100)
+    >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, 0.5),
+    ...             d_optimizer=keras.optimizers.Adam(2e-4, 0.5))
+    >>> gan.fit(images, epochs=5)
+    >>> samples = gan.generate(16)   # (16, H, W, C) float32 in [0, 1]
+
+    Reference: Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+    """
+
+    def __init__(self, generator, discriminator, latent_dim=100, loss="non_saturating",
+                 discriminator_steps=1, gradient_penalty_weight=10.0, clip_value=0.01,
+                 label_smoothing=0.0, ema_decay=None, num_classes=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(generator, dict):
+            generator = keras.saving.deserialize_keras_object(generator)
+        if isinstance(discriminator, dict):
+            discriminator = keras.saving.deserialize_keras_object(discriminator)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.loss = gan_losses.check_loss_name(loss)
+        if int(discriminator_steps) < 1:
+            raise ValueError(f"discriminator_steps must be >= 1; received {discriminator_steps}.")
+        self.discriminator_steps = int(discriminator_steps)
+        self.gradient_penalty_weight = float(gradient_penalty_weight)
+        self.clip_value = float(clip_value)
+        self.label_smoothing = float(label_smoothing)
+        if ema_decay is not None and not 0.0 < float(ema_decay) < 1.0:
+            raise ValueError(f"ema_decay must be in (0, 1) or None; received {ema_decay}.")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.num_classes = int(num_classes) if num_classes else None
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.ema_generator = None
+        if self.ema_decay is not None:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+        names = ["d_loss", "g_loss", "real_score", "fake_score"]
+        if self.loss == "wasserstein_gp":
+            names.append("gradient_penalty")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.built = True  # networks are built; lets .keras files restore optimizer state
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # -- compile and its serialization -----------------------------------------------------
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Two optimizers, one per player. Defaults follow the loss's paper."""
+        super().compile(optimizer=None, **kwargs)
+        default_g, default_d = default_optimizers(self.loss)
+        g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else default_g
+        d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else default_d
+        if self.dtype_policy.name == "mixed_float16":
+            # float16 gradients underflow without loss scaling; one scaler per player.
+            if not isinstance(g_optimizer, keras.optimizers.LossScaleOptimizer):
+                g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
+            if not isinstance(d_optimizer, keras.optimizers.LossScaleOptimizer):
+                d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
+        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        # Build now so a `.keras` file's optimizer state has variables to load into.
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):
+            return None
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+        )
+
+    # -- sampling --------------------------------------------------------------------------
+    def _inputs(self, first, labels):
+        if self.num_classes:
+            if labels is None:
+                raise ValueError(
+                    f"{type(self).__name__} is conditioned on {self.num_classes} classes; pass "
+                    "labels=... (integer class ids, one per sample)."
+                )
+            return [first, tf.cast(labels, tf.int32)]
+        if labels is not None:
+            raise ValueError(f"{type(self).__name__} is unconditional; received labels.")
+        return first
+
+    def sample_latents(self, num_samples, seed=None):
+        """z ~ N(0, I), (num_samples, latent_dim); `seed` (int) makes it reproducible."""
+        seed = self.seed_generator if seed is None else seed
+        return keras.random.normal((int(num_samples), self.latent_dim), seed=seed)
+
+    def call(self, inputs, training=False):
+        """Raw generator output in [-1, 1]: inputs are z, or [z, labels] when conditional."""
+        return self.generator(inputs, training=training)
+
+    def generate(self, num_or_latents, seed=None, labels=None, use_ema=True):
+        """Images (B, H, W, C), float32 in [0, 1].
+
+        Args:
+            num_or_latents: a number of samples, or latents (B, latent_dim).
+            seed: int for reproducible latents when a number is given.
+            labels: (B,) class ids, required by conditional models.
+            use_ema: sample from the EMA generator when the model keeps one.
+        """
+        if isinstance(num_or_latents, int):
+            z = self.sample_latents(num_or_latents, seed)
+        else:
+            z = tf.convert_to_tensor(num_or_latents, tf.float32)
+            if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
+                raise ValueError(f"Latents must have shape (batch, {self.latent_dim}); "
+                                 f"received {tuple(z.shape)}.")
+        net = self.ema_generator if (use_ema and self.ema_generator is not None) else self.generator
+        images = tf.cast(net(self._inputs(z, labels), training=False), tf.float32)
+        return (images + 1.0) / 2.0
+
+    # -- training --------------------------------------------------------------------------
+    def _latents_for(self, batch):
+        # Stateless draw with a per-replica seed: distinct noise on every replica.
+        return tf.random.stateless_normal(
+            [batch, self.latent_dim], distribute.replica_seed(self.seed_generator))
+
+    def _discriminator_step(self, real, labels):
+        batch = tf.shape(real)[0]
+        fake = self.generator(self._inputs(self._latents_for(batch), labels), training=True)
+        with tf.GradientTape() as tape:
+            # Real and fake go through D separately so batchnorm never mixes them.
+            real_logits = self.discriminator(self._inputs(real, labels), training=True)
+            fake_logits = self.discriminator(self._inputs(fake, labels), training=True)
+            real_term, fake_term = gan_losses.discriminator_loss(
+                self.loss, real_logits, fake_logits, self.label_smoothing)
+            per_example = real_term + fake_term  # (B,)
+            penalty = None
+            if self.loss == "wasserstein_gp":
+                alpha = tf.random.stateless_uniform(
+                    [batch, 1, 1, 1], distribute.replica_seed(self.seed_generator))
+                penalty = gan_losses.gradient_penalty(
+                    lambda x: self.discriminator(self._inputs(x, labels), training=True),
+                    real, fake, alpha)
+                per_example = per_example + self.gradient_penalty_weight * penalty
+            scaled = self.d_optimizer.scale_loss(distribute.global_mean(per_example))
+        variables = self.discriminator.trainable_variables
+        grads = tape.gradient(scaled, variables)
+        self.d_optimizer.apply_gradients(zip(grads, variables))
+        if self.loss == "wasserstein":
+            # Arjovsky et al.: clip critic weights to [-c, c] after every update.
+            for v in variables:
+                v.assign(tf.clip_by_value(v, -self.clip_value, self.clip_value))
+        stats = {
+            "d_loss": per_example,
+            "real_score": tf.reduce_mean(tf.cast(real_logits, tf.float32), axis=-1),
+            "fake_score": tf.reduce_mean(tf.cast(fake_logits, tf.float32), axis=-1),
+        }
+        if penalty is not None:
+            stats["gradient_penalty"] = penalty
+        return stats
+
+    def _generator_step(self, batch, labels):
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._inputs(self._latents_for(batch), labels), training=True)
+            fake_logits = self.discriminator(self._inputs(fake, labels), training=True)
+            per_example = gan_losses.generator_loss(self.loss, fake_logits)  # (B,)
+            scaled = self.g_optimizer.scale_loss(distribute.global_mean(per_example))
+        variables = self.generator.trainable_variables
+        grads = tape.gradient(scaled, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        if self.ema_generator is not None:
+            self._update_ema()
+        return per_example
+
+    def _update_ema(self):
+        decay = self.ema_decay
+        for ema_w, w in zip(self.ema_generator.weights, self.generator.weights):
+            if w.trainable:
+                ema_w.assign(decay * ema_w + (1.0 - decay) * w)
+            else:  # batchnorm moving statistics follow the live generator
+                ema_w.assign(w)
+
+    def train_step(self, data):
+        real, labels = unpack(data)
+        k = self.discriminator_steps
+        real_chunks = tf.split(real, k) if k > 1 else [real]
+        label_chunks = tf.split(labels, k) if (k > 1 and labels is not None) else [labels] * k
+        for real_i, labels_i in zip(real_chunks, label_chunks):  # unrolled: k is a constant
+            d_stats = self._discriminator_step(real_i, labels_i)
+        g_loss = self._generator_step(tf.shape(real_chunks[-1])[0], label_chunks[-1])
+        for name, value in d_stats.items():
+            self.trackers[name].update_state(tf.reduce_mean(value))
+        self.trackers["g_loss"].update_state(tf.reduce_mean(g_loss))
+        return {name: t.result() for name, t in self.trackers.items()}
+
+    # -- serialization -------------------------------------------------------------------
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+        })
+        config.update(self._gan_config())
+        return config
+
+    def _gan_config(self):
+        return {
+            "latent_dim": self.latent_dim,
+            "loss": self.loss,
+            "discriminator_steps": self.discriminator_steps,
+            "gradient_penalty_weight": self.gradient_penalty_weight,
+            "clip_value": self.clip_value,
+            "label_smoothing": self.label_smoothing,
+            "ema_decay": self.ema_decay,
+            "num_classes": self.num_classes,
+            "seed": self.seed,
+        }

@@ -1,0 +1,50 @@
+"""String registries that fail loudly (TF Model Garden's `official/core/registry.py` habit)."""
+
+import keras
+
+
+class Registry:
+    """A name -> object map: registering a name twice raises, an unknown name raises
+    `LookupError` listing the known names."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self._items = {}
+
+    def register(self, name, obj):
+        if name in self._items:
+            raise KeyError(
+                f"{self.kind} {name!r} is already registered (to {self._items[name]!r})."
+            )
+        self._items[name] = obj
+        return obj
+
+    def get(self, name):
+        try:
+            return self._items[name]
+        except KeyError:
+            raise LookupError(
+                f"Unknown {self.kind} {name!r}. Known {self.kind}s: "
+                f"{', '.join(sorted(self._items)) or '(none)'}. If it is defined in a module "
+                "of your own, import that module first so it registers itself."
+            ) from None
+
+    def names(self):
+        return sorted(self._items)
+
+    def __contains__(self, name):
+        return name in self._items
+
+
+MODELS = Registry("model family")
+
+
+def register_model(name):
+    """Class decorator: register for `.keras` serialization and under `name` for configs."""
+
+    def decorator(cls):
+        cls = keras.saving.register_keras_serializable(package="kerasgen")(cls)
+        MODELS.register(name, cls)
+        return cls
+
+    return decorator
