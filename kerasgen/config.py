@@ -1,0 +1,225 @@
+"""Typed experiment configs: YAML files override dataclass defaults (Model Garden style).
+
+An unknown key or a value of the wrong type is rejected with its dotted key named; model
+constructor arguments are checked against the family's constructor signature, since the
+constructor arguments *are* the model config.
+"""
+
+import dataclasses
+import inspect
+import os
+import typing
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Optional
+
+import yaml
+
+
+@dataclass
+class DataConfig:
+    source: str = "idx"  # "idx" (MNIST-style folder), "folder" (JPEG/PNG) or "tfds"
+    path: Optional[str] = None  # idx or image folder; relative paths are under $KERASGEN_DATA
+    name: Optional[str] = None  # TFDS dataset name, e.g. "mnist"
+    data_dir: Optional[str] = None  # TFDS data_dir (prepared data; no download needed)
+    split: str = "train"
+    eval_split: Optional[str] = "test"  # evaluated after each epoch; None to skip
+    image_size: Optional[int] = None  # resize to a square side; None keeps the source size
+    channels: int = 1
+    crop: str = "center"  # "center": square centre crop before resizing (CelebA faces)
+    start: int = 0  # image folders: slice of the sorted file list used for training
+    stop: Optional[int] = None
+    eval_start: int = 0  # image folders: held-out slice for eval_split
+    eval_stop: Optional[int] = None
+    labels: bool = False  # yield (image, label) pairs; conditional models need them
+    labels_file: Optional[str] = None  # image folders: CSV of filename,label
+    binarize: bool = False  # dynamic binarization: x ~ Bernoulli(pixel) every time it is seen
+    batch_size: int = 128  # per generator/ELBO step; GANs read k times this per step
+    shuffle_buffer: int = 60000  # the whole of MNIST: a full shuffle costs ~47 MB
+    seed: Optional[int] = 0
+
+
+@dataclass
+class ModelConfig:
+    family: str = "vae"  # a name in kerasgen.registry.MODELS
+    args: dict = field(default_factory=dict)  # the family's constructor arguments
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    steps_per_epoch: Optional[int] = None  # None: one pass over the data
+    mixed_precision: str = "float32"  # "float32", "mixed_bfloat16" or "mixed_float16"
+    jit_compile: bool = False  # XLA; measure before enabling, CPU gains vary by model
+    optimizer: Optional[dict] = None  # VAEs/autoencoders: {name: adam, learning_rate: 1e-3}
+    g_optimizer: Optional[dict] = None  # GANs; None uses the loss's paper default
+    d_optimizer: Optional[dict] = None
+    output_dir: Optional[str] = None  # default runs/<experiment name>
+    num_samples: int = 64  # sample grid size (a square number gives a square grid)
+    sample_every_epochs: int = 1
+    checkpoint_every_steps: Optional[int] = 500  # backup cadence; None: every epoch only
+    tensorboard_update_freq: str = "epoch"  # or a number of steps, as a string
+    seed: int = 0
+
+
+@dataclass
+class ExperimentConfig:
+    name: str = "experiment"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+MIXED_PRECISION = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+class ConfigError(ValueError):
+    """A config key is unknown or has a value of the wrong type."""
+
+
+def _type_name(tp):
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value, tp, key):
+    origin = typing.get_origin(tp)
+    if origin is typing.Union:  # Optional[X]
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], key)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping of {tp.__name__} fields; received "
+                              f"{type(value).__name__} {value!r}.")
+        return from_dict(tp, value, key)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, float) and isinstance(value, bool):
+        raise ConfigError(f"{key}: expected {_type_name(tp)}; received bool {value!r}.")
+    if not isinstance(value, tp):
+        raise ConfigError(f"{key}: expected {_type_name(tp)}; received "
+                          f"{type(value).__name__} {value!r}.")
+    return value
+
+
+def from_dict(cls, data, prefix=""):
+    """Build dataclass `cls` from a dict, rejecting unknown keys and wrong types."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in (data or {}).items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if key not in names:
+            raise ConfigError(f"Unknown config key {dotted!r}; {cls.__name__} has: "
+                              f"{', '.join(sorted(names))}.")
+        kwargs[key] = _coerce(value, hints[key], dotted)
+    return cls(**kwargs)
+
+
+def to_dict(config):
+    return dataclasses.asdict(config)
+
+
+def apply_overrides(raw, overrides):
+    """Apply `key.sub=value` strings to a raw config dict; values are parsed as YAML."""
+    for item in overrides or ():
+        if "=" not in item:
+            raise ConfigError(f"Override {item!r} is not of the form key=value.")
+        key, text = item.split("=", 1)
+        value = yaml.safe_load(text)
+        node = raw
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"Override {key!r}: {part!r} is not a mapping.")
+        node[parts[-1]] = value
+    return raw
+
+
+def load(path, overrides=()):
+    """Read a YAML experiment file, apply overrides, and return a checked ExperimentConfig."""
+    try:
+        with open(path) as f:
+            raw = yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Config file {path!r} does not exist.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level; received "
+                          f"{type(raw).__name__}.")
+    raw.setdefault("name", os.path.splitext(os.path.basename(path))[0])
+    config = from_dict(ExperimentConfig, apply_overrides(raw, overrides))
+    validate(config)
+    return config
+
+
+def save(config, path):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        yaml.safe_dump(to_dict(config), f, sort_keys=False)
+    os.replace(tmp, path)
+
+
+def constructor_parameters(cls):
+    """Named constructor parameters of `cls`, following **kwargs up to keras.Model."""
+    import keras
+
+    params = {}
+    for klass in cls.__mro__:
+        if klass in (keras.Model,) or "__init__" not in vars(klass):
+            continue
+        signature = inspect.signature(klass.__init__)
+        for name, p in signature.parameters.items():
+            if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                params.setdefault(name, p.default)
+        if not any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+            break
+    params.setdefault("name", None)
+    return params
+
+
+def check_model_args(cls, args, prefix="model.args"):
+    """Reject unknown constructor arguments, and values whose type differs from a non-None
+    default (ints are accepted for floats, lists for tuples)."""
+    params = constructor_parameters(cls)
+    for key, value in args.items():
+        dotted = f"{prefix}.{key}"
+        if key not in params:
+            raise ConfigError(f"Unknown config key {dotted!r}; {cls.__name__} takes: "
+                              f"{', '.join(sorted(params))}.")
+        default = params[key]
+        if default is None or default is inspect.Parameter.empty or value is None:
+            continue
+        expected = type(default)
+        ok = isinstance(value, expected) and not (
+            isinstance(value, bool) and expected is not bool)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        if expected in (tuple, list) and isinstance(value, (tuple, list)):
+            ok = True
+        if not ok:
+            raise ConfigError(f"{dotted}: expected {expected.__name__} (like the default "
+                              f"{default!r}); received {type(value).__name__} {value!r}.")
+
+
+def validate(config):
+    """Cross-field checks that need the registry."""
+    from kerasgen import models  # noqa: F401  (registers the families)
+    from kerasgen.registry import MODELS
+
+    if config.train.mixed_precision not in MIXED_PRECISION:
+        raise ConfigError(f"train.mixed_precision: expected one of {', '.join(MIXED_PRECISION)}; "
+                          f"received {config.train.mixed_precision!r}.")
+    try:
+        cls = MODELS.get(config.model.family)
+    except LookupError as e:
+        raise ConfigError(f"model.family: {e}") from None
+    check_model_args(cls, config.model.args)
+    for key in ("batch_size", "epochs", "num_samples", "sample_every_epochs"):
+        section = config.data if key == "batch_size" else config.train
+        if getattr(section, key) < 1:
+            raise ConfigError(f"{'data' if section is config.data else 'train'}.{key}: must be "
+                              f">= 1; received {getattr(section, key)}.")
+    return config

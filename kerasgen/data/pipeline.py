@@ -1,0 +1,121 @@
+"""tf.data pipelines: uint8 images until batching, then float in the model's value range."""
+
+import os
+
+import tensorflow as tf
+
+from kerasgen.data.idx import load_idx_split
+from kerasgen.data.images import load_image_folder
+from kerasgen.data.images import preprocess
+
+SOURCES = ("idx", "folder", "tfds")
+VALUE_RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
+DATA_ENV = "KERASGEN_DATA"
+
+
+def resolve_path(path):
+    """Absolute paths as given; relative ones under $KERASGEN_DATA when it is set."""
+    if os.path.isabs(path) or not os.environ.get(DATA_ENV):
+        return path
+    return os.path.join(os.environ[DATA_ENV], path)
+
+
+def to_float(images, value_range="unit", binarize=False):
+    """uint8 (B, H, W, C) -> float32 in `value_range`; `binarize` draws x ~ Bernoulli(x/255)
+    afresh every time a batch is seen (dynamic binarization, as in Burda et al. 2016)."""
+    if value_range not in VALUE_RANGES:
+        raise ValueError(f"Unknown value_range {value_range!r}; expected one of "
+                         f"{', '.join(VALUE_RANGES)}.")
+    x = tf.cast(images, tf.float32) / 255.0
+    if binarize:
+        x = tf.cast(tf.random.uniform(tf.shape(x)) < x, tf.float32)
+    low, high = VALUE_RANGES[value_range]
+    return x * (high - low) + low
+
+
+def batch_dataset(dataset, batch_size, value_range="unit", binarize=False, shuffle=True,
+                  shuffle_buffer=None, seed=None, drop_remainder=True):
+    """Shuffle and batch a dataset of uint8 images (or (image, label) pairs), then convert."""
+    if shuffle:
+        dataset = dataset.shuffle(shuffle_buffer or 10_000, seed=seed,
+                                  reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+
+    def convert(*batch):
+        images = to_float(batch[0], value_range, binarize)
+        return images if len(batch) == 1 else (images, batch[1])
+
+    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def load_arrays(source, path=None, name=None, split="train", image_size=None, channels=1,
+                crop="center", start=0, stop=None, labels=False, labels_file=None, verbose=True):
+    """uint8 images (N, H, W, C) and labels (N,) or None, from an idx or image folder."""
+    if source == "idx":
+        images, label_array = load_idx_split(resolve_path(path), split)
+        images, label_array = images[start:stop], label_array[start:stop]
+        if images.shape[-1] != channels:
+            raise ValueError(f"{path}: idx images have {images.shape[-1]} channel; the config "
+                             f"expects {channels}.")
+        if image_size and image_size != images.shape[1]:
+            images = tf.map_fn(lambda im: preprocess(im, image_size, "none"), images,
+                               fn_output_signature=tf.uint8).numpy()
+        return images, (label_array if labels else None)
+    if source == "folder":
+        out = load_image_folder(resolve_path(path), image_size, channels, crop, start, stop,
+                                resolve_path(labels_file) if labels_file else None, verbose)
+        if labels and not labels_file:
+            raise ValueError(f"labels=True for image folder {path!r} needs a labels_file "
+                             "(CSV of filename,label).")
+        return out if labels_file else (out, None)
+    raise ValueError(f"Unknown array source {source!r}; expected 'idx' or 'folder'.")
+
+
+def tfds_dataset(name, split="train", data_dir=None, image_size=None, crop="center",
+                 labels=False, download=True):
+    """A TFDS dataset as a stream of uint8 images [and labels], unbatched."""
+    import tensorflow_datasets as tfds  # heavy import, only for this source
+
+    ds = tfds.load(name, split=split, data_dir=data_dir, download=download)
+
+    def pick(example):
+        image = example["image"]
+        if image_size:
+            image = preprocess(image, image_size, crop)
+        return (image, tf.cast(example["label"], tf.int32)) if labels else image
+
+    return ds.map(pick, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
+                 verbose=True):
+    """The `fit`-ready dataset described by a `kerasgen.config.DataConfig`.
+
+    Returns (dataset, num_examples or None).
+    """
+    split = split or config.split
+    batch_size = batch_size or config.batch_size
+    if config.source not in SOURCES:
+        raise ValueError(f"Unknown data source {config.source!r}; expected one of "
+                         f"{', '.join(SOURCES)}.")
+    if config.source == "tfds":
+        ds = tfds_dataset(config.name, split, config.data_dir, config.image_size, config.crop,
+                          config.labels)
+        count = None
+    else:
+        if config.source == "folder" and split != config.split:
+            start, stop = config.eval_start, config.eval_stop
+        else:
+            start, stop = config.start, config.stop
+        images, labels = load_arrays(config.source, config.path, split=split,
+                                     image_size=config.image_size, channels=config.channels,
+                                     crop=config.crop, start=start, stop=stop,
+                                     labels=config.labels, labels_file=config.labels_file,
+                                     verbose=verbose)
+        count = len(images)
+        ds = tf.data.Dataset.from_tensor_slices(
+            (images, labels) if labels is not None else images)
+    ds = batch_dataset(ds, batch_size, value_range, config.binarize, shuffle,
+                       config.shuffle_buffer, config.seed, drop_remainder=shuffle)
+    return ds, count
+
