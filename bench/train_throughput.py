@@ -1,0 +1,84 @@
+"""Training throughput of configs/dcgan_celeba_64.yaml against the keras-io-style reference.
+
+Usage:
+    KERASGEN_DATA=/path/to/shared/data python bench/train_throughput.py [--steps 30]
+        [--reference /path/to/shared/bench/ref_dcgan.py] [--settings float32,mixed_bfloat16]
+
+Each setting runs in its own process (a dtype policy is process-global), on the same 2,048
+CelebA images the reference uses, after a warm-up that traces the step. The machine is shared
+and noisy, so the reference runs in the same invocation and the ratio is what to quote.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run_kerasgen(policy, jit, steps):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, ROOT)
+    from kerasgen import config as config_lib
+    from kerasgen.data.pipeline import make_dataset
+    from kerasgen.train import build_model
+    from kerasgen.train import compile_model
+
+    overrides = [f"train.mixed_precision={policy}", f"train.jit_compile={jit}", "data.stop=2048"]
+    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_celeba_64.yaml"), overrides)
+    model = compile_model(build_model(config), config)
+    ds, _ = make_dataset(config.data, "symmetric", verbose=False)
+    ds = ds.repeat()
+    model.fit(ds, steps_per_epoch=5, epochs=1, verbose=0)  # trace + warm up
+    start = time.perf_counter()
+    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
+    seconds = time.perf_counter() - start
+    print(f"images_per_s {steps * config.data.batch_size / seconds:.1f}")
+
+
+def measure(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("images_per_s")]
+    if out.returncode or not lines:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
+    return float(lines[-1].split()[1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--reference", default=os.path.join(ROOT, "..", "shared", "bench",
+                                                            "ref_dcgan.py"))
+    parser.add_argument("--settings", default="float32,mixed_bfloat16,float32+xla,"
+                                              "mixed_bfloat16+xla")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        policy, _, jit = args.worker.partition("+")
+        run_kerasgen(policy, jit == "xla", args.steps)
+        return
+    data = os.environ.get("KERASGEN_DATA")
+    if not data:
+        sys.exit("Set KERASGEN_DATA to the folder holding celeba-10k/.")
+    results = {}
+    if os.path.exists(args.reference):
+        results["reference float32"] = measure(
+            [sys.executable, args.reference, os.path.join(data, "celeba-10k", "img"),
+             str(args.steps), "float32"])
+        print(f"reference (keras-io style) float32: {results['reference float32']:.1f} images/s",
+              flush=True)
+    for setting in args.settings.split(","):
+        speed = measure([sys.executable, __file__, "--worker", setting, "--steps",
+                         str(args.steps)])
+        results[f"kerasgen {setting}"] = speed
+        ratio = ""
+        if "reference float32" in results:
+            ratio = f"  ({speed / results['reference float32']:.2f}x reference)"
+        print(f"kerasgen {setting}: {speed:.1f} images/s{ratio}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Shared test helpers (KerasHub's TestCase habit): shapes, one fit step, config and `.keras`
+round trips, run the same way for every model family."""
+
+import os
+
+import keras
+import numpy as np
+
+
+def fake_images(n=16, size=28, channels=1, value_range=(0.0, 1.0), seed=0):
+    rng = np.random.default_rng(seed)
+    low, high = value_range
+    return rng.uniform(low, high, (n, size, size, channels)).astype("float32")
+
+
+def fit_one_step(model, x, y=None, batch_size=8):
+    """One `fit` step; all returned metrics must be finite."""
+    history = model.fit(x, y, batch_size=batch_size, epochs=1, steps_per_epoch=1, verbose=0)
+    for name, values in history.history.items():
+        assert np.all(np.isfinite(values)), f"{name} is not finite: {values}"
+    return history.history
+
+
+def check_config_round_trip(model):
+    config = model.get_config()
+    clone = type(model).from_config(config)
+    assert clone.get_config() == config
+    return clone
+
+
+def optimizer_state(optimizer):
+    return [v.numpy() for v in optimizer.variables]
+
+
+def check_keras_round_trip(model, inputs, tmp_path, optimizers=()):
+    """Save to `.keras`, reload, and compare outputs and each named optimizer's state."""
+    path = os.path.join(str(tmp_path), "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(np.array(model(inputs)), np.array(loaded(inputs)),
+                               rtol=1e-6, atol=1e-6)
+    for name in optimizers:
+        before, after = getattr(model, name), getattr(loaded, name)
+        assert int(before.iterations) == int(after.iterations) > 0, name
+        for a, b in zip(optimizer_state(before), optimizer_state(after)):
+            np.testing.assert_array_equal(a, b)
+    return loaded

@@ -1,0 +1,145 @@
+import keras
+import numpy as np
+import pytest
+
+import kerasgen
+from kerasgen.losses.gan import GAN_LOSSES
+from tests import helpers
+
+
+def small_dcgan(**kwargs):
+    args = dict(image_size=8, channels=1, latent_dim=8, generator_width=8,
+                discriminator_width=8, seed=3)
+    args.update(kwargs)
+    cls = kerasgen.models.ConditionalGAN if args.get("num_classes") else kerasgen.models.DCGAN
+    return cls(**args)
+
+
+def real_images(n=16):
+    return helpers.fake_images(n, 8, value_range=(-1.0, 1.0))
+
+
+@pytest.mark.parametrize("loss", GAN_LOSSES)
+def test_every_loss_takes_finite_steps(loss):
+    norm = "layer" if loss == "wasserstein_gp" else "batch"
+    gan = small_dcgan(loss=loss, discriminator_normalization=norm)
+    gan.compile()
+    logs = helpers.fit_one_step(gan, real_images())
+    assert ("gradient_penalty" in logs) == (loss == "wasserstein_gp")
+    if loss == "wasserstein":
+        bound = gan.clip_value
+        assert all(np.abs(v.numpy()).max() <= bound + 1e-7
+                   for v in gan.discriminator.trainable_variables)
+
+
+def test_k_discriminator_steps_per_generator_step():
+    gan = small_dcgan(discriminator_steps=3)
+    gan.compile()
+    gan.fit(real_images(24), batch_size=24, epochs=2, verbose=0)  # 1 step/epoch of 3 x 8 images
+    assert int(gan.d_optimizer.iterations) == 6
+    assert int(gan.g_optimizer.iterations) == 2
+
+
+def test_generate_is_in_unit_range_and_reproducible():
+    gan = small_dcgan()
+    images = np.array(gan.generate(6, seed=7))
+    assert images.shape == (6, 8, 8, 1) and images.min() >= 0 and images.max() <= 1
+    np.testing.assert_array_equal(images, np.array(gan.generate(6, seed=7)))
+    z = gan.sample_latents(2, seed=1)
+    assert gan.generate(z).shape == (2, 8, 8, 1)
+    with pytest.raises(ValueError, match=r"\(batch, 8\)"):
+        gan.generate(np.zeros((2, 5), "float32"))
+
+
+def test_ema_generator_tracks_the_generator():
+    gan = small_dcgan(ema_decay=0.5)
+    gan.compile()
+    before = [w.numpy() for w in gan.ema_generator.trainable_weights]
+    gan.fit(real_images(), batch_size=8, epochs=1, steps_per_epoch=2, verbose=0)
+    after = [w.numpy() for w in gan.ema_generator.trainable_weights]
+    live = [w.numpy() for w in gan.generator.trainable_weights]
+    moved = [not np.allclose(a, b) for a, b in zip(before, after)]
+    assert all(moved)
+    # After two updates with decay 0.5 the average sits strictly between start and now.
+    assert not np.allclose(after[0], live[0])
+    np.testing.assert_array_equal(np.array(gan.generate(3, seed=0)),
+                                  np.array(gan.generate(3, seed=0, use_ema=True)))
+
+
+def test_round_trip_restores_outputs_and_both_optimizers(tmp_path):
+    gan = small_dcgan(ema_decay=0.9)
+    gan.compile()
+    gan.fit(real_images(), batch_size=8, epochs=1, verbose=0)
+    z = gan.sample_latents(4, seed=0)
+    loaded = helpers.check_keras_round_trip(gan, z, tmp_path, ["g_optimizer", "d_optimizer"])
+    np.testing.assert_allclose(np.array(gan.generate(4, seed=5)),
+                               np.array(loaded.generate(4, seed=5)), atol=1e-6)
+    helpers.check_config_round_trip(gan)
+    # Resuming fit continues the optimizers' step counts.
+    loaded.fit(real_images(), batch_size=8, epochs=1, verbose=0)
+    assert int(loaded.g_optimizer.iterations) == 4
+
+
+def test_plain_gan_with_user_networks_round_trips(tmp_path):
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8 * 8),
+                                  keras.layers.Reshape((8, 8, 1)),
+                                  keras.layers.Activation("tanh")])
+    discriminator = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                                      keras.layers.Dense(1)])
+    gan = kerasgen.models.GAN(generator, discriminator, latent_dim=4, loss="hinge")
+    gan.compile(g_optimizer="adam", d_optimizer="adam")
+    helpers.fit_one_step(gan, real_images())
+    helpers.check_keras_round_trip(gan, np.zeros((2, 4), "float32"), tmp_path,
+                                   ["g_optimizer", "d_optimizer"])
+
+
+def test_conditional_gan_generates_requested_labels():
+    cgan = small_dcgan(num_classes=4)
+    cgan.compile()
+    helpers.fit_one_step(cgan, real_images(), np.arange(16) % 4)
+    assert cgan.generate(4, labels=[0, 1, 2, 3], seed=0).shape == (4, 8, 8, 1)
+    with pytest.raises(ValueError, match="labels"):
+        cgan.generate(4)
+    with pytest.raises(ValueError, match="unconditional"):
+        small_dcgan().generate(2, labels=[0, 1])
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_steps_stay_finite(policy, tmp_path):
+    keras.mixed_precision.set_global_policy(policy)
+    gan = small_dcgan(loss="wasserstein_gp", discriminator_normalization="layer")
+    gan.compile()
+    scaled = isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert scaled == (policy == "mixed_float16")
+    assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer) == scaled
+    gan.fit(real_images(), batch_size=8, epochs=1, steps_per_epoch=2, verbose=0)
+    logs = helpers.fit_one_step(gan, real_images())
+    assert all(np.isfinite(v).all() for v in logs.values())
+    assert gan.generator.layers[2].compute_dtype != "float32"
+    assert gan.generate(2).dtype == "float32" and gan(gan.sample_latents(2)).dtype == "float32"
+    helpers.check_keras_round_trip(gan, gan.sample_latents(2, seed=0), tmp_path,
+                                   ["g_optimizer", "d_optimizer"])
+
+
+@pytest.mark.parametrize("size,first_side", [(28, 7), (32, 4), (64, 4)])
+def test_dcgan_architecture_follows_radford(size, first_side):
+    gan = kerasgen.models.DCGAN(image_size=size, channels=3, generator_width=8,
+                                discriminator_width=8)
+    assert gan.generator.output_shape == (None, size, size, 3)
+    assert gan.discriminator.output_shape == (None, 1)
+    names = [type(l).__name__ for l in gan.generator.layers]
+    assert "MaxPooling2D" not in names and names[-1] == "Activation"
+    reshape = [l for l in gan.generator.layers if type(l).__name__ == "Reshape"][0]
+    assert reshape.output.shape[1] == first_side
+    d_names = [type(l).__name__ for l in gan.discriminator.layers]
+    assert d_names.count("Dense") == 1 and "MaxPooling2D" not in d_names
+    assert d_names[2] == "LeakyReLU"  # no batchnorm on D's input layer
+
+
+def test_bad_gan_arguments():
+    with pytest.raises(ValueError, match="discriminator_steps"):
+        small_dcgan(discriminator_steps=0)
+    with pytest.raises(ValueError, match="ema_decay"):
+        small_dcgan(ema_decay=1.5)
+    with pytest.raises(ValueError, match="image_size"):
+        small_dcgan(image_size=9)
