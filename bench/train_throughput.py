@@ -6,10 +6,12 @@ Usage:
 
 Each setting runs in its own process (a dtype policy is process-global), on the same 2,048
 CelebA images the reference uses, after a warm-up that traces the step. The machine is shared
-and noisy, so the reference runs in the same invocation and the ratio is what to quote.
+and noisy, so the reference runs in the same invocation, the settings are interleaved over
+`--repeats` rounds, and the medians and their ratio to the reference are what to quote.
 """
 
 import argparse
+import statistics
 import os
 import subprocess
 import sys
@@ -52,8 +54,9 @@ def main():
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--reference", default=os.path.join(ROOT, "..", "shared", "bench",
                                                             "ref_dcgan.py"))
-    parser.add_argument("--settings", default="float32,mixed_bfloat16,float32+xla,"
-                                              "mixed_bfloat16+xla")
+    parser.add_argument("--settings", default="float32,mixed_bfloat16",
+                        help="comma-separated policies; append +xla for jit_compile=True")
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -63,22 +66,27 @@ def main():
     data = os.environ.get("KERASGEN_DATA")
     if not data:
         sys.exit("Set KERASGEN_DATA to the folder holding celeba-10k/.")
-    results = {}
+    runs = {}
+    commands = {}
     if os.path.exists(args.reference):
-        results["reference float32"] = measure(
-            [sys.executable, args.reference, os.path.join(data, "celeba-10k", "img"),
-             str(args.steps), "float32"])
-        print(f"reference (keras-io style) float32: {results['reference float32']:.1f} images/s",
-              flush=True)
+        commands["reference float32"] = [
+            sys.executable, args.reference, os.path.join(data, "celeba-10k", "img"),
+            str(args.steps), "float32"]
+    else:
+        print(f"reference script {args.reference} not found; reporting kerasgen alone")
     for setting in args.settings.split(","):
-        speed = measure([sys.executable, __file__, "--worker", setting, "--steps",
-                         str(args.steps)])
-        results[f"kerasgen {setting}"] = speed
-        ratio = ""
-        if "reference float32" in results:
-            ratio = f"  ({speed / results['reference float32']:.2f}x reference)"
-        print(f"kerasgen {setting}: {speed:.1f} images/s{ratio}", flush=True)
-
+        commands[f"kerasgen {setting}"] = [sys.executable, __file__, "--worker", setting,
+                                           "--steps", str(args.steps)]
+    for round_number in range(args.repeats):
+        for name, cmd in commands.items():
+            runs.setdefault(name, []).append(measure(cmd))
+            print(f"round {round_number + 1} {name}: {runs[name][-1]:.1f} images/s", flush=True)
+    print(f"\nmedian of {args.repeats} interleaved rounds, {args.steps} timed steps of batch 64:")
+    reference = statistics.median(runs["reference float32"]) if "reference float32" in runs else None
+    for name, values in runs.items():
+        median = statistics.median(values)
+        ratio = f"  {median / reference:.2f}x reference" if reference else ""
+        print(f"{name:28s} {median:7.1f} images/s{ratio}")
 
 if __name__ == "__main__":
     main()

@@ -52,9 +52,10 @@ def output_dir(config):
     return config.train.output_dir or os.path.join("runs", config.name)
 
 
-def train(config, verbose="auto"):
+def train(config, verbose="auto", callbacks=()):
     """Train as `kerasgen train` does. Rerunning with the same output_dir resumes from the last
-    backup (model weights, both optimizers, epoch and step).
+    backup: model weights and optimizer state as of the last backup, re-running the
+    interrupted epoch from its start. `callbacks` are added to the standard ones.
 
     Returns (model, history).
     """
@@ -71,13 +72,13 @@ def train(config, verbose="auto"):
     if config.data.eval_split and not isinstance(model, GAN):
         eval_ds, _ = make_dataset(config.data, value_range(model), split=config.data.eval_split,
                                   shuffle=False)
-    callbacks = standard_callbacks(
+    standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq)
     if not hasattr(model, "generate"):  # autoencoders have nothing to sample
-        callbacks = [c for c in callbacks if type(c).__name__ != "SampleGrid"]
+        standard = [c for c in standard if type(c).__name__ != "SampleGrid"]
     history = model.fit(train_ds, epochs=config.train.epochs,
                         steps_per_epoch=config.train.steps_per_epoch, validation_data=eval_ds,
-                        callbacks=callbacks, verbose=verbose)
+                        callbacks=standard + list(callbacks), verbose=verbose)
     model.save(os.path.join(out, "model.keras"))
     return model, history

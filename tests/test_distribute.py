@@ -1,0 +1,20 @@
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def test_train_steps_are_correct_per_replica():
+    # A fresh process: logical devices must be configured before TensorFlow starts.
+    result = subprocess.run([sys.executable, os.path.join(HERE, "distribute_worker.py")],
+                            capture_output=True, text=True, timeout=600)
+    lines = [l for l in result.stdout.splitlines() if l.startswith("RESULT ")]
+    assert lines, result.stderr[-4000:]
+    out = json.loads(lines[-1][len("RESULT "):])
+    assert out["replicas"] == 2
+    assert out["max_weight_difference"] < 1e-5, out
+    assert out["finite"]
+    assert (out["g_iterations"], out["d_iterations"]) == (4, 8)
+    assert out["latents_differ"]

@@ -1,0 +1,87 @@
+import glob
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from kerasgen import config as config_lib
+from kerasgen.train import train
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERASGEN = [sys.executable, "-m", "kerasgen.cli"]
+
+
+def tiny_overrides(out):
+    return [f"train.output_dir={out}", "train.epochs=2", "train.steps_per_epoch=3",
+            "train.num_samples=16", "data.stop=512", "data.batch_size=16",
+            "model.args.generator_width=8", "model.args.discriminator_width=8"]
+
+
+def scalar_and_image_tags(log_dir):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = {"scalars": set(), "images": set(), "tensors": set()}
+    for events in glob.glob(os.path.join(log_dir, "**", "events.*"), recursive=True):
+        acc = EventAccumulator(events, size_guidance={"tensors": 0, "scalars": 0})
+        acc.Reload()
+        for kind in tags:
+            tags[kind] |= set(acc.Tags().get(kind, []))
+    return tags
+
+
+def test_cli_train_writes_config_logs_samples_and_model(data_dir, tmp_path):
+    out = tmp_path / "run"
+    cmd = KERASGEN + ["train", os.path.join(ROOT, "configs", "dcgan_mnist.yaml"), "--quiet"]
+    for item in tiny_overrides(out):
+        cmd += ["--set", item]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = config_lib.load(str(out / "config.yaml"))
+    assert saved.train.epochs == 2 and saved.model.family == "dcgan"
+    assert (out / "samples" / "samples_epoch_0002.png").exists()
+    assert (out / "model.keras").exists()
+    tags = scalar_and_image_tags(str(out / "logs"))
+    names = tags["scalars"] | tags["tensors"]
+    for metric in ("d_loss", "g_loss", "real_score", "fake_score"):
+        assert f"epoch_{metric}" in names, names
+    assert "samples" in tags["images"] | tags["tensors"]
+    grid = out / "grid.png"
+    result = subprocess.run(KERASGEN + ["sample", str(out / "model.keras"), "--num", "9",
+                                        "--out", str(grid)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert grid.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_reports_bad_config_keys(tmp_path):
+    result = subprocess.run(KERASGEN + ["train", os.path.join(ROOT, "configs", "vae_mnist.yaml"),
+                                        "--set", "train.learning_rate=0.1"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "train.learning_rate" in result.stderr
+    assert subprocess.run(KERASGEN + ["--help"], capture_output=True).returncode == 0
+    help_text = subprocess.run(KERASGEN + ["train", "--help"], capture_output=True, text=True)
+    assert "--set" in help_text.stdout
+
+
+class Crash(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.g_optimizer.iterations) == 5:
+            raise RuntimeError("simulated crash")
+
+
+def test_interrupted_run_resumes_model_and_optimizers(data_dir, tmp_path):
+    out = tmp_path / "run"
+    overrides = tiny_overrides(out) + ["train.epochs=3", "train.checkpoint_every_steps=2"]
+    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"), overrides)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(config, verbose=0, callbacks=[Crash()])
+    # The crash came at step 5 (epoch 2); backups were written at steps 2, 3 (epoch end), 4.
+    model, history = train(config, verbose=0)
+    assert len(history.history["g_loss"]) == 2  # epochs 2 and 3 only: epoch 1 was kept
+    # 4 steps restored from the backup + 2 more epochs of 3 steps.
+    assert int(model.g_optimizer.iterations) == 4 + 6
+    assert int(model.d_optimizer.iterations) == 4 + 6
+    assert np.isfinite(history.history["d_loss"]).all()
