@@ -2,6 +2,8 @@
 
 __version__ = "0.1.0"
 
+from kerasgen import callbacks  # noqa: F401
+from kerasgen import data  # noqa: F401
 from kerasgen import latent  # noqa: F401
 from kerasgen import losses  # noqa: F401
 from kerasgen import models  # noqa: F401

@@ -4,9 +4,9 @@ import keras
 import tensorflow as tf
 
 from kerasgen import distribute
+from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder
-from kerasgen.models.vae.vae import unpack
 from kerasgen.registry import register_model
 
 RECONSTRUCTION_LOSSES = ("binary_crossentropy", "mean_squared_error")

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from kerasgen import distribute
 from kerasgen.losses import gan as gan_losses
-from kerasgen.models.vae.vae import unpack
+from kerasgen.models.common import unpack
 from kerasgen.registry import register_model
 
 

@@ -5,18 +5,10 @@ import tensorflow as tf
 
 from kerasgen import distribute
 from kerasgen.losses import vae as vae_losses
+from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder
 from kerasgen.registry import register_model
-
-
-def unpack(data):
-    """Split a `fit` batch into (images, labels or None)."""
-    if isinstance(data, (tuple, list)):
-        if len(data) == 1:
-            return data[0], None
-        return data[0], data[1]
-    return data, None
 
 
 @register_model("vae")
