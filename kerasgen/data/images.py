@@ -40,10 +40,8 @@ def preprocess(image, image_size, crop="center"):
         shape = tf.shape(image)
         side = tf.minimum(shape[0], shape[1])
         image = tf.image.resize_with_crop_or_pad(image, side, side)
-    if image_size:
-        image = tf.image.resize(image, (image_size, image_size), antialias=True)
-        image = tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
-    return image
+    image = tf.image.resize(image, (image_size, image_size), antialias=True)
+    return tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
 
 
 def _decode(path, channels, image_size, crop):
@@ -79,6 +77,9 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
     """
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3; received {channels}.")
+    if not image_size:
+        raise ValueError(f"Image folder {folder!r}: image_size is required (images of "
+                         f"different sizes cannot be batched); received {image_size!r}.")
     files = list_images(folder)[start:stop]
     if not files:
         raise ValueError(f"Image folder {folder!r}: the slice [{start}:{stop}] selects no images.")
@@ -87,7 +88,7 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
     ds = ds.map(lambda p: _decode(p, channels, image_size, crop),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     chunk = 256
-    ds = ds.batch(chunk) if image_size else ds.batch(1)
+    ds = ds.batch(chunk)
     progbar = keras.utils.Progbar(len(files), unit_name="image") if verbose else None
     images, done = [], 0
     iterator = iter(ds)

@@ -79,6 +79,8 @@ def test_folder_errors_name_the_file(tmp_path):
     (folder / "000001.png").write_bytes(b"not an image at all")
     with pytest.raises(ValueError, match="000001.png: cannot decode"):
         data.load_image_folder(str(folder), image_size=8, verbose=False)
+    with pytest.raises(ValueError, match="image_size is required"):
+        data.load_image_folder(str(folder), image_size=None, verbose=False)
 
 
 def test_folder_channel_mismatch_is_reported(tmp_path):
