@@ -47,6 +47,7 @@ def test_generate_is_in_unit_range_and_reproducible():
     np.testing.assert_array_equal(images, np.array(gan.generate(6, seed=7)))
     z = gan.sample_latents(2, seed=1)
     assert gan.generate(z).shape == (2, 8, 8, 1)
+    assert gan.generate(np.int64(3), seed=1).shape == (3, 8, 8, 1)
     with pytest.raises(ValueError, match=r"\(batch, 8\)"):
         gan.generate(np.zeros((2, 5), "float32"))
 

@@ -1,5 +1,7 @@
 """The GAN base: alternating discriminator/generator updates trained with `model.fit`."""
 
+import numbers
+
 import keras
 import tensorflow as tf
 
@@ -156,7 +158,7 @@ class GAN(keras.Model):
             labels: (B,) class ids, required by conditional models.
             use_ema: sample from the EMA generator when the model keeps one.
         """
-        if isinstance(num_or_latents, int):
+        if isinstance(num_or_latents, numbers.Integral):
             z = self.sample_latents(num_or_latents, seed)
         else:
             z = tf.convert_to_tensor(num_or_latents, tf.float32)

@@ -1,5 +1,7 @@
 """Variational autoencoder trained on the ELBO with TFP distributions."""
 
+import numbers
+
 import keras
 import tensorflow as tf
 
@@ -106,7 +108,7 @@ class VAE(keras.Model):
 
     def generate(self, num_or_latents, seed=None, labels=None):
         """Same interface as the GANs: an int (draws z ~ p(z)) or a (B, latent_dim) latent."""
-        if isinstance(num_or_latents, int):
+        if isinstance(num_or_latents, numbers.Integral):
             return self.sample(num_or_latents, seed=seed, labels=labels)
         return self.decode(tf.convert_to_tensor(num_or_latents, tf.float32), labels)
 
