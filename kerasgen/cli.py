@@ -42,6 +42,24 @@ def _sample(args):
     print(f"Wrote {args.num} samples to {args.out}")
 
 
+def _evaluate(args):
+    from kerasgen import evaluate as evaluate_lib
+
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    model, source, run_config = evaluate_lib.load_model(args.model)
+    data = evaluate_lib.data_config(model, run_config, args.data, args.source)
+    report = evaluate_lib.evaluate(
+        model, data, metrics, features=args.features, num_generated=args.num_generated,
+        num_real=args.num_real, split=args.split, nll_samples=args.k,
+        nearest_path=args.nearest_neighbours, seed=args.seed, verbose=not args.quiet)
+    report["model"] = dict(source, name=args.model, family=type(model).__name__)
+    print(evaluate_lib.format_table(report))
+    out = args.json or os.path.join(
+        "runs", "evaluate", os.path.basename(os.path.normpath(args.model)).replace(".keras", "")
+        + ".json")
+    print(f"Report: {evaluate_lib.write_json(report, out)}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="kerasgen", description="Train and sample VAEs and GANs built on Keras 3.")
@@ -65,6 +83,33 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--out", default="samples.png", help="PNG to write (default samples.png)")
     p.set_defaults(func=_sample)
+
+    p = sub.add_parser(
+        "evaluate", help="FID/KID/IS/precision-recall and VAE likelihood of a model",
+        description="Evaluate a zoo name, a run folder or a .keras file against real images. "
+                    "Prints a table and writes a JSON report with the protocol.")
+    p.add_argument("model", help="zoo name, run folder (model.keras + config.yaml) or .keras")
+    p.add_argument("--metrics", default="fid,kid,is",
+                   help="comma-separated subset of fid,kid,is,pr,nll (default fid,kid,is)")
+    p.add_argument("--data", help="real images: idx folder or image folder (default: the run's "
+                                  "config); relative paths are under $KERASGEN_DATA")
+    p.add_argument("--source", choices=["idx", "folder"], help="data format (default: guessed)")
+    p.add_argument("--split", default="test", help="real split to compare with (default test)")
+    p.add_argument("--features", help="classifier_mnist, classifier_fashion_mnist, a classifier "
+                                      ".keras file, or inception:/path/to/weights.h5 (default: "
+                                      "the domain classifier of the data)")
+    p.add_argument("--num-generated", type=int, default=10_000,
+                   help="generated images for sample metrics (default 10000)")
+    p.add_argument("--num-real", type=int, help="cap on real images (default: whole split)")
+    p.add_argument("--k", type=int, default=1000,
+                   help="importance samples per image for nll (default 1000)")
+    p.add_argument("--nearest-neighbours", metavar="PNG",
+                   help="write generated samples beside their nearest training images here, "
+                        "and report the memorization score")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--json", help="report path (default runs/evaluate/<model>.json)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_evaluate)
 
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

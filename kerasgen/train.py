@@ -26,6 +26,15 @@ def _optimizer(spec, key):
     if not name:
         raise config_lib.ConfigError(f"{key}: needs a 'name' (e.g. adam); received {spec}.")
     try:
+        rate = spec.get("learning_rate")
+        if isinstance(rate, dict):  # a schedule: {name: CosineDecay, initial_learning_rate: ...}
+            rate = dict(rate)
+            schedule = rate.pop("name", None)
+            if not schedule:
+                raise ValueError(f"learning_rate schedule needs a 'name' (e.g. CosineDecay); "
+                                 f"received {rate}.")
+            spec["learning_rate"] = keras.optimizers.schedules.deserialize(
+                {"class_name": schedule, "config": rate})
         return keras.optimizers.get({"class_name": name, "config": spec})
     except (TypeError, ValueError) as e:
         raise config_lib.ConfigError(f"{key}: {e}") from None

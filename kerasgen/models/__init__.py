@@ -7,3 +7,4 @@ from kerasgen.models.dcgan.dcgan import DCGAN
 from kerasgen.models.gan.gan import GAN
 from kerasgen.models.vae.vae import VAE
 from kerasgen.models.vae.vae import ConditionalVAE
+from kerasgen.models.classifier.classifier import Classifier

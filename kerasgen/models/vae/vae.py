@@ -153,27 +153,38 @@ class VAE(keras.Model):
             A (B,) float32 tensor of log p(x) estimates.
         """
         num_samples, chunk_size = int(num_samples), int(chunk_size)
-        if num_samples < 1:
-            raise ValueError(f"num_samples must be >= 1; received {num_samples}.")
+        if num_samples < 1 or chunk_size < 1:
+            raise ValueError(f"num_samples and chunk_size must be >= 1; received "
+                             f"{num_samples} and {chunk_size}.")
         x = tf.convert_to_tensor(x)
-        q = self.encode(x, labels)
-        events = vae_losses.to_events(self.likelihood, x)
-        p_z = vae_losses.prior(self.latent_dim)
-        batch = tf.shape(x)[0]
         chunks, done, index = [], 0, 0
         while done < num_samples:
             n = min(chunk_size, num_samples - done)
-            z = q.sample(n, seed=tf.constant([int(seed), index], tf.int32))  # (n, B, L)
-            flat_z = tf.reshape(z, [-1, self.latent_dim])  # (n * B, L)
-            flat_labels = None if labels is None else tf.tile(tf.cast(labels, tf.int32), [n])
-            params = self.decoder_params(flat_z, flat_labels)  # (n * B, H, W, k * C)
-            params = tf.reshape(params, tf.concat([[n, batch], tf.shape(params)[1:]], 0))
-            log_px_z = vae_losses.decoder_distribution(self.likelihood, params).log_prob(events)
-            chunks.append(log_px_z + p_z.log_prob(z) - q.log_prob(z))  # (n, B)
+            chunks.append(self.log_importance_weights(
+                x, n, labels, tf.constant([int(seed), index], tf.int32)))  # (n, B)
             done += n
             index += 1
         log_w = tf.concat(chunks, axis=0)  # (k, B)
         return tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(float(num_samples))
+
+    def log_importance_weights(self, x, num_samples, labels=None, seed=(0, 0)):
+        """log p(x|z_k) + log p(z_k) - log q(z_k|x) for k = 1..num_samples, z_k ~ q(z|x).
+
+        `seed` is a stateless seed, shape (2,) int32 (a tensor, so a `tf.function` wrapping
+        this does not retrace per seed). Returns (num_samples, B) float32.
+        """
+        n = int(num_samples)
+        q = self.encode(x, labels)
+        events = vae_losses.to_events(self.likelihood, x)
+        p_z = vae_losses.prior(self.latent_dim)
+        batch = tf.shape(x)[0]
+        z = q.sample(n, seed=seed)  # (n, B, L)
+        flat_z = tf.reshape(z, [-1, self.latent_dim])  # (n * B, L)
+        flat_labels = None if labels is None else tf.tile(tf.cast(labels, tf.int32), [n])
+        params = self.decoder_params(flat_z, flat_labels)  # (n * B, H, W, k * C)
+        params = tf.reshape(params, tf.concat([[n, batch], tf.shape(params)[1:]], 0))
+        log_px_z = vae_losses.decoder_distribution(self.likelihood, params).log_prob(events)
+        return log_px_z + p_z.log_prob(z) - q.log_prob(z)  # (n, B)
 
     # -- serialization -------------------------------------------------------------------
     def get_config(self):

@@ -1,0 +1,304 @@
+"""`kerasgen evaluate`: sample quality, likelihood and memorization of a trained model.
+
+Every number in the report carries its protocol (feature extractor and its checksum, which
+split, how many real and generated images, seeds, k), so it can be reproduced.
+"""
+
+import json
+import math
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen import config as config_lib
+from kerasgen.data.pipeline import load_arrays
+from kerasgen.metrics import features as features_lib
+from kerasgen.metrics.nearest import memorization
+from kerasgen.metrics.nearest import nearest_neighbour_grid
+from kerasgen.metrics.sample_quality import SAMPLE_METRICS
+from kerasgen.metrics.sample_quality import protocol as sample_protocol
+from kerasgen.metrics.sample_quality import scores_from_outputs
+
+METRICS = ("fid", "kid", "is", "pr", "nll")
+# Domain classifiers for the datasets they were trained on, by the data folder's name.
+DEFAULT_EXTRACTORS = {"mnist": "classifier_mnist", "fashion-mnist": "classifier_fashion_mnist"}
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_model(spec):
+    """A model from a zoo name, a run folder (model.keras + config.yaml) or a `.keras` file.
+
+    Returns (model, description dict, ExperimentConfig or None).
+    """
+    import kerasgen.models  # noqa: F401  (registers the classes)
+    from kerasgen import zoo
+
+    if os.path.isdir(spec):
+        path = os.path.join(spec, "model.keras")
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"Run folder {spec!r} has no model.keras.")
+    elif os.path.isfile(spec):
+        path = spec
+    elif spec.endswith(".keras") or os.sep in spec:
+        raise FileNotFoundError(f"Model file {spec!r} does not exist.")
+    else:
+        model = zoo.load(spec)  # LookupError listing the known names for anything else
+        entry = zoo.info(spec)
+        run_config = config_lib.load(entry["config"]) if entry.get("config") else None
+        return model, {"zoo": entry["name"], "sha256": entry["sha256"]}, run_config
+    from kerasgen.zoo.artifacts import sha256_file
+
+    model = keras.saving.load_model(path, safe_mode=True)
+    config_path = os.path.join(os.path.dirname(path), "config.yaml")
+    run_config = config_lib.load(config_path) if os.path.isfile(config_path) else None
+    return model, {"file": os.path.abspath(path), "sha256": sha256_file(path)}, run_config
+
+
+def data_config(model, run_config=None, data_path=None, source=None):
+    """The DataConfig to read real images from: the run's own, with `data_path` overriding."""
+    if run_config is not None:
+        data = run_config.data
+        if data_path:
+            data.path = data_path
+        if source:
+            data.source = source
+        return data
+    if not data_path:
+        raise ValueError("No data location: pass --data (an idx folder such as "
+                         "$KERASGEN_DATA/mnist, or an image folder).")
+    shape = image_shape(model)
+    return config_lib.DataConfig(source=source or _guess_source(data_path), path=data_path,
+                                 image_size=shape[0], channels=shape[-1])
+
+
+def _guess_source(path):
+    from kerasgen.data.pipeline import resolve_path
+
+    folder = resolve_path(path)
+    if os.path.isdir(folder) and any("idx" in f for f in os.listdir(folder)):
+        return "idx"
+    return "folder"
+
+
+def image_shape(model):
+    if hasattr(model, "image_shape"):
+        return tuple(model.image_shape)
+    return tuple(model.generate(1, seed=0).shape[1:])
+
+
+def real_images(data, split, limit=None, verbose=True):
+    """uint8 images (N, H, W, C) and labels or None for `split` ("train" or "test").
+
+    Image folders have no named splits: "train" is [start, stop) of the sorted file list and
+    "test" the held-out [eval_start, eval_stop).
+    """
+    if data.source == "tfds":
+        raise ValueError("kerasgen evaluate reads idx or image folders; for TFDS data export "
+                         "the split to a folder or call kerasgen.metrics.compute_metrics.")
+    if data.source == "folder":
+        start, stop = ((data.start, data.stop) if split == "train"
+                       else (data.eval_start, data.eval_stop))
+        split_name = f"files [{start}:{stop if stop is not None else ''}] of the sorted list"
+    else:
+        start, stop, split_name = 0, None, f"{split} split"
+    images, labels = load_arrays(data.source, data.path, split=split,
+                                 image_size=data.image_size, channels=data.channels,
+                                 crop=data.crop, start=start, stop=stop,
+                                 labels=bool(data.labels_file) or data.source == "idx",
+                                 labels_file=data.labels_file, verbose=verbose)
+    if limit:
+        images = images[:limit]
+        labels = None if labels is None else labels[:limit]
+    return images, labels, f"{data.path} {split_name}, {len(images)} images"
+
+
+# -- likelihood ------------------------------------------------------------------------------
+def negative_log_likelihood(vae, images, num_samples=1000, batch_size=None, chunk_size=None,
+                            labels=None, seed=0, verbose=True):
+    """Importance-sampled -log p(x) (Burda et al. 2016) over a whole image set.
+
+    Args:
+        vae: a `kerasgen.models.VAE` (or anything with `log_importance_weights`).
+        images: uint8 (N, H, W, C). Bernoulli models see them binarized once with `seed`
+            (x ~ Bernoulli(pixel / 255)), the usual test set for dynamically binarized MNIST;
+            others see pixel / 255.
+        num_samples: k, importance samples per image.
+        batch_size, chunk_size: images per step and samples per decoder call; the decoder
+            runs on batch_size * chunk_size latents at once (default about 5000).
+
+    Returns:
+        dict with nll_nats (mean), nll_nats_stderr, bits_per_dim, and the protocol.
+    """
+    if not hasattr(vae, "log_importance_weights"):
+        raise ValueError(f"nll needs a model with a likelihood (a VAE); received "
+                         f"{type(vae).__name__}.")
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 4:
+        raise ValueError(f"Expected uint8 images (N, H, W, C); received {images.dtype} "
+                         f"{images.shape}.")
+    k = int(num_samples)
+    chunk_size = int(chunk_size or min(k, 250))
+    batch_size = int(batch_size or max(1, 5000 // chunk_size))
+    x = images.astype(np.float32) / 255.0
+    binarized = vae.likelihood == "bernoulli"
+    if binarized:
+        x = (np.random.default_rng(seed).uniform(size=x.shape) < x).astype(np.float32)
+
+    log_weights = tf.function(vae.log_importance_weights, reduce_retracing=True)
+    bar = keras.utils.Progbar(len(x), unit_name="image") if verbose else None
+    log_px, start_time = [], time.time()
+    for index, start in enumerate(range(0, len(x), batch_size)):
+        batch = tf.constant(x[start:start + batch_size])
+        batch_labels = None if labels is None else tf.constant(labels[start:start + batch_size])
+        chunks = []
+        for c, done in enumerate(range(0, k, chunk_size)):
+            n = min(chunk_size, k - done)
+            seed_pair = tf.constant([seed * 1_000_003 + index, c], tf.int32)
+            chunks.append(log_weights(batch, n, batch_labels, seed_pair))  # (n, B)
+        log_w = tf.concat(chunks, axis=0)  # (k, B)
+        log_px.append((tf.reduce_logsumexp(log_w, axis=0) - math.log(k)).numpy())
+        if bar is not None:
+            bar.update(min(start + batch_size, len(x)))
+    log_px = np.concatenate(log_px).astype(np.float64)
+    dims = int(np.prod(images.shape[1:]))
+    nll = float(-log_px.mean())
+    return {
+        "nll_nats": nll,
+        "nll_nats_stderr": float(log_px.std(ddof=1) / math.sqrt(len(log_px)))
+        if len(log_px) > 1 else float("nan"),
+        "bits_per_dim": nll / (dims * math.log(2.0)),
+        "protocol": {"estimator": "importance sampling with q(z|x), Burda et al. 2016",
+                     "num_samples": k, "num_images": len(log_px), "dims": dims,
+                     "likelihood": vae.likelihood,
+                     "binarization": f"once, seed {seed}" if binarized else "none (pixel/255)",
+                     "seconds": round(time.time() - start_time, 1)},
+    }
+
+
+# -- the whole evaluation --------------------------------------------------------------------
+def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_generated=10_000,
+             num_real=None, split="test", nll_samples=1000, nearest_path=None, num_nearest=16,
+             seed=0, batch_size=500, verbose=True):
+    """Evaluate a model; returns the report dict (metrics + protocol).
+
+    Args:
+        model: a kerasgen model (`generate` for sample metrics, a VAE for "nll").
+        data: a `kerasgen.config.DataConfig` describing the real images.
+        metrics: subset of "fid", "kid", "is", "pr", "nll".
+        features: extractor name or object; default: the domain classifier for the data
+            folder ("mnist", "fashion-mnist"), else an error asking for one.
+        num_generated: generated images for the sample metrics.
+        num_real: cap on real images (default: the whole split).
+        split: the real split compared against ("test" by default).
+        nll_samples: k for the likelihood.
+        nearest_path: write the nearest-neighbour PNG here and add the memorization score.
+    """
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown or not metrics:
+        raise ValueError(f"Unknown metric(s) {unknown or list(metrics)}; expected a subset of "
+                         f"{', '.join(METRICS)}.")
+    report = {"metrics": {}, "protocol": {"split": split, "seed": seed}}
+    sample_metrics = [m for m in metrics if m in SAMPLE_METRICS]
+    needs_samples = bool(sample_metrics or nearest_path)
+    if needs_samples and not hasattr(model, "generate"):
+        raise ValueError(f"{type(model).__name__} cannot generate, so {sample_metrics} do not "
+                         "apply; use nll for likelihood models.")
+    images, labels, description = real_images(data, split, num_real, verbose)
+    report["protocol"]["real"] = description
+
+    if "nll" in metrics:
+        cond = labels if getattr(model, "num_classes", None) else None
+        result = negative_log_likelihood(model, images, nll_samples, labels=cond, seed=seed,
+                                         verbose=verbose)
+        report["protocol"]["nll"] = result.pop("protocol")
+        report["metrics"].update(result)
+
+    if needs_samples:
+        extractor = features_lib.get_extractor(features or _default_extractor(data))
+        classes = getattr(model, "num_classes", None)
+        gen_labels = np.arange(num_generated) % classes if classes else None
+        real_f, real_p, _ = features_lib.extract(
+            extractor, features_lib.image_batches(images, batch_size), len(images),
+            f"Features of {description}", verbose)
+        gen_f, gen_p, _ = features_lib.extract(
+            extractor, features_lib.generated_batches(model, num_generated, batch_size, seed,
+                                                      gen_labels),
+            num_generated, f"Features of {num_generated} generated images", verbose)
+        if sample_metrics:
+            report["metrics"].update(scores_from_outputs(real_f, gen_f, gen_p, sample_metrics,
+                                                         seed=seed))
+        generated = (f"{num_generated} samples, seed {seed}"
+                     + (", labels cycling 0..K-1" if classes else ""))
+        report["protocol"].update(sample_protocol(extractor, sample_metrics, description,
+                                                  len(images), generated, num_generated,
+                                                  seed=seed))
+        if gen_labels is not None:
+            predicted = gen_p.argmax(axis=1)
+            report["metrics"]["class_accuracy"] = float((predicted == gen_labels).mean())
+        if "is" in sample_metrics:
+            # The real split's own score: the ceiling this extractor gives real data.
+            report["metrics"]["is_real_mean"] = scores_from_outputs(
+                real_f, real_f, real_p, ("is",))["is_mean"]
+        if nearest_path:
+            report.update(_nearest(model, data, extractor, images, real_f, gen_f, num_nearest,
+                                   nearest_path, seed, batch_size, verbose))
+    return report
+
+
+def _default_extractor(data):
+    name = os.path.basename(os.path.normpath(data.path or ""))
+    if name in DEFAULT_EXTRACTORS:
+        return DEFAULT_EXTRACTORS[name]
+    raise ValueError(f"No default feature extractor for data {data.path!r}; pass --features "
+                     f"inception:/path/to/inception_v3_weights.h5 or one of "
+                     f"{', '.join(sorted(set(DEFAULT_EXTRACTORS.values())))}.")
+
+
+def _nearest(model, data, extractor, test_images, test_f, gen_f, num_nearest, path, seed,
+             batch_size, verbose):
+    """Nearest training images of generated samples, and the memorization score."""
+    train_images, _, train_description = real_images(data, "train", verbose=verbose)
+    train_f, _, _ = features_lib.extract(
+        extractor, features_lib.image_batches(train_images, batch_size), len(train_images),
+        f"Features of {train_description}", verbose)
+    classes = getattr(model, "num_classes", None)
+    labels = np.arange(num_nearest) % classes if classes else None
+    samples = np.asarray(model.generate(num_nearest, seed=seed, labels=labels))
+    sample_f, _ = extractor.outputs(samples)
+    _, info = nearest_neighbour_grid(samples, train_images, sample_f, train_f, path)
+    return {"memorization": memorization(gen_f, train_f, test_f),
+            "nearest_neighbours": {"png": os.path.abspath(path), "train": train_description,
+                                   "rows": ["generated", "nearest train image (pixel L2)",
+                                            f"nearest train image ({extractor.name} cosine)"],
+                                   **info}}
+
+
+# -- output ----------------------------------------------------------------------------------
+def format_table(report):
+    """The report's numbers as an aligned text table, then the protocol lines."""
+    rows = [(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+            for name, value in report["metrics"].items()]
+    for name, value in report.get("memorization", {}).items():
+        rows.append((f"memorization.{name}", f"{value:.4f}"))
+    width = max((len(r[0]) for r in rows), default=6)
+    lines = [f"{'metric':<{width}}  value", f"{'-' * width}  -----"]
+    lines += [f"{name:<{width}}  {value}" for name, value in rows]
+    lines.append("")
+    for key, value in report["protocol"].items():
+        lines.append(f"{key}: {json.dumps(value) if isinstance(value, dict) else value}")
+    if "nearest_neighbours" in report:
+        lines.append(f"nearest neighbours: {report['nearest_neighbours']['png']}")
+    return "\n".join(lines)
+
+
+def write_json(report, path):
+    """Write the report atomically."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(report, f, indent=2)
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,1 @@
+"""Image classifiers used as domain feature extractors for evaluation."""

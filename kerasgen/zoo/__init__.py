@@ -1,0 +1,46 @@
+"""Pretrained models and evaluation networks: `kerasgen.zoo.list()`, `info(name)`, `load(name)`.
+
+Artifacts live in the repository's `zoo/` folder and are verified against the sha256 in their
+entry before Keras reads them (with `safe_mode=True`).
+"""
+
+import copy
+
+from kerasgen.zoo.artifacts import ChecksumError  # noqa: F401
+from kerasgen.zoo.artifacts import local_artifact
+from kerasgen.zoo.presets import ALIASES
+from kerasgen.zoo.presets import PRESETS
+
+
+def list():  # noqa: A001  (the public name the zoo API promises)
+    """Names of all entries (aliases not included)."""
+    return sorted(PRESETS)
+
+
+def resolve(name):
+    """The canonical entry name for a name or alias; LookupError listing known names."""
+    name = ALIASES.get(name, name)
+    if name not in PRESETS:
+        known = sorted(PRESETS) + [f"{a} (-> {t})" for a, t in sorted(ALIASES.items())]
+        raise LookupError(f"Unknown zoo model {name!r}. Known: {', '.join(known) or '(none)'}.")
+    return name
+
+
+def info(name):
+    """A copy of the entry: family, config, artifact, sha256, bytes, dataset, licence, metrics."""
+    canonical = resolve(name)
+    return dict(copy.deepcopy(PRESETS[canonical]), name=canonical)
+
+
+def path(name):
+    """Local path of the verified artifact."""
+    return local_artifact(PRESETS[resolve(name)])
+
+
+def load(name, compile=False):
+    """The entry's Keras model, loaded with `safe_mode=True` after its sha256 is verified."""
+    import keras
+
+    import kerasgen.models  # noqa: F401  (registers the classes the artifact refers to)
+
+    return keras.saving.load_model(path(name), compile=compile, safe_mode=True)
