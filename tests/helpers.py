@@ -45,3 +45,27 @@ def check_keras_round_trip(model, inputs, tmp_path, optimizers=()):
         for a, b in zip(optimizer_state(before), optimizer_state(after)):
             np.testing.assert_array_equal(a, b)
     return loaded
+
+
+def write_idx_folder(folder, num_train=200, num_test=100, size=28, seed=0):
+    """A synthetic MNIST-style idx folder: bright squares whose position encodes the label."""
+    import gzip
+    import struct
+
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    names = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+             "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
+    for split, n in (("train", num_train), ("test", num_test)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 40, (n, size, size)).astype(np.uint8)
+        for image, label in zip(images, labels):
+            row, col = divmod(int(label), 5)
+            top, left = 2 + row * (size // 2), 1 + col * (size // 5)
+            image[top:top + size // 3, left:left + size // 6] = 255
+        image_file, label_file = names[split]
+        with gzip.open(os.path.join(folder, image_file), "wb") as f:
+            f.write(struct.pack(">IIII", 0x803, n, size, size) + images.tobytes())
+        with gzip.open(os.path.join(folder, label_file), "wb") as f:
+            f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
+    return folder

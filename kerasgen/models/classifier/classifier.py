@@ -86,6 +86,13 @@ class Classifier(keras.Model):
             loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=metrics if metrics is not None else ["accuracy"], **kwargs)
 
+    def compile_from_config(self, config):
+        # Keras skips this for models that override compile(); ours only fills in defaults,
+        # so replaying the stored arguments restores the same compiled state.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)  # so saved optimizer state loads
+
     def features(self, images):
         """(B, H, W, C) in [0, 1] -> (B, feature_dim) float32."""
         return self.feature_net(images, training=False)

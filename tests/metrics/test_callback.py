@@ -1,0 +1,25 @@
+import os
+
+import numpy as np
+
+import kerasgen
+from kerasgen import metrics
+from tests import helpers
+
+
+def test_sample_quality_callback_logs_scores_on_schedule(tmp_path):
+    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=4, width=4,
+                                     feature_dim=6)
+    gan = kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=4,
+                                discriminator_width=4, seed=0)
+    gan.compile()
+    log_dir = os.path.join(str(tmp_path), "logs")
+    callback = metrics.SampleQuality(helpers.fake_images(64, 8), metrics.ClassifierFeatures(clf),
+                                     metrics=("fid", "kid", "is"), num_generated=40,
+                                     every_n_epochs=2, log_dir=log_dir)
+    x = helpers.fake_images(16, 8, value_range=(-1.0, 1.0))
+    history = gan.fit(x, batch_size=8, epochs=4, steps_per_epoch=1, verbose=0,
+                      callbacks=[callback])
+    assert [epoch for epoch, _ in callback.history] == [2, 4]
+    assert np.isfinite(history.history["fid"]).all()  # scores reach History via logs
+    assert os.listdir(os.path.join(log_dir, "sample_quality"))

@@ -1,0 +1,103 @@
+"""`kerasgen evaluate` end to end on synthetic idx data (no real data, no downloads)."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+import kerasgen
+from kerasgen import cli
+from kerasgen import config as config_lib
+from kerasgen import evaluate as evaluate_lib
+from kerasgen.train import train
+from tests import helpers
+
+
+@pytest.fixture
+def idx_folder(tmp_path):
+    return helpers.write_idx_folder(str(tmp_path / "digits"), num_train=120, num_test=60)
+
+
+def train_tiny(family, args, folder, out, **data):
+    config = config_lib.from_dict(config_lib.ExperimentConfig, {
+        "name": family, "model": {"family": family, "args": args},
+        "data": {"source": "idx", "path": folder, "batch_size": 16, **data},
+        "train": {"epochs": 1, "steps_per_epoch": 2, "output_dir": out, "num_samples": 4}})
+    train(config, verbose=0)
+    return out
+
+
+def classifier_file(tmp_path):
+    clf = kerasgen.models.Classifier(image_shape=(28, 28, 1), num_classes=10, width=4,
+                                     feature_dim=16)
+    path = str(tmp_path / "clf.keras")
+    clf.save(path)
+    return path
+
+
+def test_evaluate_vae_run_folder_reports_nll_in_nats_and_bits(idx_folder, tmp_path, capsys):
+    run = train_tiny("vae", {"image_shape": [28, 28, 1], "latent_dim": 4, "hidden_dims": [8]},
+                     idx_folder, str(tmp_path / "vae"), binarize=True)
+    out = str(tmp_path / "vae.json")
+    assert cli.main(["evaluate", run, "--metrics", "nll", "--k", "30", "--json", out]) == 0
+    table = capsys.readouterr().out
+    assert "nll_nats" in table and "bits_per_dim" in table
+    report = json.load(open(out))
+    nats = report["metrics"]["nll_nats"]
+    assert 0 < nats < 784 * math.log(2) * 1.5  # a barely trained VAE: positive, not absurd
+    assert report["metrics"]["bits_per_dim"] == pytest.approx(nats / (784 * math.log(2)))
+    protocol = report["protocol"]["nll"]
+    assert protocol["num_samples"] == 30 and protocol["num_images"] == 60
+    assert protocol["binarization"] == "once, seed 0"
+    assert report["model"]["family"] == "VAE" and len(report["model"]["sha256"]) == 64
+
+
+def test_more_importance_samples_tighten_the_bound(idx_folder, tmp_path):
+    run = train_tiny("vae", {"image_shape": [28, 28, 1], "latent_dim": 4, "hidden_dims": [8]},
+                     idx_folder, str(tmp_path / "vae"), binarize=True)
+    model, _, run_config = evaluate_lib.load_model(run)
+    images, _, _ = evaluate_lib.real_images(run_config.data, "test", verbose=False)
+    one = evaluate_lib.negative_log_likelihood(model, images, 1, verbose=False)
+    many = evaluate_lib.negative_log_likelihood(model, images, 64, chunk_size=16,
+                                                verbose=False)
+    assert many["nll_nats"] < one["nll_nats"]  # log-mean-exp of weights >= their mean
+
+
+def test_evaluate_dcgan_sample_metrics_nearest_neighbours_and_protocol(idx_folder, tmp_path):
+    run = train_tiny("dcgan", {"image_size": 28, "channels": 1, "latent_dim": 8,
+                               "generator_width": 8, "discriminator_width": 8},
+                     idx_folder, str(tmp_path / "gan"), eval_split=None)
+    out, png = str(tmp_path / "gan.json"), str(tmp_path / "nn.png")
+    assert cli.main(["evaluate", os.path.join(run, "model.keras"), "--data", idx_folder, "--metrics",
+                     "fid,kid,is,pr", "--features", classifier_file(tmp_path),
+                     "--num-generated", "50", "--nearest-neighbours", png, "--json", out,
+                     "--quiet"]) == 0
+    report = json.load(open(out))
+    m = report["metrics"]
+    assert m["fid"] > 0 and np.isfinite(m["kid_mean"]) and 1.0 <= m["is_mean"] <= 10.0
+    assert 0 <= m["precision"] <= 1 and 0 <= m["recall"] <= 1
+    protocol = report["protocol"]
+    assert protocol["features"]["name"] == "clf.keras"
+    assert protocol["real"]["num_images"] == 60 and protocol["generated"]["num_images"] == 50
+    assert "test split" in protocol["real"]["description"]
+    assert os.path.getsize(png) > 0 and report["nearest_neighbours"]["png"] == png
+    assert len(report["nearest_neighbours"]["pixel_l2"]["indices"]) == 16
+    assert report["memorization"]["score"] > 0
+
+
+def test_evaluate_errors_say_what_was_wrong(idx_folder, tmp_path, capsys):
+    run = train_tiny("dcgan", {"image_size": 28, "channels": 1, "latent_dim": 8,
+                               "generator_width": 8, "discriminator_width": 8},
+                     idx_folder, str(tmp_path / "gan"), eval_split=None)
+    assert cli.main(["evaluate", run, "--metrics", "nll"]) == 2
+    assert "nll needs a model with a likelihood" in capsys.readouterr().err
+    assert cli.main(["evaluate", run, "--metrics", "fid,psnr"]) == 2
+    assert "Unknown metric(s) ['psnr']" in capsys.readouterr().err
+    assert cli.main(["evaluate", run, "--metrics", "fid"]) == 2  # synthetic folder: no default classifier
+    assert "No default feature extractor" in capsys.readouterr().err
+    assert cli.main(["evaluate", str(tmp_path / "missing.keras")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert cli.main(["evaluate", "no_such_zoo_model"]) == 2
+    assert "Unknown zoo model 'no_such_zoo_model'" in capsys.readouterr().err
