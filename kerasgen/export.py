@@ -1,0 +1,131 @@
+"""SavedModel export for TF Serving: plain-tensor signatures that return uint8 images.
+
+Layout: `OUT_DIR/<version>/saved_model.pb`, the versioned folder TF Serving watches (it serves
+the highest version). Signatures:
+
+- `serving_default`: generate(z (B, latent_dim) float32 [, labels (B,) int32]) -> images.
+- `sample`: sample(count () int32, seed () int64 [, labels]) -> images; the same seed always
+  gives the same images (stateless RNG).
+- VAEs also: `encode`(images (B, H, W, C) uint8 [, labels]) -> mean, stddev of q(z|x), and
+  `decode`(z [, labels]) -> images.
+
+Outputs are `{"images": uint8 (B, H, W, C)}` (float32 internally, whatever the training
+dtype policy). Inputs are checked in the graph, so a wrong shape or out-of-range value fails
+with a message that says what was expected, in Python and in TF Serving alike.
+"""
+
+import os
+
+import keras
+import tensorflow as tf
+
+MAX_SAMPLE_COUNT = 4096  # one request's images; bounds a server's memory per call
+
+
+def _to_uint8(images):
+    return tf.cast(tf.round(tf.clip_by_value(tf.cast(images, tf.float32), 0.0, 1.0) * 255.0),
+                   tf.uint8)
+
+
+def _check_latents(z, latent_dim):
+    tf.debugging.assert_equal(
+        tf.shape(z)[-1], latent_dim,
+        message=f"z must have shape (batch, {latent_dim}) float32")
+    return z
+
+
+def _check_labels(labels, batch, num_classes):
+    labels = tf.convert_to_tensor(labels)
+    tf.debugging.assert_equal(tf.shape(labels)[0], batch,
+                              message="labels must have one int32 class id per image")
+    tf.debugging.assert_greater_equal(labels, 0, message="labels must be >= 0")
+    tf.debugging.assert_less(labels, num_classes,
+                             message=f"labels must be < num_classes={num_classes}")
+    return labels
+
+
+def _image_shape(model):
+    if hasattr(model, "image_shape"):
+        return tuple(model.image_shape)
+    return (model.image_size, model.image_size, model.channels)
+
+
+def next_version(out_dir):
+    """1 + the highest numeric version folder in `out_dir` (1 when there is none)."""
+    if not os.path.isdir(out_dir):
+        return 1
+    versions = [int(d) for d in os.listdir(out_dir) if d.isdigit()]
+    return max(versions, default=0) + 1
+
+
+def export(model, out_dir, version=None):
+    """Write `model` as a TF Serving SavedModel to `out_dir/<version>/`; returns that path.
+
+    Args:
+        model: a kerasgen GAN or VAE (anything with `generate` and `latent_dim`).
+        out_dir: the model's base folder (TF Serving's --model_base_path).
+        version: integer version; default one above the highest already there.
+
+    Example:
+    >>> path = kerasgen.export(kerasgen.zoo.load("dcgan_celeba"), "/models/dcgan_celeba")
+    """
+    if not hasattr(model, "generate") or not hasattr(model, "latent_dim"):
+        raise ValueError(f"Only generative models can be exported for serving; received "
+                         f"{type(model).__name__}.")
+    version = next_version(out_dir) if version is None else int(version)
+    if version < 1:
+        raise ValueError(f"version must be a positive integer; received {version}.")
+    path = os.path.join(out_dir, str(version))
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} already exists; TF Serving versions are immutable, so "
+                              "pick a new version.")
+    latent_dim = int(model.latent_dim)
+    num_classes = getattr(model, "num_classes", None)
+    h, w, c = _image_shape(model)
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+    label_spec = [tf.TensorSpec((None,), tf.int32, name="labels")] if num_classes else []
+    is_vae = hasattr(model, "encode")
+
+    def images_from(z, labels=None):
+        z = _check_latents(z, latent_dim)
+        if labels is not None:
+            labels = _check_labels(labels, tf.shape(z)[0], num_classes)
+        out = model.decode(z, labels) if is_vae else model.generate(z, labels=labels)
+        return {"images": _to_uint8(out)}  # (B, H, W, C) uint8
+
+    def generate(z, labels=None):
+        return images_from(z, labels)
+
+    def sample(count, seed, labels=None):
+        tf.debugging.assert_greater(count, 0, message="count must be >= 1")
+        tf.debugging.assert_less_equal(count, MAX_SAMPLE_COUNT,
+                                       message=f"count must be <= {MAX_SAMPLE_COUNT}")
+        seed_pair = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+        z = tf.random.stateless_normal(tf.stack([count, latent_dim]), seed=seed_pair)
+        return images_from(z, labels)
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serving_default", generate, input_signature=[z_spec] + label_spec)
+    archive.add_endpoint(
+        "sample", sample,
+        input_signature=[tf.TensorSpec((), tf.int32, name="count"),
+                         tf.TensorSpec((), tf.int64, name="seed")] + label_spec)
+    if is_vae:
+        def encode(images, labels=None):
+            x = tf.cast(images, tf.float32) / 255.0
+            if labels is not None:
+                labels = _check_labels(labels, tf.shape(x)[0], num_classes)
+            q = model.encode(x, labels)
+            return {"mean": tf.cast(q.mean(), tf.float32),
+                    "stddev": tf.cast(q.stddev(), tf.float32)}  # (B, latent_dim) each
+
+        archive.add_endpoint("encode", encode,
+                             input_signature=[tf.TensorSpec((None, h, w, c), tf.uint8,
+                                                            name="images")] + label_spec)
+        archive.add_endpoint("decode", generate, input_signature=[z_spec] + label_spec)
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"  # TF Serving must never see a half-written version
+    archive.write_out(tmp, verbose=False)
+    os.replace(tmp, path)
+    return path
