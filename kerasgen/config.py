@@ -60,6 +60,12 @@ class TrainConfig:
     checkpoint_every_steps: Optional[int] = 500  # backup cadence; None: every epoch only
     tensorboard_update_freq: str = "epoch"  # or a number of steps, as a string
     seed: int = 0
+    # Sample-quality metrics during training (kerasgen.metrics.SampleQuality), logged to
+    # TensorBoard and History; None turns them off.
+    metrics_every_epochs: Optional[int] = None
+    metrics: list = field(default_factory=lambda: ["fid"])  # any of fid, kid, is, pr
+    metrics_features: Optional[str] = None  # default: the data folder's domain classifier
+    metrics_num_generated: int = 5000
 
 
 @dataclass
@@ -222,4 +228,8 @@ def validate(config):
         if getattr(section, key) < 1:
             raise ConfigError(f"{'data' if section is config.data else 'train'}.{key}: must be "
                               f">= 1; received {getattr(section, key)}.")
+    allowed = ("fid", "kid", "is", "pr")
+    if any(m not in allowed for m in config.train.metrics) or not config.train.metrics:
+        raise ConfigError(f"train.metrics: expected a non-empty subset of {', '.join(allowed)}; "
+                          f"received {config.train.metrics}.")
     return config

@@ -217,7 +217,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         report["metrics"].update(result)
 
     if needs_samples:
-        extractor = features_lib.get_extractor(features or _default_extractor(data))
+        extractor = features_lib.get_extractor(features or default_extractor(data))
         classes = getattr(model, "num_classes", None)
         gen_labels = np.arange(num_generated) % classes if classes else None
         real_f, real_p, _ = features_lib.extract(
@@ -248,7 +248,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
     return report
 
 
-def _default_extractor(data):
+def default_extractor(data):
     name = os.path.basename(os.path.normpath(data.path or ""))
     if name in DEFAULT_EXTRACTORS:
         return DEFAULT_EXTRACTORS[name]

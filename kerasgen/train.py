@@ -61,6 +61,19 @@ def output_dir(config):
     return config.train.output_dir or os.path.join("runs", config.name)
 
 
+def _sample_quality(model, config, out):
+    """The SampleQuality callback against the config's eval split (test images)."""
+    from kerasgen import evaluate
+    from kerasgen.metrics import SampleQuality
+
+    split = config.data.eval_split or "test"
+    images, _, _ = evaluate.real_images(config.data, split, verbose=False)
+    features = config.train.metrics_features or evaluate.default_extractor(config.data)
+    return SampleQuality(images, features, config.train.metrics,
+                         config.train.metrics_num_generated, config.train.metrics_every_epochs,
+                         os.path.join(out, "logs"), seed=config.train.seed)
+
+
 def train(config, verbose="auto", callbacks=()):
     """Train as `kerasgen train` does. Rerunning with the same output_dir resumes from the last
     backup: model weights and optimizer state as of the last backup, re-running the
@@ -86,6 +99,8 @@ def train(config, verbose="auto", callbacks=()):
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq)
     if not hasattr(model, "generate"):  # autoencoders have nothing to sample
         standard = [c for c in standard if type(c).__name__ != "SampleGrid"]
+    if config.train.metrics_every_epochs:
+        standard.append(_sample_quality(model, config, out))
     history = model.fit(train_ds, epochs=config.train.epochs,
                         steps_per_epoch=config.train.steps_per_epoch, validation_data=eval_ds,
                         callbacks=standard + list(callbacks), verbose=verbose)

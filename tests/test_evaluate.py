@@ -101,3 +101,20 @@ def test_evaluate_errors_say_what_was_wrong(idx_folder, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert cli.main(["evaluate", "no_such_zoo_model"]) == 2
     assert "Unknown zoo model 'no_such_zoo_model'" in capsys.readouterr().err
+
+
+def test_training_logs_sample_quality_on_schedule(idx_folder, tmp_path):
+    clf = classifier_file(tmp_path)
+    config = config_lib.from_dict(config_lib.ExperimentConfig, {
+        "name": "gan", "model": {"family": "dcgan", "args": {
+            "image_size": 28, "channels": 1, "latent_dim": 8, "generator_width": 8,
+            "discriminator_width": 8}},
+        "data": {"source": "idx", "path": idx_folder, "batch_size": 16, "eval_split": None},
+        "train": {"epochs": 2, "steps_per_epoch": 1, "output_dir": str(tmp_path / "run"),
+                  "num_samples": 4, "metrics_every_epochs": 1, "metrics": ["fid", "is"],
+                  "metrics_features": clf, "metrics_num_generated": 40}})
+    _, history = train(config, verbose=0)
+    assert len(history.history["fid"]) == 2 and len(history.history["is_mean"]) == 2
+    with pytest.raises(config_lib.ConfigError, match="train.metrics"):
+        config_lib.validate(config_lib.from_dict(config_lib.ExperimentConfig, {
+            "train": {"metrics": ["fid", "lpips"]}}))
