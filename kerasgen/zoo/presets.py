@@ -1,6 +1,20 @@
 """Zoo entries as plain data (KerasHub's presets.py habit). Metrics were measured on this
 project's CPU machine by the command recorded with them; see zoo/<name>/README.md."""
 
-PRESETS = {}
+PRESETS = {
+    "classifier_mnist": {
+        "family": "classifier",
+        "description": "MNIST digit classifier: features for classifier FID/KID/IS, judge of "
+                       "conditional-GAN class accuracy",
+        "config": "configs/classifier_mnist.yaml",
+        "artifact": "classifier_mnist/classifier_mnist.keras",
+        "sha256": "8a64ad320244f42ef02c3b0b2aff212882b5a1e7a00259689b17b34cb40f06ed",
+        "bytes": 1935369,
+        "dataset": "MNIST train split (60,000 images); LeCun, Cortes & Burges",
+        "license": "MNIST is distributed by Yann LeCun and Corinna Cortes under CC BY-SA 3.0",
+        "metrics": {"test_accuracy": 0.9951},
+        "command": "kerasgen train configs/classifier_mnist.yaml",
+    },
+}
 
 ALIASES = {}
