@@ -47,7 +47,8 @@ def load_model(spec):
     else:
         model = zoo.load(spec)  # LookupError listing the known names for anything else
         entry = zoo.info(spec)
-        run_config = config_lib.load(entry["config"]) if entry.get("config") else None
+        config_path = zoo.config_path(spec)
+        run_config = config_lib.load(config_path) if config_path else None
         return model, {"zoo": entry["name"], "sha256": entry["sha256"]}, run_config
     from kerasgen.zoo.artifacts import sha256_file
 

@@ -37,6 +37,19 @@ def path(name):
     return local_artifact(PRESETS[resolve(name)])
 
 
+def config_path(name):
+    """Absolute path of the entry's training config (configs/ beside zoo/), or None."""
+    import os
+
+    from kerasgen.zoo.artifacts import repo_zoo_dir
+
+    entry = PRESETS[resolve(name)]
+    if not entry.get("config"):
+        return None
+    path = os.path.join(os.path.dirname(os.path.abspath(repo_zoo_dir())), entry["config"])
+    return path if os.path.isfile(path) else None
+
+
 def load(name, compile=False):
     """The entry's Keras model, loaded with `safe_mode=True` after its sha256 is verified."""
     import keras
