@@ -7,7 +7,8 @@ Usage:
 Every measurement runs in its own process (dtype policies are process-global, and a fresh
 process gives a clean peak-memory figure). The conv ceiling is measured with a large
 `tf.nn.conv2d` at the start and at the end of the same run, so the "fraction of ceiling"
-column compares like with like on a shared, noisy machine. Takes about 15 minutes on 2 cores.
+column compares like with like on a shared, noisy machine. About 7 minutes per round on 2
+cores; two interleaved rounds by default.
 """
 
 import argparse
@@ -149,6 +150,14 @@ def run(kind, *args):
     return json.loads(lines[-1][len("RESULT "):])
 
 
+def median_run(runs, key):
+    """The run whose `key` is the median (lower median for an even count), with the spread."""
+    ordered = sorted(runs, key=lambda r: r[key])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["spread"] = (ordered[0][key], ordered[-1][key])
+    return chosen
+
+
 def machine():
     model = "unknown CPU"
     if os.path.exists("/proc/cpuinfo"):
@@ -178,6 +187,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "BENCHMARKS.md"))
     parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per run")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="interleaved rounds; tables show the median round")
     parser.add_argument("--quick", action="store_true",
                         help="one family, two batch sizes, short runs: checks the script")
     parser.add_argument("--reference", default=os.path.join(ROOT, "..", "shared", "bench",
@@ -210,19 +221,29 @@ def main():
             log(f"conv ceiling {dtype}: {ceiling[policy][-1]:.0f} GFLOP/s")
 
     measure_ceiling()
-    train_rows = {}
-    for label, config in families:
-        for policy in POLICIES:
-            train_rows[(label, policy)] = run("train", config, policy, None, seconds)
-            log(f"train {label} {policy}: {train_rows[(label, policy)]['images_per_s']:.1f} img/s")
-    scaling = {}
-    for batch in batches:
-        scaling[batch] = run("train", "dcgan_celeba_64.yaml", "float32", batch, seconds)
-        log(f"batch {batch}: {scaling[batch]['images_per_s']:.1f} img/s")
-    samples = {}
-    for label, config in sampling:
-        samples[label] = run("sample", config, 64, seconds)
-        log(f"sample {label}: {samples[label]}")
+    # Rounds are interleaved (every setting once per round) so slow spells on the shared
+    # machine hit all settings alike; each table cell is the round with the median speed.
+    rounds = 1 if args.quick else max(1, args.repeats)
+    train_runs, scaling_runs, sample_runs = {}, {}, {}
+    for round_number in range(rounds):
+        log(f"round {round_number + 1} of {rounds}")
+        for label, config in families:
+            for policy in POLICIES:
+                r = run("train", config, policy, None, seconds)
+                train_runs.setdefault((label, policy), []).append(r)
+                log(f"train {label} {policy}: {r['images_per_s']:.1f} img/s")
+        for batch in batches:
+            r = run("train", "dcgan_celeba_64.yaml", "float32", batch, seconds)
+            scaling_runs.setdefault(batch, []).append(r)
+            log(f"batch {batch}: {r['images_per_s']:.1f} img/s")
+        for label, config in sampling:
+            r = run("sample", config, 64, seconds)
+            sample_runs.setdefault(label, []).append(r)
+            log(f"sample {label}: keras {r['keras_images_per_s']:.0f}, savedmodel "
+                f"{r['savedmodel_images_per_s']:.0f} img/s")
+    train_rows = {key: median_run(v, "images_per_s") for key, v in train_runs.items()}
+    scaling = {key: median_run(v, "images_per_s") for key, v in scaling_runs.items()}
+    samples = {key: median_run(v, "keras_images_per_s") for key, v in sample_runs.items()}
     reference = None
     if os.path.exists(args.reference) and not args.quick:
         reference = run("reference", args.reference, data, 20)["images_per_s"]
@@ -230,19 +251,19 @@ def main():
     measure_ceiling()
     mean_ceiling = {p: sum(v) / len(v) for p, v in ceiling.items()}
     write_report(args.out, machine(), ceiling, mean_ceiling, train_rows, scaling, samples,
-                 reference, time.time() - started, args.quick)
+                 reference, time.time() - started, args.quick, rounds)
     log(f"wrote {args.out}")
 
 
 def write_report(path, machine_line, ceiling, mean_ceiling, train_rows, scaling, samples,
-                 reference, elapsed, quick):
+                 reference, elapsed, quick, rounds):
     def fraction(result, policy):
         return f"{100 * result['gflops'] / mean_ceiling[policy]:.0f}%"
 
     rows = []
     for (label, policy), r in train_rows.items():
         rows.append([label, policy, f"{r['batch']}" + (f" x k={r['k']}" if r["k"] > 1 else ""),
-                     f"{r['images_per_s']:.1f}", f"{r['ms_per_step']:.0f}",
+                     f"{r['images_per_s']:.1f}", "{:.0f}-{:.0f}".format(*r["spread"]), f"{r['ms_per_step']:.0f}",
                      f"{r['gflops']:.0f}", fraction(r, policy), f"{r['peak_rss_mb']:.0f}"])
     speedups = []
     for label, _ in FAMILIES:
@@ -250,7 +271,7 @@ def write_report(path, machine_line, ceiling, mean_ceiling, train_rows, scaling,
             f32 = train_rows[(label, "float32")]["images_per_s"]
             bf16 = train_rows[(label, "mixed_bfloat16")]["images_per_s"]
             speedups.append(f"{label} {bf16 / f32:.2f}x")
-    scale_rows = [[b, f"{r['images_per_s']:.1f}", f"{r['ms_per_step']:.0f}",
+    scale_rows = [[b, f"{r['images_per_s']:.1f}", "{:.0f}-{:.0f}".format(*r["spread"]), f"{r['ms_per_step']:.0f}",
                    f"{r['gflops']:.0f}", fraction(r, "float32"), f"{r['peak_rss_mb']:.0f}"]
                   for b, r in scaling.items()]
     sample_rows = [[label, r["batch"], f"{r['keras_images_per_s']:.0f}",
@@ -270,7 +291,8 @@ def write_report(path, machine_line, ceiling, mean_ceiling, train_rows, scaling,
 
 Regenerate with `KERASGEN_DATA=/path/to/shared/data python bench/report.py` (about 15 minutes);
 every number below comes from one run of that command{' (--quick)' if quick else ''}, which
-took {elapsed / 60:.1f} minutes.
+took {elapsed / 60:.1f} minutes. Settings are measured in {rounds} interleaved round(s); each
+row shows the median round, and "range" the slowest and fastest rounds.
 
 **Machine.** {machine_line}
 The machine is shared and noisy: single measurements of the same setting vary by up to 2x,
@@ -289,14 +311,14 @@ k critic steps, k minibatches per generator step), after a warm-up; data from
 `$KERASGEN_DATA` (first 4,096 images, repeated). Peak memory is the process's maximum
 resident set size, TensorFlow runtime and the in-memory dataset included.
 
-{table(["model (config)", "policy", "batch", "images/s", "ms/step", "GFLOP/s",
+{table(["model (config)", "policy", "batch", "images/s", "range", "ms/step", "GFLOP/s",
         "fraction of ceiling", "peak RSS MB"], rows)}
 
 mixed_bfloat16 over float32: {'; '.join(speedups)}.
 {ref_line}
 ## Scaling with batch size (DCGAN 64x64, float32)
 
-{table(["batch", "images/s", "ms/step", "GFLOP/s", "fraction of ceiling", "peak RSS MB"],
+{table(["batch", "images/s", "range", "ms/step", "GFLOP/s", "fraction of ceiling", "peak RSS MB"],
        scale_rows)}
 
 ## Sampling throughput
