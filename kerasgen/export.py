@@ -27,21 +27,27 @@ def _to_uint8(images):
                    tf.uint8)
 
 
+def _checked(tensor, checks):
+    # Inside a tf.function asserts run, but not necessarily before the ops that would fail
+    # on bad input with an obscure message; make the returned tensor depend on them.
+    with tf.control_dependencies(checks):
+        return tf.identity(tensor)
+
+
 def _check_latents(z, latent_dim):
-    tf.debugging.assert_equal(
+    return _checked(z, [tf.debugging.assert_equal(
         tf.shape(z)[-1], latent_dim,
-        message=f"z must have shape (batch, {latent_dim}) float32")
-    return z
+        message=f"z must have shape (batch, {latent_dim}) float32")])
 
 
 def _check_labels(labels, batch, num_classes):
     labels = tf.convert_to_tensor(labels)
-    tf.debugging.assert_equal(tf.shape(labels)[0], batch,
-                              message="labels must have one int32 class id per image")
-    tf.debugging.assert_greater_equal(labels, 0, message="labels must be >= 0")
-    tf.debugging.assert_less(labels, num_classes,
-                             message=f"labels must be < num_classes={num_classes}")
-    return labels
+    return _checked(labels, [
+        tf.debugging.assert_equal(tf.shape(labels)[0], batch,
+                                  message="labels must have one int32 class id per image"),
+        tf.debugging.assert_greater_equal(labels, 0, message="labels must be >= 0"),
+        tf.debugging.assert_less(labels, num_classes,
+                                 message=f"labels must be < num_classes={num_classes}")])
 
 
 def _image_shape(model):
@@ -97,9 +103,10 @@ def export(model, out_dir, version=None):
         return images_from(z, labels)
 
     def sample(count, seed, labels=None):
-        tf.debugging.assert_greater(count, 0, message="count must be >= 1")
-        tf.debugging.assert_less_equal(count, MAX_SAMPLE_COUNT,
-                                       message=f"count must be <= {MAX_SAMPLE_COUNT}")
+        count = _checked(count, [
+            tf.debugging.assert_greater(count, 0, message="count must be >= 1"),
+            tf.debugging.assert_less_equal(count, MAX_SAMPLE_COUNT,
+                                           message=f"count must be <= {MAX_SAMPLE_COUNT}")])
         seed_pair = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
         z = tf.random.stateless_normal(tf.stack([count, latent_dim]), seed=seed_pair)
         return images_from(z, labels)

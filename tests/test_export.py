@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasgen
+from kerasgen.export import export
+
+
+def tiny(family):
+    if family == "vae":
+        return kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=2, hidden_dims=(4,))
+    if family == "cgan":
+        return kerasgen.models.ConditionalGAN(image_size=8, channels=1, latent_dim=4,
+                                              generator_width=4, discriminator_width=4,
+                                              num_classes=3)
+    return kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=4,
+                                 discriminator_width=4)
+
+
+@pytest.mark.parametrize("family", ["dcgan", "cgan", "vae"])
+def test_export_signatures_return_uint8_matching_generate(family, tmp_path):
+    model = tiny(family)
+    path = export(model, str(tmp_path / "m"))
+    assert path.endswith("/1")
+    loaded = tf.saved_model.load(path)
+    expected = {"serving_default", "sample"} | ({"encode", "decode"} if family == "vae" else set())
+    assert set(loaded.signatures) == expected
+    z = np.random.default_rng(0).normal(size=(3, model.latent_dim)).astype("float32")
+    extra = {"labels": tf.constant([0, 1, 2])} if family == "cgan" else {}
+    images = loaded.signatures["serving_default"](z=tf.constant(z), **extra)["images"]
+    assert images.dtype == tf.uint8 and images.shape == (3, 8, 8, 1)
+    reference = np.round(np.clip(np.array(model.generate(z, labels=extra.get("labels"))), 0, 1)
+                         * 255)
+    assert np.abs(images.numpy().astype(int) - reference).max() <= 1
+    sample = loaded.signatures["sample"]
+    a = sample(count=tf.constant(3), seed=tf.constant(5, tf.int64), **extra)["images"]
+    b = sample(count=tf.constant(3), seed=tf.constant(5, tf.int64), **extra)["images"]
+    c = sample(count=tf.constant(3), seed=tf.constant(6, tf.int64), **extra)["images"]
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"z must have shape \(batch, "):
+        loaded.signatures["serving_default"](z=tf.zeros((2, model.latent_dim + 1)), **extra)
+    assert export(model, str(tmp_path / "m")).endswith("/2")  # next version, never overwrite
+
+
+def test_export_rejects_bad_labels_and_non_generative_models(tmp_path):
+    loaded = tf.saved_model.load(export(tiny("cgan"), str(tmp_path / "c")))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes=3"):
+        loaded.signatures["serving_default"](z=tf.zeros((2, 4)), labels=tf.constant([0, 3]))
+    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=3, width=2,
+                                     feature_dim=4)
+    with pytest.raises(ValueError, match="received Classifier"):
+        export(clf, str(tmp_path / "x"))
