@@ -236,7 +236,9 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         report["protocol"].update(sample_protocol(extractor, sample_metrics, description,
                                                   len(images), generated, num_generated,
                                                   seed=seed))
-        if gen_labels is not None:
+        if gen_labels is not None and gen_p.shape[1] == classes:
+            # Only meaningful when the extractor classifies the model's own classes (a domain
+            # classifier), not for InceptionV3's ImageNet classes.
             predicted = gen_p.argmax(axis=1)
             report["metrics"]["class_accuracy"] = float((predicted == gen_labels).mean())
         if "is" in sample_metrics:
