@@ -118,3 +118,14 @@ def test_training_logs_sample_quality_on_schedule(idx_folder, tmp_path):
     with pytest.raises(config_lib.ConfigError, match="train.metrics"):
         config_lib.validate(config_lib.from_dict(config_lib.ExperimentConfig, {
             "train": {"metrics": ["fid", "lpips"]}}))
+
+
+def test_conditional_models_get_class_accuracy_from_a_domain_classifier(idx_folder, tmp_path):
+    model = kerasgen.models.ConditionalGAN(image_size=28, channels=1, latent_dim=8,
+                                           generator_width=8, discriminator_width=8,
+                                           num_classes=10)
+    data = config_lib.DataConfig(source="idx", path=idx_folder)
+    report = evaluate_lib.evaluate(model, data, ["is"], features=classifier_file(tmp_path),
+                                   num_generated=30, verbose=False)
+    assert 0.0 <= report["metrics"]["class_accuracy"] <= 1.0
+    assert "labels cycling" in report["protocol"]["generated"]["description"]
