@@ -27,6 +27,8 @@ def covariance_pair(rng, dim, num_samples, spectrum_decay=0.0):
     return fid.gaussian_stats(a) + fid.gaussian_stats(b)
 
 
+# pytorch-fid's reference passes disp=False, deprecated in recent SciPy; kept verbatim.
+@pytest.mark.filterwarnings("ignore:The `disp` argument is deprecated")
 @pytest.mark.parametrize("num_samples,decay", [
     (6000, 0.0),    # full rank, well conditioned
     (1500, 0.0),    # fewer samples than dimensions: rank-deficient covariances
