@@ -60,6 +60,17 @@ def _evaluate(args):
     print(f"Report: {evaluate_lib.write_json(report, out)}")
 
 
+def _export(args):
+    from kerasgen import evaluate as evaluate_lib
+    from kerasgen.export import export
+
+    model, _, _ = evaluate_lib.load_model(args.model)
+    path = export(model, args.out_dir, args.version)
+    print(f"Wrote SavedModel {path} (signatures: serving_default, sample"
+          + (", encode, decode" if hasattr(model, "encode") else "") + ")")
+    print(f"Inspect: saved_model_cli show --dir {path} --all")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="kerasgen", description="Train and sample VAEs and GANs built on Keras 3.")
@@ -111,11 +122,21 @@ def main(argv=None):
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_evaluate)
 
+    p = sub.add_parser(
+        "export", help="write a SavedModel for TF Serving",
+        description="Export a zoo name, run folder or .keras file to OUT_DIR/<version>/ with "
+                    "uint8 image signatures: serving_default (z [, labels]), sample (count, "
+                    "seed), and encode/decode for VAEs.")
+    p.add_argument("model", help="zoo name, run folder or .keras file")
+    p.add_argument("out_dir", help="model base folder (TF Serving's --model_base_path)")
+    p.add_argument("--version", type=int, help="version number (default: next free)")
+    p.set_defaults(func=_export)
+
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args.func(args)
-    except (ValueError, LookupError, FileNotFoundError) as e:
+    except (ValueError, LookupError, FileNotFoundError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -50,3 +52,16 @@ def test_export_rejects_bad_labels_and_non_generative_models(tmp_path):
                                      feature_dim=4)
     with pytest.raises(ValueError, match="received Classifier"):
         export(clf, str(tmp_path / "x"))
+
+
+def test_cli_export_writes_versions_and_refuses_to_overwrite(tmp_path, capsys):
+    from kerasgen import cli
+
+    model_file = str(tmp_path / "gan.keras")
+    tiny("dcgan").save(model_file)
+    out = str(tmp_path / "served")
+    assert cli.main(["export", model_file, out]) == 0
+    assert cli.main(["export", model_file, out]) == 0
+    assert sorted(os.listdir(out)) == ["1", "2"]
+    assert cli.main(["export", model_file, out, "--version", "2"]) == 2
+    assert "already exists" in capsys.readouterr().err
