@@ -55,3 +55,65 @@ def test_tampered_or_truncated_artifacts_are_refused(tiny_entry, tmp_path):
 def test_unknown_names_list_the_known_ones(tiny_entry):
     with pytest.raises(LookupError, match=r"Unknown zoo model 'nope'\. Known: .*tiny"):
         zoo.load("nope")
+
+
+@pytest.fixture
+def served_entry(tmp_path, monkeypatch):
+    """A packaged classifier served over HTTP on 127.0.0.1, absent from the repo zoo/ folder."""
+    import functools
+    import http.server
+    import threading
+
+    served = str(tmp_path / "served")
+    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=3, width=4,
+                                     feature_dim=8)
+    _, sha, size = package(clf, "tiny", served)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=served)
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("KERASGEN_ZOO_DIR", str(tmp_path / "empty_repo_zoo"))
+    monkeypatch.setenv("KERASGEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KERASGEN_ZOO_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setitem(presets.PRESETS, "tiny", {
+        "family": "classifier", "artifact": "tiny/tiny.keras", "sha256": sha, "bytes": size})
+    yield served, str(tmp_path / "home" / "zoo" / "tiny" / "tiny.keras")
+    server.shutdown()
+
+
+def test_download_verifies_caches_and_refuses_corrupted_files(served_entry, monkeypatch):
+    served, cached = served_entry
+    good = open(os.path.join(served, "tiny", "tiny.keras"), "rb").read()
+    bad = bytearray(good)
+    bad[100] ^= 0xFF
+    open(os.path.join(served, "tiny", "tiny.keras"), "wb").write(bytes(bad))
+    with pytest.raises(zoo.ChecksumError, match="Download from http://127.0.0.1.*sha256"):
+        zoo.load("tiny")
+    assert not os.path.exists(cached) and os.listdir(os.path.dirname(cached)) == []
+    open(os.path.join(served, "tiny", "tiny.keras"), "wb").write(good)
+    zoo.load("tiny")
+    assert open(cached, "rb").read() == good
+    monkeypatch.delenv("KERASGEN_ZOO_URL")  # now served from the cache alone
+    zoo.load("tiny")
+    open(cached, "wb").write(bytes(bad))  # a tampered cache is refused, deleted, not used
+    with pytest.raises(FileNotFoundError, match="KERASGEN_ZOO_URL"):
+        zoo.load("tiny")
+    assert not os.path.exists(cached)
+
+
+def test_two_processes_downloading_at_once_both_succeed(served_entry):
+    import subprocess
+    import sys
+
+    _, cached = served_entry
+    code = ("import kerasgen.zoo.artifacts as a, kerasgen.zoo.presets as p, sys; "
+            "p.PRESETS['tiny'] = {'artifact': 'tiny/tiny.keras', 'sha256': sys.argv[1], "
+            "'bytes': int(sys.argv[2])}; print(a.fetch(p.PRESETS['tiny']))")
+    entry = presets.PRESETS["tiny"]
+    procs = [subprocess.Popen([sys.executable, "-c", code, entry["sha256"], str(entry["bytes"])],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert all(out.strip().endswith(cached) for out, _ in outputs)
+    assert sha256_file(cached) == entry["sha256"]

@@ -1,13 +1,14 @@
 """Pretrained models and evaluation networks: `kerasgen.zoo.list()`, `info(name)`, `load(name)`.
 
-Artifacts live in the repository's `zoo/` folder and are verified against the sha256 in their
-entry before Keras reads them (with `safe_mode=True`).
+Artifacts come from the repository's `zoo/` folder, else the cache in $KERASGEN_HOME, else
+$KERASGEN_ZOO_URL; every one is verified against the sha256 in its entry before Keras reads it
+(with `safe_mode=True`).
 """
 
 import copy
 
 from kerasgen.zoo.artifacts import ChecksumError  # noqa: F401
-from kerasgen.zoo.artifacts import local_artifact
+from kerasgen.zoo.artifacts import fetch
 from kerasgen.zoo.presets import ALIASES
 from kerasgen.zoo.presets import PRESETS
 
@@ -33,8 +34,8 @@ def info(name):
 
 
 def path(name):
-    """Local path of the verified artifact."""
-    return local_artifact(PRESETS[resolve(name)])
+    """Local path of the verified artifact (repo zoo/, cache, or downloaded)."""
+    return fetch(PRESETS[resolve(name)])
 
 
 def config_path(name):

@@ -3,8 +3,13 @@ before anything reads it."""
 
 import hashlib
 import os
+import shutil
+import urllib.request
+import uuid
 
 ZOO_DIR_ENV = "KERASGEN_ZOO_DIR"
+URL_ENV = "KERASGEN_ZOO_URL"  # base URL of artifacts: https://... or file://...
+HOME_ENV = "KERASGEN_HOME"  # cache root, default ~/.cache/kerasgen
 
 
 class ChecksumError(ValueError):
@@ -40,9 +45,62 @@ def verify(path, sha256, num_bytes=None):
     return path
 
 
+def cache_dir():
+    return os.path.join(os.environ.get(HOME_ENV) or os.path.join(
+        os.path.expanduser("~"), ".cache", "kerasgen"), "zoo")
+
+
 def local_artifact(entry):
     """The verified path of an entry's artifact in the repo's zoo/ folder."""
     path = os.path.join(repo_zoo_dir(), entry["artifact"])
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Artifact {entry['artifact']!r} is not in {repo_zoo_dir()}.")
     return verify(path, entry["sha256"], entry.get("bytes"))
+
+
+def fetch(entry):
+    """The verified local path of an entry's artifact, downloading it if needed.
+
+    Order: the repository's zoo/ folder; the cache ($KERASGEN_HOME/zoo); a download from
+    $KERASGEN_ZOO_URL into the cache. A copy that fails verification is never returned: a
+    bad repo copy raises, a bad cached copy is deleted and downloaded again.
+    """
+    if os.path.isfile(os.path.join(repo_zoo_dir(), entry["artifact"])):
+        return local_artifact(entry)
+    cached = os.path.join(cache_dir(), entry["artifact"])
+    if os.path.isfile(cached):
+        try:
+            return verify(cached, entry["sha256"], entry.get("bytes"))
+        except ChecksumError:
+            os.remove(cached)
+    base = os.environ.get(URL_ENV)
+    if not base:
+        raise FileNotFoundError(
+            f"Artifact {entry['artifact']!r} is neither in {repo_zoo_dir()} nor cached in "
+            f"{cache_dir()}; set {URL_ENV} to a base URL (https:// or file://) to download it.")
+    url = base.rstrip("/") + "/" + entry["artifact"]
+    return download(url, cached, entry["sha256"], entry.get("bytes"))
+
+
+def download(url, path, sha256, num_bytes=None, timeout=60):
+    """Download `url` to `path` atomically, verified against sha256 (and size).
+
+    Not keras.utils.get_file: it writes straight to the destination, so a crash or a second
+    process loading the same model can see a partial file. Here each process downloads to its
+    own temporary name and renames it into place only once verified; concurrent loads both
+    succeed (the last rename wins with identical bytes).
+    """
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.part-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as f:
+            shutil.copyfileobj(response, f, length=1 << 20)
+        try:
+            verify(tmp, sha256, num_bytes)
+        except ChecksumError as e:
+            raise ChecksumError(f"Download from {url} failed verification: {e}") from None
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
