@@ -228,8 +228,10 @@ def validate(config):
         if getattr(section, key) < 1:
             raise ConfigError(f"{'data' if section is config.data else 'train'}.{key}: must be "
                               f">= 1; received {getattr(section, key)}.")
-    allowed = ("fid", "kid", "is", "pr")
-    if any(m not in allowed for m in config.train.metrics) or not config.train.metrics:
-        raise ConfigError(f"train.metrics: expected a non-empty subset of {', '.join(allowed)}; "
-                          f"received {config.train.metrics}.")
+    from kerasgen.metrics.sample_quality import check_metrics
+
+    try:
+        check_metrics(config.train.metrics)
+    except ValueError as e:
+        raise ConfigError(f"train.metrics: {e}") from None
     return config

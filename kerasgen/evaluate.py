@@ -19,6 +19,8 @@ from kerasgen.metrics import features as features_lib
 from kerasgen.metrics.nearest import memorization
 from kerasgen.metrics.nearest import nearest_neighbour_grid
 from kerasgen.metrics.sample_quality import SAMPLE_METRICS
+from kerasgen.metrics.sample_quality import check_metrics
+from kerasgen.models.common import image_shape
 from kerasgen.metrics.sample_quality import protocol as sample_protocol
 from kerasgen.metrics.sample_quality import scores_from_outputs
 
@@ -82,12 +84,6 @@ def _guess_source(path):
     if os.path.isdir(folder) and any("idx" in f for f in os.listdir(folder)):
         return "idx"
     return "folder"
-
-
-def image_shape(model):
-    if hasattr(model, "image_shape"):
-        return tuple(model.image_shape)
-    return tuple(model.generate(1, seed=0).shape[1:])
 
 
 def real_images(data, split, limit=None, verbose=True):
@@ -197,10 +193,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         nll_samples: k for the likelihood.
         nearest_path: write the nearest-neighbour PNG here and add the memorization score.
     """
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown or not metrics:
-        raise ValueError(f"Unknown metric(s) {unknown or list(metrics)}; expected a subset of "
-                         f"{', '.join(METRICS)}.")
+    metrics = check_metrics(metrics, METRICS)
     report = {"metrics": {}, "protocol": {"split": split, "seed": seed}}
     sample_metrics = [m for m in metrics if m in SAMPLE_METRICS]
     needs_samples = bool(sample_metrics or nearest_path)

@@ -19,12 +19,10 @@ import os
 import keras
 import tensorflow as tf
 
+from kerasgen.images import to_uint8
+from kerasgen.models.common import image_shape
+
 MAX_SAMPLE_COUNT = 4096  # one request's images; bounds a server's memory per call
-
-
-def _to_uint8(images):
-    return tf.cast(tf.round(tf.clip_by_value(tf.cast(images, tf.float32), 0.0, 1.0) * 255.0),
-                   tf.uint8)
 
 
 def _checked(tensor, checks):
@@ -48,12 +46,6 @@ def _check_labels(labels, batch, num_classes):
         tf.debugging.assert_greater_equal(labels, 0, message="labels must be >= 0"),
         tf.debugging.assert_less(labels, num_classes,
                                  message=f"labels must be < num_classes={num_classes}")])
-
-
-def _image_shape(model):
-    if hasattr(model, "image_shape"):
-        return tuple(model.image_shape)
-    return (model.image_size, model.image_size, model.channels)
 
 
 def next_version(out_dir):
@@ -87,7 +79,7 @@ def export(model, out_dir, version=None):
                               "pick a new version.")
     latent_dim = int(model.latent_dim)
     num_classes = getattr(model, "num_classes", None)
-    h, w, c = _image_shape(model)
+    h, w, c = image_shape(model)
     z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
     label_spec = [tf.TensorSpec((None,), tf.int32, name="labels")] if num_classes else []
     is_vae = hasattr(model, "encode")
@@ -97,7 +89,7 @@ def export(model, out_dir, version=None):
         if labels is not None:
             labels = _check_labels(labels, tf.shape(z)[0], num_classes)
         out = model.decode(z, labels) if is_vae else model.generate(z, labels=labels)
-        return {"images": _to_uint8(out)}  # (B, H, W, C) uint8
+        return {"images": to_uint8(out)}  # (B, H, W, C) uint8
 
     def generate(z, labels=None):
         return images_from(z, labels)

@@ -69,3 +69,11 @@ def write_idx_folder(folder, num_train=200, num_test=100, size=28, seed=0):
         with gzip.open(os.path.join(folder, label_file), "wb") as f:
             f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
     return folder
+
+
+def tiny_classifier(size=8, num_classes=3, feature_dim=8):
+    """An untrained kerasgen Classifier small enough for shape and plumbing tests."""
+    import kerasgen
+
+    return kerasgen.models.Classifier(image_shape=(size, size, 1), num_classes=num_classes,
+                                      width=4, feature_dim=feature_dim)

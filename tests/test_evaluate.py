@@ -30,8 +30,7 @@ def train_tiny(family, args, folder, out, **data):
 
 
 def classifier_file(tmp_path):
-    clf = kerasgen.models.Classifier(image_shape=(28, 28, 1), num_classes=10, width=4,
-                                     feature_dim=16)
+    clf = helpers.tiny_classifier(size=28, num_classes=10, feature_dim=16)
     path = str(tmp_path / "clf.keras")
     clf.save(path)
     return path

@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 import kerasgen
+from tests import helpers
 from kerasgen.export import export
 
 
@@ -48,8 +49,7 @@ def test_export_rejects_bad_labels_and_non_generative_models(tmp_path):
     loaded = tf.saved_model.load(export(tiny("cgan"), str(tmp_path / "c")))
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes=3"):
         loaded.signatures["serving_default"](z=tf.zeros((2, 4)), labels=tf.constant([0, 3]))
-    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=3, width=2,
-                                     feature_dim=4)
+    clf = helpers.tiny_classifier(feature_dim=4)
     with pytest.raises(ValueError, match="received Classifier"):
         export(clf, str(tmp_path / "x"))
 

@@ -4,7 +4,7 @@ import shutil
 import numpy as np
 import pytest
 
-import kerasgen
+from tests import helpers
 from kerasgen import zoo
 from kerasgen.zoo import presets
 from kerasgen.zoo.artifacts import sha256_file
@@ -15,8 +15,7 @@ from kerasgen.zoo.package import package
 def tiny_entry(tmp_path, monkeypatch):
     """A zoo folder in tmp holding one packaged classifier, registered as 'tiny'."""
     zoo_dir = str(tmp_path / "zoo")
-    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=3, width=4,
-                                     feature_dim=8)
+    clf = helpers.tiny_classifier()
     path, sha, size = package(clf, "tiny", zoo_dir)
     monkeypatch.setenv("KERASGEN_ZOO_DIR", zoo_dir)
     monkeypatch.setitem(presets.PRESETS, "tiny", {
@@ -65,8 +64,7 @@ def served_entry(tmp_path, monkeypatch):
     import threading
 
     served = str(tmp_path / "served")
-    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=3, width=4,
-                                     feature_dim=8)
+    clf = helpers.tiny_classifier()
     _, sha, size = package(clf, "tiny", served)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=served)
     handler.log_message = lambda *args: None

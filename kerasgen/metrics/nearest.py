@@ -9,6 +9,7 @@ import numpy as np
 
 from kerasgen.images import make_grid
 from kerasgen.images import save_png
+from kerasgen.metrics.precision_recall import pairwise_distances
 
 
 def _flat(images):
@@ -38,17 +39,15 @@ def nearest_neighbours(queries, references, chunk_size=1024, metric="l2"):
     if metric == "cosine":
         q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
         r = r / np.maximum(np.linalg.norm(r, axis=1, keepdims=True), 1e-12)
-    r_norms = (r * r).sum(axis=1)
     indices, distances = [], []
     for start in range(0, len(q), chunk_size):
-        chunk = q[start:start + chunk_size]
-        # ||a - b||^2 = ||a||^2 - 2 a.b + ||b||^2, as one matmul per chunk: (C, R)
-        d2 = (chunk * chunk).sum(axis=1)[:, None] - 2.0 * chunk @ r.T + r_norms[None, :]
-        best = d2.argmin(axis=1)
+        d = pairwise_distances(q[start:start + chunk_size], r)  # (C, R) Euclidean
+        best = d.argmin(axis=1)
         indices.append(best)
-        distances.append(d2[np.arange(len(chunk)), best])
-    d2 = np.clip(np.concatenate(distances), 0.0, None)
-    return np.concatenate(indices), (d2 / 2.0 if metric == "cosine" else np.sqrt(d2))
+        distances.append(d[np.arange(len(best)), best])
+    d = np.concatenate(distances)
+    # For unit vectors ||a - b||^2 = 2 (1 - cos), so cosine distance is d^2 / 2.
+    return np.concatenate(indices), (d * d / 2.0 if metric == "cosine" else d)
 
 
 def memorization(generated_features, train_features, test_features):

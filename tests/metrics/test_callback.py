@@ -8,8 +8,7 @@ from tests import helpers
 
 
 def test_sample_quality_callback_logs_scores_on_schedule(tmp_path):
-    clf = kerasgen.models.Classifier(image_shape=(8, 8, 1), num_classes=4, width=4,
-                                     feature_dim=6)
+    clf = helpers.tiny_classifier(num_classes=4, feature_dim=6)
     gan = kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=4,
                                 discriminator_width=4, seed=0)
     gan.compile()

@@ -27,8 +27,7 @@ def test_inception_weights_path_must_exist(tmp_path):
 
 
 def test_classifier_features_from_a_keras_file(tmp_path):
-    clf = kerasgen.models.Classifier(image_shape=(12, 12, 1), num_classes=3, width=4,
-                                     feature_dim=8)
+    clf = helpers.tiny_classifier(size=12)
     path = os.path.join(str(tmp_path), "clf.keras")
     clf.save(path)
     extractor = metrics.get_extractor(path)
