@@ -65,3 +65,53 @@ def test_cli_export_writes_versions_and_refuses_to_overwrite(tmp_path, capsys):
     assert sorted(os.listdir(out)) == ["1", "2"]
     assert cli.main(["export", model_file, out, "--version", "2"]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family", ["cgan_bf16", "vae"])
+def test_exports_pass_the_serving_checks_in_fresh_processes(family, tmp_path):
+    """tf.saved_model.load, saved_model_cli show/run and TFSMLayer, each in a new process."""
+    import keras
+
+    from kerasgen.export_verify import verify
+
+    if family == "cgan_bf16":
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = tiny(family.replace("_bf16", ""))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    path = export(model, str(tmp_path / "m"))
+    report = verify(path)
+    signatures = report["load"]["signatures"]
+    expected = {"serving_default", "sample"} | ({"encode", "decode"} if family == "vae" else set())
+    assert set(signatures) == expected and set(report["show"]["signatures"]) == expected
+    assert signatures["serving_default"]["images"] == {"dtype": "uint8", "shape": [3, 8, 8, 1]}
+    if family == "vae":
+        assert signatures["encode"]["mean"]["dtype"] == "float32"
+    assert "z must have shape (batch, " in report["load"]["refused"]["wrong_shape"]
+    assert "float" in report["load"]["refused"]["wrong_dtype"]
+    assert report["run"]["images"]["dtype"] == report["tfsmlayer"]["images"]["dtype"] == "uint8"
+
+
+def test_verify_rejects_an_export_that_returns_floats(tmp_path):
+    from kerasgen.export_verify import ExportCheckError
+    from kerasgen.export_verify import verify
+
+    class FloatImages(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec((None, 4), tf.float32, name="z")])
+        def generate(self, z):
+            return {"images": tf.zeros((tf.shape(z)[0], 8, 8, 1))}
+
+        @tf.function(input_signature=[tf.TensorSpec((), tf.int32, name="count"),
+                                      tf.TensorSpec((), tf.int64, name="seed")])
+        def sample(self, count, seed):
+            return {"images": tf.zeros((count, 8, 8, 1))}
+
+    module = FloatImages()
+    path = str(tmp_path / "1")
+    tf.saved_model.save(module, path, signatures={"serving_default": module.generate,
+                                                  "sample": module.sample})
+    with pytest.raises(ExportCheckError, match="'images' is float32; expected uint8"):
+        verify(path)
+    with pytest.raises(ExportCheckError, match="no saved_model.pb"):
+        verify(str(tmp_path))

@@ -115,3 +115,30 @@ def test_two_processes_downloading_at_once_both_succeed(served_entry):
     assert [p.returncode for p in procs] == [0, 0], outputs
     assert all(out.strip().endswith(cached) for out, _ in outputs)
     assert sha256_file(cached) == entry["sha256"]
+
+
+def test_loaded_gan_is_compiled_fine_tunes_and_samples_by_name(tmp_path, monkeypatch, capsys):
+    import kerasgen
+    from kerasgen import cli
+
+    gan = kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=4,
+                                discriminator_width=4)
+    gan.generate(2)  # build
+    zoo_dir = str(tmp_path / "zoo")
+    _, sha, size = package(gan, "tiny_gan", zoo_dir)
+    monkeypatch.setenv("KERASGEN_ZOO_DIR", zoo_dir)
+    monkeypatch.setitem(presets.PRESETS, "tiny_gan", {
+        "family": "dcgan", "artifact": "tiny_gan/tiny_gan.keras", "sha256": sha, "bytes": size})
+    loaded = zoo.load("tiny_gan")
+    z = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+    np.testing.assert_allclose(np.array(loaded.generate(z)), np.array(gan.generate(z)),
+                               atol=1e-6)
+    before = [w.copy() for w in loaded.generator.get_weights()]
+    helpers.fit_one_step(loaded, helpers.fake_images(8, size=8, value_range=(-1, 1)))
+    assert int(loaded.g_optimizer.iterations) == 1
+    assert any(not np.array_equal(a, b) for a, b in zip(before, loaded.generator.get_weights()))
+    grid = str(tmp_path / "grid.png")
+    assert cli.main(["sample", "tiny_gan", "--num", "4", "--out", grid]) == 0
+    assert open(grid, "rb").read()[:4] == b"\x89PNG"
+    assert cli.main(["sample", "no_such_model", "--out", grid]) == 2
+    assert "Known: " in capsys.readouterr().err

@@ -51,10 +51,30 @@ def config_path(name):
     return path if os.path.isfile(path) else None
 
 
-def load(name, compile=False):
-    """The entry's Keras model, loaded with `safe_mode=True` after its sha256 is verified."""
+def load(name, compile=True):
+    """The entry's Keras model, loaded with `safe_mode=True` after its sha256 is verified.
+
+    Artifacts hold architecture and weights, not optimizer state (that would triple their
+    size). With `compile=True` the model is compiled with the optimizers of the config it was
+    trained with (fresh moments), so `model.fit(...)` fine-tunes it straight away; entries
+    without a config are compiled by the family's defaults.
+
+    Example:
+    >>> model = kerasgen.zoo.load("dcgan_celeba")
+    >>> images = model.generate(16)            # (16, 64, 64, 3) floats in [0, 1]
+    """
     import keras
 
     import kerasgen.models  # noqa: F401  (registers the classes the artifact refers to)
 
-    return keras.saving.load_model(path(name), compile=compile, safe_mode=True)
+    model = keras.saving.load_model(path(name), compile=False, safe_mode=True)
+    if compile:
+        from kerasgen import config as config_lib
+        from kerasgen.train import compile_model
+
+        cfg = config_path(name)
+        if cfg:
+            compile_model(model, config_lib.load(cfg))
+        else:
+            model.compile()
+    return model

@@ -1,0 +1,202 @@
+"""Check a serving export the way its users will meet it: each check in a fresh process.
+
+`verify(path)` runs four checks on `OUT_DIR/<version>/` and returns their reports:
+
+1. `load`: `tf.saved_model.load` in a new Python process; every signature is called with
+   plain tensors, outputs must be uint8 images (float32 for `encode`), `sample` must be
+   deterministic per seed, and a request with the wrong shape or dtype must be refused.
+2. `show`: `saved_model_cli show --all` must list the signatures with uint8 `images` outputs.
+3. `run`: `saved_model_cli run` on `serving_default` with `.npy` inputs must return the same
+   images as check 1 for the same z (the path TF Serving's own graph runner takes).
+4. `tfsmlayer`: `keras.layers.TFSMLayer` in a new process must return the same images.
+
+A fresh process is the point: it proves the export needs nothing from kerasgen's Python code
+(custom layers, registries) at serving time. The same module is the worker those processes
+run: `python -m kerasgen.export_verify {load,tfsmlayer} PATH WORKDIR`.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+BATCH = 3
+_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+class ExportCheckError(RuntimeError):
+    """An export failed one of the serving checks."""
+
+
+def _inputs(spec, seed=0):
+    """Plain-numpy request for a signature's input specs (dict name -> TensorSpec)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, s in spec.items():
+        shape = [BATCH if d is None else d for d in s.shape.as_list()]
+        if name == "labels":
+            out[name] = (np.arange(BATCH) % 2).astype(s.dtype.as_numpy_dtype)
+        elif name == "count":
+            out[name] = np.array(BATCH, s.dtype.as_numpy_dtype)
+        elif name == "seed":
+            out[name] = np.array(seed, s.dtype.as_numpy_dtype)
+        elif s.dtype.name == "uint8":
+            out[name] = rng.integers(0, 256, size=shape).astype("uint8")
+        else:
+            out[name] = rng.normal(size=shape).astype(s.dtype.as_numpy_dtype)
+    return out
+
+
+def _check_outputs(name, outputs, latent_dim):
+    report = {}
+    for key, value in outputs.items():
+        value = np.asarray(value)
+        report[key] = {"dtype": str(value.dtype), "shape": list(value.shape)}
+        want = "float32" if name == "encode" else "uint8"
+        if str(value.dtype) != want:
+            raise ExportCheckError(f"signature {name!r} output {key!r} is {value.dtype}; "
+                                   f"expected {want}.")
+        if value.shape[0] != BATCH:
+            raise ExportCheckError(f"signature {name!r} output {key!r} has batch "
+                                   f"{value.shape[0]}; expected {BATCH}.")
+        if name == "encode" and value.shape[1:] != (latent_dim,):
+            raise ExportCheckError(f"encode output {key!r} has shape {value.shape}; expected "
+                                   f"({BATCH}, {latent_dim}).")
+    return report
+
+
+def _worker_load(path, workdir):
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(path)
+    sigs = loaded.signatures
+    if "serving_default" not in sigs or "sample" not in sigs:
+        raise ExportCheckError(f"missing signatures; found {sorted(sigs)}, expected at least "
+                               "serving_default and sample.")
+    latent_dim = sigs["serving_default"].structured_input_signature[1]["z"].shape[-1]
+    report = {"signatures": {}}
+    for name in sorted(sigs):
+        request = _inputs(sigs[name].structured_input_signature[1])
+        outputs = sigs[name](**{k: tf.constant(v) for k, v in request.items()})
+        report["signatures"][name] = _check_outputs(name, outputs, latent_dim)
+        if name == "serving_default":
+            for key, value in request.items():
+                np.save(os.path.join(workdir, f"{key}.npy"), value)
+            np.save(os.path.join(workdir, "images.npy"), outputs["images"].numpy())
+    sample_spec = sigs["sample"].structured_input_signature[1]
+    draws = [sigs["sample"](**{k: tf.constant(v) for k, v in _inputs(sample_spec, s).items()})
+             ["images"].numpy() for s in (1, 1, 2)]
+    if not np.array_equal(draws[0], draws[1]) or np.array_equal(draws[0], draws[2]):
+        raise ExportCheckError("sample is not deterministic per seed (same seed must give the "
+                               "same images, another seed other images).")
+    report["sample_deterministic"] = True
+    request = _inputs(sigs["serving_default"].structured_input_signature[1])
+    refused = {}
+    bad_shape = dict(request, z=np.zeros((BATCH, latent_dim + 1), "float32"))
+    bad_dtype = dict(request, z=request["z"].astype("float64"))
+    for label, bad in (("wrong_shape", bad_shape), ("wrong_dtype", bad_dtype)):
+        try:
+            sigs["serving_default"](**{k: tf.constant(v) for k, v in bad.items()})
+        except (tf.errors.InvalidArgumentError, TypeError, ValueError) as e:
+            lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+            # Graph errors open with "Graph execution error:"; keep the line users act on.
+            refused[label] = next((ln for ln in lines if "must" in ln or "expected" in ln),
+                                  lines[0])[:200]
+        else:
+            raise ExportCheckError(f"serving_default accepted a request with the {label}.")
+    if "z must have shape" not in refused["wrong_shape"]:
+        raise ExportCheckError("a wrong-shape z was refused without saying the expected shape: "
+                               f"{refused['wrong_shape']!r}")
+    report["refused"] = refused
+    return report
+
+
+def _worker_tfsmlayer(path, workdir):
+    import keras
+
+    layer = keras.layers.TFSMLayer(path, call_endpoint="serving_default")
+    z = np.load(os.path.join(workdir, "z.npy"))
+    labels_file = os.path.join(workdir, "labels.npy")
+    kwargs = {"labels": np.load(labels_file)} if os.path.exists(labels_file) else {}
+    images = np.asarray(layer(z, **kwargs)["images"])
+    expected = np.load(os.path.join(workdir, "images.npy"))
+    if images.dtype != np.uint8 or not np.array_equal(images, expected):
+        raise ExportCheckError("TFSMLayer returned different images than tf.saved_model.load "
+                               f"for the same z ({images.dtype} {images.shape}).")
+    return {"images": {"dtype": str(images.dtype), "shape": list(images.shape)}}
+
+
+def _run(cmd, what, timeout):
+    env = dict(os.environ, **_QUIET)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-8:])
+        raise ExportCheckError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+    return proc.stdout
+
+
+def _worker(kind, path, workdir, timeout):
+    out = _run([sys.executable, "-m", "kerasgen.export_verify", kind, path, workdir],
+               f"fresh-process {kind} check", timeout)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def saved_model_cli():
+    """The `saved_model_cli` command next to this Python, else on PATH, else via `-m`."""
+    here = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    found = here if os.path.exists(here) else shutil.which("saved_model_cli")
+    return [found] if found else [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli"]
+
+
+def verify(path, timeout=300):
+    """Run the four serving checks on an export folder; returns {check: report}.
+
+    Raises:
+        ExportCheckError: naming the failed check and what it found.
+    """
+    if not os.path.exists(os.path.join(path, "saved_model.pb")):
+        raise ExportCheckError(f"{path} has no saved_model.pb; pass the version folder "
+                               "(OUT_DIR/<version>) that `kerasgen export` printed.")
+    with tempfile.TemporaryDirectory() as workdir:
+        report = {"load": _worker("load", path, workdir, timeout)}
+
+        shown = _run(saved_model_cli() + ["show", "--dir", path, "--all"],
+                     "saved_model_cli show --all", timeout)
+        listed = sorted(set(re.findall(r"signature_def\['(\w+)'\]", shown)) -
+                        {"__saved_model_init_op"})
+        expected = sorted(report["load"]["signatures"])
+        if listed != expected or "DT_UINT8" not in shown:
+            raise ExportCheckError(f"saved_model_cli show lists {listed}; expected {expected} "
+                                   "with DT_UINT8 images outputs.")
+        report["show"] = {"signatures": listed}
+
+        names = [f[:-4] for f in ("z.npy", "labels.npy")
+                 if os.path.exists(os.path.join(workdir, f))]
+        inputs = ";".join(f"{n}={os.path.join(workdir, n + '.npy')}" for n in names)
+        outdir = os.path.join(workdir, "cli")
+        _run(saved_model_cli() + ["run", "--dir", path, "--tag_set", "serve", "--signature_def",
+                                  "serving_default", "--inputs", inputs, "--outdir", outdir],
+             "saved_model_cli run", timeout)
+        images = np.load(os.path.join(outdir, "images.npy"))
+        if images.dtype != np.uint8 or not np.array_equal(
+                images, np.load(os.path.join(workdir, "images.npy"))):
+            raise ExportCheckError("saved_model_cli run returned different images than "
+                                   f"tf.saved_model.load for the same z ({images.dtype}).")
+        report["run"] = {"images": {"dtype": str(images.dtype), "shape": list(images.shape)}}
+        report["tfsmlayer"] = _worker("tfsmlayer", path, workdir, timeout)
+    return report
+
+
+def main(argv=None):
+    kind, path, workdir = (argv or sys.argv[1:])[:3]
+    report = {"load": _worker_load, "tfsmlayer": _worker_tfsmlayer}[kind](path, workdir)
+    print(json.dumps(report))  # last line of stdout: the parent parses it
+
+
+if __name__ == "__main__":
+    main()
