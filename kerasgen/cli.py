@@ -108,14 +108,16 @@ def main(argv=None):
                     "Prints a table and writes a JSON report with the protocol.")
     p.add_argument("model", help="zoo name, run folder (model.keras + config.yaml) or .keras")
     p.add_argument("--metrics", default="fid,kid,is",
-                   help="comma-separated subset of fid,kid,is,pr,nll (default fid,kid,is)")
+                   help="comma-separated subset of fid,kid,is,pr,nll (default fid,kid,is); "
+                        "may be empty with --nearest-neighbours")
     p.add_argument("--data", help="real images: idx folder or image folder (default: the run's "
                                   "config); relative paths are under $KERASGEN_DATA")
     p.add_argument("--source", choices=["idx", "folder"], help="data format (default: guessed)")
     p.add_argument("--split", default="test", help="real split to compare with (default test)")
     p.add_argument("--features", help="classifier_mnist, classifier_fashion_mnist, a classifier "
-                                      ".keras file, or inception:/path/to/weights.h5 (default: "
-                                      "the domain classifier of the data)")
+                                      ".keras file, inception:/path/to/weights.h5 or "
+                                      "pixels[:size] (default: the domain classifier of the "
+                                      "data)")
     p.add_argument("--num-generated", type=int, default=10_000,
                    help="generated images for sample metrics (default 10000)")
     p.add_argument("--num-real", type=int, help="cap on real images (default: whole split)")

@@ -193,7 +193,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         nll_samples: k for the likelihood.
         nearest_path: write the nearest-neighbour PNG here and add the memorization score.
     """
-    metrics = check_metrics(metrics, METRICS)
+    metrics = check_metrics(metrics, METRICS) if (metrics or not nearest_path) else ()
     report = {"metrics": {}, "protocol": {"split": split, "seed": seed}}
     sample_metrics = [m for m in metrics if m in SAMPLE_METRICS]
     needs_samples = bool(sample_metrics or nearest_path)
@@ -212,6 +212,9 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
 
     if needs_samples:
         extractor = features_lib.get_extractor(features or default_extractor(data))
+        if getattr(extractor, "num_classes", None) == 0 and "is" in sample_metrics:
+            raise ValueError(f"{extractor.name} features have no classes, so the Inception "
+                             "Score is undefined; drop 'is' or use a classifier extractor.")
         classes = getattr(model, "num_classes", None)
         gen_labels = np.arange(num_generated) % classes if classes else None
         real_f, real_p, _ = features_lib.extract(

@@ -100,6 +100,22 @@ def test_evaluate_errors_say_what_was_wrong(idx_folder, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert cli.main(["evaluate", "no_such_zoo_model"]) == 2
     assert "Unknown zoo model 'no_such_zoo_model'" in capsys.readouterr().err
+    assert cli.main(["evaluate", run, "--metrics", "is", "--features", "pixels",
+                     "--data", idx_folder]) == 2
+    assert "no classes, so the Inception Score is undefined" in capsys.readouterr().err
+
+
+def test_nearest_neighbour_check_alone_with_pixel_features(idx_folder, tmp_path):
+    run = train_tiny("dcgan", {"image_size": 28, "channels": 1, "latent_dim": 8,
+                               "generator_width": 8, "discriminator_width": 8},
+                     idx_folder, str(tmp_path / "gan"), eval_split=None)
+    out, png = str(tmp_path / "nn.json"), str(tmp_path / "nn.png")
+    assert cli.main(["evaluate", run, "--data", idx_folder, "--metrics", "", "--features",
+                     "pixels:16", "--num-generated", "40", "--nearest-neighbours", png,
+                     "--json", out, "--quiet"]) == 0
+    report = json.load(open(out))
+    assert report["metrics"] == {} and report["protocol"]["features"]["name"] == "pixels:16"
+    assert report["memorization"]["score"] > 0 and os.path.getsize(png) > 0
 
 
 def test_training_logs_sample_quality_on_schedule(idx_folder, tmp_path):

@@ -5,6 +5,7 @@ from kerasgen.metrics.callback import SampleQuality  # noqa: F401
 from kerasgen.metrics.features import ClassifierFeatures  # noqa: F401
 from kerasgen.metrics.features import FeatureExtractor  # noqa: F401
 from kerasgen.metrics.features import InceptionFeatures  # noqa: F401
+from kerasgen.metrics.features import PixelFeatures  # noqa: F401
 from kerasgen.metrics.features import extract  # noqa: F401
 from kerasgen.metrics.features import generated_batches  # noqa: F401
 from kerasgen.metrics.features import get_extractor  # noqa: F401

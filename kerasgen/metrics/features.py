@@ -75,6 +75,38 @@ class ClassifierFeatures(FeatureExtractor):
                 "num_classes": self.classifier.num_classes, "sha256": self.sha256}
 
 
+class PixelFeatures(FeatureExtractor):
+    """Raw pixels as features: each image area-resized to `size` x `size` and centred.
+
+    The extractor for data without a domain classifier or Inception weights (e.g. CelebA
+    here): it supports nearest-neighbour checks and the memorization score (cosine distance
+    of centred pixels is the correlation between images), not IS (no classes); distances in
+    pixel space are a weak proxy for perceptual quality, so no FID is reported with it.
+
+    Example:
+    >>> extractor = kerasgen.metrics.get_extractor("pixels:32")
+    """
+
+    num_classes = 0
+
+    def __init__(self, size=32):
+        self.size = int(size)
+        self.name = f"pixels:{self.size}"
+        self.feature_dim = None  # size * size * channels, known once images are seen
+
+    def outputs(self, images):
+        x = tf.image.resize(tf.convert_to_tensor(images, tf.float32), (self.size, self.size),
+                            method="area")
+        x = tf.reshape(x, (tf.shape(x)[0], -1))
+        x = x - tf.reduce_mean(x, axis=1, keepdims=True)
+        self.feature_dim = int(x.shape[1])
+        return x.numpy(), np.zeros((x.shape[0], 0), "float32")
+
+    def protocol(self):
+        return {"name": self.name, "kind": "pixels, area-resized and centred per image",
+                "feature_dim": self.feature_dim, "num_classes": 0}
+
+
 class InceptionFeatures(FeatureExtractor):
     """InceptionV3 2048-d average-pool features and 1000-way softmax (the FID/IS protocol).
 
@@ -126,11 +158,17 @@ class InceptionFeatures(FeatureExtractor):
 
 def get_extractor(spec):
     """An extractor from a string: a zoo classifier name ("classifier_mnist"), a path to a
-    classifier `.keras` file, or "inception:/path/to/weights.h5"."""
+    classifier `.keras` file, "inception:/path/to/weights.h5", or "pixels[:size]"."""
     if isinstance(spec, FeatureExtractor):
         return spec
     if not isinstance(spec, str) or not spec:
         raise ValueError(f"Expected a feature extractor or its name; received {spec!r}.")
+    if spec == "pixels" or spec.startswith("pixels:"):
+        size = spec.partition(":")[2] or "32"
+        if not size.isdigit() or int(size) < 1:
+            raise ValueError(f"Expected pixels:<size> with a positive integer size; received "
+                             f"{spec!r}.")
+        return PixelFeatures(int(size))
     if spec.startswith("inception:"):
         return InceptionFeatures(spec[len("inception:"):])
     if spec.endswith(".keras"):

@@ -56,3 +56,19 @@ def test_unknown_extractor_names_list_the_known_ones(tmp_path):
     vae.save(path)
     with pytest.raises(ValueError, match="is a VAE"):
         metrics.get_extractor(path)
+
+
+def test_pixel_features_are_centred_correlations_and_have_no_classes():
+    extractor = metrics.get_extractor("pixels:4")
+    rng = np.random.default_rng(0)
+    images = rng.uniform(size=(3, 8, 8, 3)).astype("float32")
+    features, probs = extractor.outputs(images)
+    assert features.shape == (3, 48) and probs.shape == (3, 0)
+    np.testing.assert_allclose(features.mean(axis=1), 0, atol=1e-6)
+    brighter, _ = extractor.outputs(np.clip(images * 0.5 + 0.25, 0, 1))
+    cos = np.sum(features * brighter, 1) / (np.linalg.norm(features, axis=1)
+                                            * np.linalg.norm(brighter, axis=1))
+    np.testing.assert_allclose(cos, 1, atol=1e-5)  # contrast/brightness changes are invisible
+    assert extractor.protocol()["feature_dim"] == 48
+    with pytest.raises(ValueError, match="received 'pixels:x'"):
+        metrics.get_extractor("pixels:x")
