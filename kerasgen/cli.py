@@ -5,6 +5,7 @@ when kerasgen is imported as a library.
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -66,6 +67,14 @@ def _export(args):
     print(f"Wrote SavedModel {path} (signatures: serving_default, sample"
           + (", encode, decode" if hasattr(model, "encode") else "") + ")")
     print(f"Inspect: saved_model_cli show --dir {path} --all")
+    name = os.path.basename(os.path.normpath(args.out_dir))
+    body = {"signature_name": "sample", "inputs": {"count": 4, "seed": 0}}
+    if getattr(model, "num_classes", None):
+        body["inputs"]["labels"] = [0, 1, 2, 3]
+    print(f"Serve:   tensorflow_model_server --rest_api_port=8501 --model_name={name} "
+          f"--model_base_path={os.path.abspath(args.out_dir)}")
+    print(f"Request: curl -s -X POST -d '{json.dumps(body)}' "
+          f"http://localhost:8501/v1/models/{name}:predict")
     if args.verify:
         from kerasgen.export_verify import verify
 

@@ -115,3 +115,33 @@ def test_verify_rejects_an_export_that_returns_floats(tmp_path):
         verify(path)
     with pytest.raises(ExportCheckError, match="no saved_model.pb"):
         verify(str(tmp_path))
+
+
+def test_readme_rest_bodies_match_the_exported_signatures(tmp_path):
+    """Each JSON request body in the README's serving section, fed the way TF Serving's REST
+    API converts it (columnar inputs, numbers cast to the signature's dtypes)."""
+    import json
+    import re
+
+    import kerasgen
+
+    readme = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md")).read()
+    section = readme[readme.index("## Serve with TF Serving"):]
+    section = section[:section.index("\n## ", 5)]
+    bodies = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", section, re.S)]
+    assert len(bodies) == 2
+    base = re.search(r"--model_base_path=(\S+)", section).group(1)
+    assert f"kerasgen export dcgan_celeba {base}" in section
+    models = {False: tiny("dcgan"),
+              True: kerasgen.models.ConditionalGAN(image_size=8, channels=1, latent_dim=4,
+                                                   generator_width=4, discriminator_width=4,
+                                                   num_classes=10)}
+    for body in bodies:
+        conditional = "labels" in body["inputs"]
+        loaded = tf.saved_model.load(export(models[conditional], str(tmp_path / str(conditional))))
+        signature = loaded.signatures[body["signature_name"]]
+        specs = signature.structured_input_signature[1]
+        assert set(body["inputs"]) == set(specs)
+        images = signature(**{k: tf.constant(v, specs[k].dtype)
+                              for k, v in body["inputs"].items()})["images"]
+        assert images.dtype == tf.uint8 and images.shape[0] == body["inputs"]["count"]
