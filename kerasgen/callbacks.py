@@ -52,6 +52,18 @@ class SampleGrid(keras.callbacks.Callback):
             self._writer = None
 
 
+class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore` that also backs up at every epoch end when
+    `save_freq` is a step count. Keras then saves on the step cadence only, so a run whose
+    epochs are shorter than the cadence (CelebA-9000 at batch 64: 140 steps against 500) had
+    no backup at all until step 500, and a crash lost whole epochs."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if self.save_freq != "epoch":
+            self._save_model()  # records (epoch + 1, batch 0): resume at the next epoch
+
+
 def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1,
                        checkpoint_every_steps=None, tensorboard_update_freq="epoch"):
     """What `kerasgen train` uses: crash-safe backups, TensorBoard scalars, sample grids and a
@@ -65,7 +77,7 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
     if isinstance(update_freq, str) and update_freq.isdigit():
         update_freq = int(update_freq)
     return [
-        keras.callbacks.BackupAndRestore(
+        EpochAndStepBackup(
             os.path.join(output_dir, "backup"),
             save_freq=checkpoint_every_steps or "epoch",
             delete_checkpoint=False,

@@ -86,3 +86,15 @@ def test_interrupted_run_resumes_model_and_optimizers(data_dir, tmp_path):
     assert int(model.g_optimizer.iterations) == 4 + 6
     assert int(model.d_optimizer.iterations) == 4 + 6
     assert np.isfinite(history.history["d_loss"]).all()
+
+
+def test_epochs_shorter_than_the_backup_cadence_are_still_backed_up(data_dir, tmp_path):
+    out = tmp_path / "run"
+    overrides = tiny_overrides(out) + ["train.epochs=3", "train.checkpoint_every_steps=100"]
+    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"), overrides)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(config, verbose=0, callbacks=[Crash()])
+    # Crash at step 5, in epoch 2; 100 steps were never reached, but epoch 1 ended at step 3.
+    model, history = train(config, verbose=0)
+    assert len(history.history["g_loss"]) == 2  # resumed at epoch 2, epoch 1 not redone
+    assert int(model.g_optimizer.iterations) == 3 + 6
