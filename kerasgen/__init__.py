@@ -7,3 +7,6 @@ from kerasgen import data  # noqa: F401
 from kerasgen import latent  # noqa: F401
 from kerasgen import losses  # noqa: F401
 from kerasgen import models  # noqa: F401
+from kerasgen import metrics  # noqa: F401
+from kerasgen import zoo  # noqa: F401
+from kerasgen import export  # noqa: F401  (the module: kerasgen.export.export(model, dir))

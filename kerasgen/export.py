@@ -65,7 +65,7 @@ def export(model, out_dir, version=None):
         version: integer version; default one above the highest already there.
 
     Example:
-    >>> path = kerasgen.export(kerasgen.zoo.load("dcgan_celeba"), "/models/dcgan_celeba")
+    >>> path = kerasgen.export.export(kerasgen.zoo.load("dcgan_celeba"), "/models/dcgan_celeba")
     """
     if not hasattr(model, "generate") or not hasattr(model, "latent_dim"):
         raise ValueError(f"Only generative models can be exported for serving; received "
