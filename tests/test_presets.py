@@ -1,0 +1,107 @@
+"""The shipped presets: intact, documented, loadable, and still measuring what they record.
+
+The targets are the zoo issue's (NLL <= 90 nats, class accuracy >= 95%, classifier IS >= 9,
+which dcgan_mnist does not reach yet); the re-measurements use the cards' protocols, on fewer
+images where the full protocol would take minutes.
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kerasgen import zoo
+from kerasgen.zoo.artifacts import repo_zoo_dir
+from kerasgen.zoo.artifacts import sha256_file
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GENERATIVE = ["vae_mnist", "dcgan_mnist", "cgan_mnist", "wgan_gp_fashion_mnist",
+              "dcgan_celeba_64"]
+
+
+@pytest.mark.parametrize("name", zoo.list())
+def test_every_entry_is_intact_and_has_a_card(name):
+    entry = zoo.info(name)
+    for key in ("family", "config", "artifact", "sha256", "bytes", "dataset", "license",
+                "metrics", "command", "metrics_command"):
+        assert entry.get(key) not in (None, "", {}), f"{name}: missing {key}"
+    path = os.path.join(repo_zoo_dir(), entry["artifact"])
+    assert os.path.getsize(path) == entry["bytes"]
+    assert sha256_file(path) == entry["sha256"]
+    assert zoo.config_path(name), f"{name}: {entry['config']} does not exist"
+    card = open(os.path.join(repo_zoo_dir(), name, "README.md")).read()
+    assert entry["sha256"] in card and f"{entry['bytes']:,}" in card
+    for image in re.findall(r"\]\(([^)]+\.png)\)", card):
+        assert os.path.isfile(os.path.join(repo_zoo_dir(), name, image)), image
+    assert "licen" in card.lower()
+
+
+def test_generative_presets_are_registered_with_the_celeba_alias():
+    assert set(GENERATIVE) <= set(zoo.list())
+    assert zoo.resolve("dcgan_celeba") == "dcgan_celeba_64"
+    assert "non-commercial" in zoo.info("dcgan_celeba")["license"]
+
+
+def test_readme_one_liner_works_in_a_fresh_process():
+    code = ('import kerasgen; m = kerasgen.zoo.load("dcgan_celeba"); '
+            'print(m.generate(8).shape)')
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "(8, 64, 64, 3)"
+
+
+def test_recorded_metrics_meet_the_targets():
+    assert zoo.info("vae_mnist")["metrics"]["nll_nats"] <= 90.0
+    assert zoo.info("vae_mnist")["metrics"]["k"] >= 1000
+    assert zoo.info("cgan_mnist")["metrics"]["class_accuracy"] >= 0.95
+    assert {"fid", "is_mean"} <= set(zoo.info("wgan_gp_fashion_mnist")["metrics"])
+    # dcgan_mnist's target (classifier IS >= 9.0) is not met yet; its entry says so and
+    # test_dcgan_mnist_inception_score_is_reproduced checks the number it records.
+    dcgan = zoo.info("dcgan_mnist")
+    assert (dcgan["metrics"]["is_mean"] >= 9.0) == dcgan["metrics"]["target_met"]
+
+
+def _generated_outputs(model, extractor, num, labels=None):
+    from kerasgen.metrics import features as features_lib
+
+    _, probs, _ = features_lib.extract(
+        extractor, features_lib.generated_batches(model, num, 500, 0, labels), num,
+        verbose=False)
+    return probs
+
+
+def test_dcgan_mnist_inception_score_is_reproduced():
+    from kerasgen.metrics import get_extractor
+    from kerasgen.metrics.inception_score import inception_score
+
+    model = zoo.load("dcgan_mnist", compile=False)
+    probs = _generated_outputs(model, get_extractor("classifier_mnist"), 10_000)
+    mean, _ = inception_score(probs, splits=10)
+    recorded = zoo.info("dcgan_mnist")["metrics"]["is_mean"]
+    assert abs(mean - recorded) < 0.05, (mean, recorded)
+
+
+def test_cgan_mnist_draws_the_requested_digit():
+    from kerasgen.metrics import get_extractor
+
+    model = zoo.load("cgan_mnist", compile=False)
+    labels = np.arange(2000) % 10
+    probs = _generated_outputs(model, get_extractor("classifier_mnist"), 2000, labels)
+    accuracy = float((probs.argmax(axis=1) == labels).mean())
+    assert accuracy >= 0.95, accuracy
+
+
+def test_vae_mnist_likelihood_on_a_slice_of_the_test_set(data_dir):
+    """k = 1000 on the first 100 test images (the card: all 10,000)."""
+    from kerasgen import evaluate as evaluate_lib
+    from kerasgen import config as config_lib
+
+    model = zoo.load("vae_mnist", compile=False)
+    data = config_lib.load(zoo.config_path("vae_mnist")).data
+    images, _, _ = evaluate_lib.real_images(data, "test", limit=100, verbose=False)
+    result = evaluate_lib.negative_log_likelihood(model, images, 1000, verbose=False)
+    assert result["nll_nats"] <= 90.0 + 3 * result["nll_nats_stderr"], result
