@@ -144,3 +144,15 @@ def test_bad_gan_arguments():
         small_dcgan(ema_decay=1.5)
     with pytest.raises(ValueError, match="image_size"):
         small_dcgan(image_size=9)
+
+
+def test_ema_warms_up_so_early_samples_are_not_the_initialisation():
+    gan = small_dcgan(ema_decay=0.999)
+    gan.compile()
+    before = [w.numpy() for w in gan.ema_generator.trainable_weights]
+    gan.fit(real_images(), batch_size=8, epochs=1, steps_per_epoch=1, verbose=0)
+    live = [w.numpy() for w in gan.generator.trainable_weights]
+    after = [w.numpy() for w in gan.ema_generator.trainable_weights]
+    decay = 2.0 / 11.0  # min(0.999, (1 + t) / (10 + t)) at the first update, t = 1
+    for b, l, a in zip(before, live, after):
+        np.testing.assert_allclose(a, decay * b + (1 - decay) * l, rtol=1e-5, atol=1e-6)

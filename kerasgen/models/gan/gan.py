@@ -43,7 +43,8 @@ class GAN(keras.Model):
         clip_value: critic weight clipping bound c (used with loss="wasserstein").
         label_smoothing: one-sided label smoothing of real targets (minimax/non_saturating).
         ema_decay: if set (e.g. 0.999), keep an exponential moving average of the generator's
-            weights (Karras et al. 2018) and sample from it.
+            weights (Karras et al. 2018) and sample from it; the decay warms up as
+            min(ema_decay, (1 + t) / (10 + t)) over generator steps t.
         num_classes: if set, both networks take integer labels as a second input.
         seed: seed of the model's `keras.random.SeedGenerator` (latents, interpolation).
 
@@ -224,7 +225,12 @@ class GAN(keras.Model):
         return per_example
 
     def _update_ema(self):
-        decay = self.ema_decay
+        # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...): decay_t =
+        # min(decay, (1 + t) / (10 + t)). Without it the average is mostly the random
+        # initialisation for the first ~1/(1 - decay) steps (grey samples after 150 steps
+        # at 0.999); after ~10 / (1 - decay) steps it is the plain EMA.
+        t = tf.cast(self.g_optimizer.iterations, tf.float32)  # already counts this update
+        decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
         for ema_w, w in zip(self.ema_generator.weights, self.generator.weights):
             if w.trainable:
                 ema_w.assign(decay * ema_w + (1.0 - decay) * w)
