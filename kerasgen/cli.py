@@ -80,8 +80,9 @@ def _export(args):
 
         report = verify(path)
         refused = report["load"]["refused"]
-        print(f"Verified in fresh processes: tf.saved_model.load ({len(report['load']['signatures'])}"
-              f" signatures, uint8 images, sample deterministic per seed; wrong shape refused: "
+        count = len(report["load"]["signatures"])
+        print(f"Verified in fresh processes: tf.saved_model.load ({count} signatures, uint8 "
+              f"images, sample deterministic per seed; wrong shape refused: "
               f"{refused['wrong_shape']!r}), saved_model_cli show and run (same images), "
               "keras.layers.TFSMLayer (same images).")
 
@@ -155,7 +156,9 @@ def main(argv=None):
 
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from kerasgen.export_verify import ExportCheckError  # numpy only; cheap to import
+    # Imports kerasgen (and TensorFlow), which every subcommand needs anyway; after
+    # parse_args so that --help stays instant.
+    from kerasgen.export_verify import ExportCheckError
 
     try:
         args.func(args)
