@@ -73,14 +73,20 @@ class Crash(keras.callbacks.Callback):
             raise RuntimeError("simulated crash")
 
 
-def test_interrupted_run_resumes_model_and_optimizers(data_dir, tmp_path):
-    out = tmp_path / "run"
-    overrides = tiny_overrides(out) + ["train.epochs=3", "train.checkpoint_every_steps=2"]
+def crash_then_resume(tmp_path, checkpoint_every_steps):
+    """A 3-epoch, 3-steps-per-epoch DCGAN run that crashes at step 5 (in epoch 2), then the
+    same run again, which resumes from the backup; returns (model, history) of the rerun."""
+    overrides = tiny_overrides(tmp_path / "run") + [
+        "train.epochs=3", f"train.checkpoint_every_steps={checkpoint_every_steps}"]
     config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"), overrides)
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(config, verbose=0, callbacks=[Crash()])
-    # The crash came at step 5 (epoch 2); backups were written at steps 2, 3 (epoch end), 4.
-    model, history = train(config, verbose=0)
+    return train(config, verbose=0)
+
+
+def test_interrupted_run_resumes_model_and_optimizers(data_dir, tmp_path):
+    # Backups were written at steps 2, 3 (epoch end), 4 before the crash at step 5.
+    model, history = crash_then_resume(tmp_path, checkpoint_every_steps=2)
     assert len(history.history["g_loss"]) == 2  # epochs 2 and 3 only: epoch 1 was kept
     # 4 steps restored from the backup + 2 more epochs of 3 steps.
     assert int(model.g_optimizer.iterations) == 4 + 6
@@ -89,12 +95,7 @@ def test_interrupted_run_resumes_model_and_optimizers(data_dir, tmp_path):
 
 
 def test_epochs_shorter_than_the_backup_cadence_are_still_backed_up(data_dir, tmp_path):
-    out = tmp_path / "run"
-    overrides = tiny_overrides(out) + ["train.epochs=3", "train.checkpoint_every_steps=100"]
-    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"), overrides)
-    with pytest.raises(RuntimeError, match="simulated crash"):
-        train(config, verbose=0, callbacks=[Crash()])
-    # Crash at step 5, in epoch 2; 100 steps were never reached, but epoch 1 ended at step 3.
-    model, history = train(config, verbose=0)
+    # 100 steps were never reached before the crash, but epoch 1 ended at step 3.
+    model, history = crash_then_resume(tmp_path, checkpoint_every_steps=100)
     assert len(history.history["g_loss"]) == 2  # resumed at epoch 2, epoch 1 not redone
     assert int(model.g_optimizer.iterations) == 3 + 6
