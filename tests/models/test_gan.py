@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import kerasgen
 from kerasgen.losses.gan import GAN_LOSSES
@@ -135,6 +136,29 @@ def test_dcgan_architecture_follows_radford(size, first_side):
     d_names = [type(l).__name__ for l in gan.discriminator.layers]
     assert d_names.count("Dense") == 1 and "MaxPooling2D" not in d_names
     assert d_names[2] == "LeakyReLU"  # no batchnorm on D's input layer
+
+
+@pytest.mark.parametrize("extra_layers,receptive_field", [(0, 10), (2, 26)])
+def test_extra_layers_widen_the_discriminators_receptive_field(extra_layers, receptive_field,
+                                                               tmp_path):
+    gan = kerasgen.models.DCGAN(image_size=28, channels=1, latent_dim=8, generator_width=8,
+                                discriminator_width=8, discriminator_normalization="none",
+                                extra_layers=extra_layers, ema_decay=0.9)
+    # Which input pixels reach the centre of D's last feature map (the layer before Flatten)?
+    flatten = [l for l in gan.discriminator.layers if type(l).__name__ == "Flatten"][0]
+    features = keras.Model(gan.discriminator.input, flatten.input)
+    image = tf.Variable(tf.random.normal((1, 28, 28, 1)))
+    with tf.GradientTape() as tape:
+        centre = features(image)[0, 3, 3, 0]
+    rows = np.nonzero(np.abs(tape.gradient(centre, image).numpy()[0, :, :, 0]).sum(1))[0]
+    assert rows.max() - rows.min() + 1 == min(receptive_field, 28)
+    assert sum(type(l).__name__ == "Conv2D" for l in gan.generator.layers) == extra_layers
+    gan.compile()
+    helpers.fit_one_step(gan, helpers.fake_images(16, 28, value_range=(-1.0, 1.0)))
+    helpers.check_keras_round_trip(gan, gan.sample_latents(2, seed=0), tmp_path,
+                                   ["g_optimizer", "d_optimizer"])
+    with pytest.raises(ValueError, match="extra_layers"):
+        kerasgen.models.DCGAN(image_size=28, extra_layers=-1)
 
 
 def test_bad_gan_arguments():

@@ -17,6 +17,10 @@ class DCGAN(GAN):
         generator_width: channels of G's last hidden layer (ngf); doubles toward the input.
         discriminator_width: channels of D's first layer (ndf); doubles with depth.
         discriminator_normalization: "batch", "layer" (use with "wasserstein_gp") or "none".
+        extra_layers: 3x3 stride-1 conv layers added at the base resolution of both networks
+            (after G's projection, before D's output); 0 is the paper's architecture. At 28x28
+            the paper's D judges the whole digit only through its final linear layer; two
+            extra layers let it see 26-pixel patches (see `dcgan_discriminator`).
         **kwargs: the training options of `kerasgen.models.GAN` (loss, discriminator_steps,
             ema_decay, seed, ...).
 
@@ -32,7 +36,7 @@ class DCGAN(GAN):
 
     def __init__(self, image_size=64, channels=3, latent_dim=100, generator_width=64,
                  discriminator_width=64, discriminator_normalization="batch", num_classes=None,
-                 **kwargs):
+                 extra_layers=0, **kwargs):
         for key in ("generator", "discriminator"):
             if key in kwargs:
                 raise ValueError(f"DCGAN builds its own {key}; use kerasgen.models.GAN to pass "
@@ -42,11 +46,15 @@ class DCGAN(GAN):
         self.generator_width = int(generator_width)
         self.discriminator_width = int(discriminator_width)
         self.discriminator_normalization = discriminator_normalization
+        if int(extra_layers) < 0:
+            raise ValueError(f"extra_layers must be >= 0; received {extra_layers}.")
+        self.extra_layers = int(extra_layers)
         generator = dcgan_generator(self.image_size, self.channels, latent_dim,
-                                    self.generator_width, num_classes)
+                                    self.generator_width, num_classes, self.extra_layers)
         discriminator = dcgan_discriminator(self.image_size, self.channels,
                                             self.discriminator_width,
-                                            discriminator_normalization, num_classes)
+                                            discriminator_normalization, num_classes,
+                                            self.extra_layers)
         super().__init__(generator, discriminator, latent_dim=latent_dim,
                          num_classes=num_classes, **kwargs)
 
@@ -59,6 +67,7 @@ class DCGAN(GAN):
             "generator_width": self.generator_width,
             "discriminator_width": self.discriminator_width,
             "discriminator_normalization": self.discriminator_normalization,
+            "extra_layers": self.extra_layers,
         })
         return config
 

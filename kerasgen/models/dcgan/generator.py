@@ -25,13 +25,17 @@ def base_size(image_size):
 
 
 def dcgan_generator(image_size=64, channels=3, latent_dim=100, width=64, num_classes=None,
-                    name="generator"):
+                    extra_layers=0, name="generator"):
     """z (B, latent_dim) [, labels (B,)] -> images (B, S, S, C) in [-1, 1].
 
     Project-and-reshape (a matrix multiply, not a hidden layer), then fractionally strided
     convolutions that double the side and halve the width, batchnorm + ReLU everywhere except
     the tanh output. At 64x64 with width 64: 4x4x512 -> 8x8x256 -> 16x16x128 -> 32x32x64 ->
     64x64x3, as in the paper's Figure 1 (which starts at 1024 with width 128).
+
+    `extra_layers` adds that many 3x3 stride-1 conv + batchnorm + ReLU layers at the base
+    resolution, right after the projection, so the layout of the whole image is decided by
+    convolutions before any upsampling (0 is the paper's network).
     """
     size, n = base_size(image_size)
     z = keras.Input((latent_dim,), name="z")
@@ -46,6 +50,12 @@ def dcgan_generator(image_size=64, channels=3, latent_dim=100, width=64, num_cla
     h = layers.Reshape((size, size, top))(h)  # (B, s, s, top)
     h = layers.BatchNormalization(gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
     h = layers.ReLU()(h)
+    for i in range(int(extra_layers)):  # (B, s, s, top)
+        h = layers.Conv2D(top, 3, padding="same", use_bias=False, kernel_initializer=init(),
+                          name=f"base{i}")(h)
+        h = layers.BatchNormalization(
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+        h = layers.ReLU()(h)
     for i in range(n - 1):
         h = layers.Conv2DTranspose(top // 2 ** (i + 1), 4, strides=2, padding="same",
                                    use_bias=False, kernel_initializer=init(),
