@@ -30,14 +30,16 @@ def test_vae_two_epochs_on_binarized_mnist_beats_minus_110_nats(data_dir, tmp_pa
 
 
 def test_dcgan_on_mnist_samples_have_the_right_shape_and_range(data_dir, tmp_path):
-    config = load("dcgan_mnist.yaml", tmp_path, "train.epochs=1", "train.steps_per_epoch=150",
-                  "train.num_samples=16")
+    config = load("dcgan_mnist.yaml", tmp_path, "train.epochs=1", "train.steps_per_epoch=300",
+                  "train.num_samples=16", "train.metrics_every_epochs=null")
     model, history = train(config, verbose=0)
     samples = np.array(model.generate(32, seed=0))
     assert samples.shape == (32, 28, 28, 1) and samples.dtype == np.float32
     assert samples.min() >= 0.0 and samples.max() <= 1.0
-    # After 150 steps the samples already differ from one another (no collapse to one image)
+    # After 300 steps the samples already differ from one another (no collapse to one image)
     # and use most of the pixel range, like MNIST's mostly-black images with bright strokes.
+    # (The preset's deeper networks start slower: after 150 steps the raw and the EMA
+    # generator both still drew the same grey image, std across samples 0.014.)
     assert samples.std(axis=0).mean() > 0.05
     assert np.mean(samples < 0.2) > 0.4 and samples.max() > 0.8
     assert (tmp_path / "run" / "samples" / "samples_epoch_0001.png").exists()
