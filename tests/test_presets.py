@@ -1,8 +1,8 @@
 """The shipped presets: intact, documented, loadable, and still measuring what they record.
 
-The targets are the zoo issue's (NLL <= 90 nats, class accuracy >= 95%, classifier IS >= 9,
-which dcgan_mnist does not reach yet); the re-measurements use the cards' protocols, on fewer
-images where the full protocol would take minutes.
+The targets are the zoo issue's (NLL <= 90 nats, class accuracy >= 95%, classifier IS >= 9);
+the re-measurements use the cards' protocols, on fewer images where the full protocol would
+take minutes.
 """
 
 import os
@@ -59,10 +59,8 @@ def test_recorded_metrics_meet_the_targets():
     assert zoo.info("vae_mnist")["metrics"]["k"] >= 1000
     assert zoo.info("cgan_mnist")["metrics"]["class_accuracy"] >= 0.95
     assert {"fid", "is_mean"} <= set(zoo.info("wgan_gp_fashion_mnist")["metrics"])
-    # dcgan_mnist's target (classifier IS >= 9.0) is not met yet; its entry says so and
-    # test_dcgan_mnist_inception_score_is_reproduced checks the number it records.
-    dcgan = zoo.info("dcgan_mnist")
-    assert (dcgan["metrics"]["is_mean"] >= 9.0) == dcgan["metrics"]["target_met"]
+    dcgan = zoo.info("dcgan_mnist")["metrics"]
+    assert dcgan["is_mean"] >= 9.0 and dcgan["target_met"]
 
 
 def _generated_outputs(model, extractor, num, labels=None):
@@ -83,6 +81,7 @@ def test_dcgan_mnist_inception_score_is_reproduced():
     mean, _ = inception_score(probs, splits=10)
     recorded = zoo.info("dcgan_mnist")["metrics"]["is_mean"]
     assert abs(mean - recorded) < 0.05, (mean, recorded)
+    assert mean >= 9.0
 
 
 def test_cgan_mnist_draws_the_requested_digit():
