@@ -4,6 +4,7 @@ import keras
 from keras import layers
 
 from kerasgen.models.dcgan.generator import base_size
+from kerasgen.models.dcgan.generator import batch_norm
 from kerasgen.models.dcgan.generator import init
 
 NORMALIZATIONS = ("batch", "layer", "none")
@@ -56,8 +57,7 @@ def dcgan_discriminator(image_size=64, channels=3, width=64, normalization="batc
 
 def _normalize(h, normalization):
     if normalization == "batch":
-        return layers.BatchNormalization(
-            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+        return batch_norm()(h)
     if normalization == "layer":
         return layers.LayerNormalization(axis=[1, 2, 3])(h)
     return h

@@ -10,6 +10,11 @@ def init():
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
+def batch_norm():
+    # Radford et al.'s initialisation applied to the scale: gamma ~ N(1, 0.02).
+    return layers.BatchNormalization(gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))
+
+
 def base_size(image_size):
     """Side of the first feature map: halve while even and above 4 (64 -> 4, 28 -> 7)."""
     size, upsamplings = int(image_size), 0
@@ -48,20 +53,18 @@ def dcgan_generator(image_size=64, channels=3, latent_dim=100, width=64, num_cla
     h = layers.Dense(size * size * top, use_bias=False, kernel_initializer=init(),
                      name="project")(h)
     h = layers.Reshape((size, size, top))(h)  # (B, s, s, top)
-    h = layers.BatchNormalization(gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+    h = batch_norm()(h)
     h = layers.ReLU()(h)
     for i in range(int(extra_layers)):  # (B, s, s, top)
         h = layers.Conv2D(top, 3, padding="same", use_bias=False, kernel_initializer=init(),
                           name=f"base{i}")(h)
-        h = layers.BatchNormalization(
-            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+        h = batch_norm()(h)
         h = layers.ReLU()(h)
     for i in range(n - 1):
         h = layers.Conv2DTranspose(top // 2 ** (i + 1), 4, strides=2, padding="same",
                                    use_bias=False, kernel_initializer=init(),
                                    name=f"up{i}")(h)  # side doubles
-        h = layers.BatchNormalization(
-            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))(h)
+        h = batch_norm()(h)
         h = layers.ReLU()(h)
     h = layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
                                kernel_initializer=init(), name="to_image")(h)
