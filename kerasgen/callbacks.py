@@ -1,11 +1,95 @@
-"""Training callbacks: fixed-seed sample grids to PNG and TensorBoard, and the standard set."""
+"""Training callbacks: fixed-seed sample grids, crash-safe backups, a non-finite-loss guard,
+and the standard set `kerasgen train` uses."""
 
+import hashlib
+import json
+import math
 import os
+import warnings
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kerasgen.images import generate_grid
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the weights became NaN or infinite; nothing from that state was saved."""
+
+
+def model_variables(model):
+    """The model's variables and those of its built optimizers (one or a GAN's two), once each."""
+    variables, seen = [], set()
+    optimizers = [getattr(model, n, None) for n in ("optimizer", "g_optimizer", "d_optimizer")]
+    for v in list(model.weights) + [v for o in optimizers
+                                    if o is not None and getattr(o, "built", False)
+                                    for v in o.variables]:
+        if id(v) not in seen:
+            seen.add(id(v))
+            variables.append(v)
+    return variables
+
+
+def non_finite_variables(model):
+    """Paths of the model's (and its optimizers') variables holding a NaN or an infinity."""
+    bad = []
+    for v in model_variables(model):
+        if "float" in keras.backend.standardize_dtype(v.dtype):
+            if not np.all(np.isfinite(np.asarray(v, np.float32))):
+                bad.append(getattr(v, "path", v.name))
+    return bad
+
+
+def check_finite(model, what):
+    """Raise TrainingDiverged before `what` is written from a model with non-finite state."""
+    bad = non_finite_variables(model)
+    if bad:
+        raise TrainingDiverged(
+            f"{len(bad)} variable(s) hold NaN or infinite values (e.g. {bad[0]}); refused to "
+            f"write {what}, so the last good copy is kept.")
+
+
+def _fsync_file(path):
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path):
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # directories cannot be opened on some platforms; rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save_model_atomically(model, path):
+    """`model.save(path)` through a temporary file, fsync and rename: a crash mid-write leaves
+    the previous file intact. Refuses (TrainingDiverged) when any weight is not finite."""
+    check_finite(model, path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".incoming-{os.getpid()}.keras")
+    try:
+        model.save(tmp)
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+        _fsync_dir(folder)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -52,24 +136,228 @@ class SampleGrid(keras.callbacks.Callback):
             self._writer = None
 
 
-class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
-    """`keras.callbacks.BackupAndRestore` that also backs up at every epoch end when
-    `save_freq` is a step count. Keras then saves on the step cadence only, so a run whose
-    epochs are shorter than the cadence (CelebA-9000 at batch 64: 140 steps against 500) had
-    no backup at all until step 500, and a crash lost whole epochs."""
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stop training with `TrainingDiverged` at the first batch whose logged losses are NaN or
+    infinite.
 
+    Not `keras.callbacks.TerminateOnNaN`: that one sets `stop_training`, so `fit` returns
+    normally and the caller goes on to save the diverged model (and exits 0). Raising here
+    stops `fit` before any later callback of the same batch (backups, checkpoints) runs; put
+    it first in the callback list.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        bad = {}
+        for name, value in (logs or {}).items():
+            try:
+                number = float(np.asarray(value))
+            except (TypeError, ValueError):
+                continue
+            if not math.isfinite(number):
+                bad[name] = number
+        if bad:
+            values = ", ".join(f"{k}={v}" for k, v in sorted(bad.items()))
+            raise TrainingDiverged(f"the loss became non-finite at epoch {self._epoch + 1}, "
+                                   f"step {batch + 1} ({values}).")
+
+
+class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
+    """`keras.callbacks.BackupAndRestore`, made crash-safe.
+
+    - Also backs up at every epoch end when `save_freq` is a step count (Keras then saves on
+      the step cadence only, so epochs shorter than the cadence had no backup at all).
+    - Atomic: weights and metadata are written to temporary files, fsynced and renamed into
+      place; the previous backup is kept as `previous.weights.h5` (by hard link, so a good
+      backup exists at every instant). The metadata records the weights' sha256, so a weights file cut off
+      mid-write, or one that does not belong to its metadata, is detected before loading.
+    - A damaged backup never blocks a run: restoring falls back to the previous one and says
+      so (a warning); if neither loads, the damaged files are moved to `backup/damaged/` and
+      training starts afresh, with a warning.
+    - Never writes non-finite weights (raises `TrainingDiverged` instead), so a diverged run
+      cannot replace a good backup.
+
+    Keras' own `double_checkpoint=True` copies the old file and then overwrites the current
+    one in place, and falls back only on `OSError`; the failure modes above needed more.
+    """
+
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=False):
+        super().__init__(backup_dir, save_freq=save_freq, double_checkpoint=True,
+                         delete_checkpoint=delete_checkpoint)
+        # Keras' `latest.weights.h5.bkp` cannot be passed to load_weights (it wants the
+        # `.weights.h5` suffix), so the previous pair gets names of its own.
+        self._prev_weights_path = os.path.join(backup_dir, "previous.weights.h5")
+        self._prev_training_metadata_path = os.path.join(backup_dir,
+                                                         "previous_training_metadata.json")
+        self.restored_from = None  # "latest", "previous", None (fresh start)
+
+    # -- saving --------------------------------------------------------------------------
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
         if self.save_freq != "epoch":
             self._save_model()  # records (epoch + 1, batch 0): resume at the next epoch
 
+    def _save_model(self):
+        check_finite(self.model, f"a backup to {self.backup_dir}")
+        os.makedirs(self.backup_dir, exist_ok=True)
+        incoming = os.path.join(self.backup_dir, f".incoming-{os.getpid()}.weights.h5")
+        incoming_meta = incoming + ".json"
+        try:
+            self.model.save_weights(incoming, overwrite=True)
+            _fsync_file(incoming)
+            metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen,
+                        "weights_sha256": _sha256(incoming)}
+            with open(incoming_meta, "w") as f:
+                json.dump(metadata, f)
+                f.flush()
+                os.fsync(f.fileno())
+            # Keep the current pair as the previous one without a moment with no backup.
+            for current, previous in ((self._weights_path, self._prev_weights_path),
+                                      (self._training_metadata_path,
+                                       self._prev_training_metadata_path)):
+                if os.path.exists(current):
+                    _link_or_copy(current, previous)
+            os.replace(incoming, self._weights_path)
+            os.replace(incoming_meta, self._training_metadata_path)
+            _fsync_dir(self.backup_dir)
+        finally:
+            for path in (incoming, incoming_meta):
+                if os.path.exists(path):
+                    os.remove(path)
+
+    # -- restoring -----------------------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        if not self.model.built:
+            raise ValueError(f"{type(self.model).__name__} must be built before fit() can "
+                             "restore a backup into it.")
+        candidates = [("latest", self._weights_path, self._training_metadata_path),
+                      ("previous", self._prev_weights_path, self._prev_training_metadata_path)]
+        present = [c for c in candidates if os.path.exists(c[1])]
+        if not present:
+            return
+        snapshot = self._state()
+        problems = []
+        for label, weights, meta in present:
+            try:
+                epoch = self._restore(weights, meta)
+            except Exception as e:  # noqa: BLE001  (h5py raises OSError, KeyError, ValueError...)
+                self._assign(snapshot)  # undo a partial load before trying the next one
+                problems.append(f"{label} backup {weights}: {_one_line(e)}")
+                continue
+            self.restored_from = label
+            if problems:
+                warnings.warn(f"The backup in {self.backup_dir} is damaged ({problems[0]}); "
+                              f"resumed from the previous backup instead (epoch {epoch}).",
+                              stacklevel=2)
+            return
+        damaged = os.path.join(self.backup_dir, "damaged")
+        os.makedirs(damaged, exist_ok=True)
+        for _, weights, meta in candidates:
+            for path in (weights, meta):
+                if os.path.exists(path):
+                    os.replace(path, os.path.join(damaged, os.path.basename(path)))
+        warnings.warn(f"No backup in {self.backup_dir} could be restored ({'; '.join(problems)})"
+                      f"; moved them to {damaged} and started training from scratch.",
+                      stacklevel=2)
+
+    def _restore(self, weights, meta):
+        epoch = 0
+        metadata = None
+        if os.path.exists(meta):
+            with open(meta) as f:
+                metadata = json.load(f)
+            expected = metadata.get("weights_sha256")
+            if expected and _sha256(weights) != expected:
+                raise ValueError(f"sha256 does not match {os.path.basename(meta)} (cut off "
+                                 "mid-write?)")
+            epoch = int(metadata["epoch"])
+        optimizer = self.model.optimizer
+        if optimizer is not None and not optimizer.built:
+            optimizer.build(self.model.trainable_variables)
+        configured = _learning_rates(self.model)
+        self.model.load_weights(weights)
+        # The backup holds each optimizer's learning-rate variable; the run's config decides
+        # it (resuming a diverged run with a lower rate must use the lower rate).
+        for name, (variable, rate) in configured.items():
+            restored = float(np.asarray(variable))
+            if not math.isclose(restored, rate, rel_tol=1e-6):
+                variable.assign(rate)
+                warnings.warn(f"{name}: learning rate {rate:g} from the config, not the "
+                              f"{restored:g} the backup was trained with.", stacklevel=2)
+        bad = non_finite_variables(self.model)
+        if bad:
+            raise ValueError(f"holds non-finite values (e.g. {bad[0]})")
+        self.model._initial_epoch = epoch
+        return epoch
+
+    def _state(self):
+        return [(v, np.array(v)) for v in model_variables(self.model)]
+
+    def _assign(self, snapshot):
+        for variable, value in snapshot:
+            variable.assign(value)
+
+
+def _learning_rates(model):
+    """{optimizer name: (learning-rate variable, its value)} for optimizers with a constant
+    rate (a schedule has no variable to restore)."""
+    rates = {}
+    for name in ("optimizer", "g_optimizer", "d_optimizer"):
+        optimizer = getattr(model, name, None)
+        if optimizer is None:
+            continue
+        optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
+        variable = getattr(optimizer, "_learning_rate", None)
+        if isinstance(variable, keras.Variable):
+            rates[name] = (variable, float(np.asarray(variable)))
+    return rates
+
+
+def _link_or_copy(src, dst):
+    tmp = dst + ".tmp"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    try:
+        os.link(src, tmp)
+    except OSError:  # filesystems without hard links
+        import shutil
+
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def _one_line(error):
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"
+
+
+class FiniteModelCheckpoint(keras.callbacks.Callback):
+    """Write the model to `path` at every epoch end, atomically and only with finite weights.
+
+    Replaces `keras.callbacks.ModelCheckpoint`, which writes the `.keras` zip in place (a crash
+    mid-write leaves a broken file) and would save a diverged model.
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs=None):
+        save_model_atomically(self.model, self.path)
+
 
 def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1,
                        checkpoint_every_steps=None, tensorboard_update_freq="epoch"):
-    """What `kerasgen train` uses: crash-safe backups, TensorBoard scalars, sample grids and a
-    `.keras` file of the model after every epoch.
+    """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, TensorBoard
+    scalars, sample grids and a `.keras` file of the model after every epoch.
 
-    `BackupAndRestore` writes model and both optimizers' state (every epoch, and every
+    The backup holds the model and all optimizers' state (every epoch, and every
     `checkpoint_every_steps` steps); rerunning the same command resumes from it.
     """
     log_dir = os.path.join(output_dir, "logs")
@@ -77,13 +365,11 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
     if isinstance(update_freq, str) and update_freq.isdigit():
         update_freq = int(update_freq)
     return [
-        EpochAndStepBackup(
-            os.path.join(output_dir, "backup"),
-            save_freq=checkpoint_every_steps or "epoch",
-            delete_checkpoint=False,
-        ),
+        NonFiniteGuard(),  # first: a NaN batch stops fit before anything below saves
+        EpochAndStepBackup(os.path.join(output_dir, "backup"),
+                           save_freq=checkpoint_every_steps or "epoch"),
         keras.callbacks.TensorBoard(log_dir, update_freq=update_freq),
         SampleGrid(os.path.join(output_dir, "samples"), log_dir, num_samples, seed,
                    sample_every_epochs),
-        keras.callbacks.ModelCheckpoint(os.path.join(output_dir, "model.keras")),
+        FiniteModelCheckpoint(os.path.join(output_dir, "model.keras")),
     ]

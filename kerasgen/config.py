@@ -8,10 +8,12 @@ constructor arguments *are* the model config.
 import dataclasses
 import inspect
 import os
+import re
 import typing
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Optional
+from typing import Union
 
 import yaml
 
@@ -29,10 +31,15 @@ class DataConfig:
     crop: str = "center"  # "center": square centre crop before resizing (CelebA faces)
     start: int = 0  # image folders: slice of the sorted file list used for training
     stop: Optional[int] = None
-    eval_start: int = 0  # image folders: held-out slice for eval_split
+    eval_start: int = 0  # image folders: held-out slice (of eval_path, else of path)
     eval_stop: Optional[int] = None
-    labels: bool = False  # yield (image, label) pairs; conditional models need them
+    # Yield (image, label) pairs; conditional models need them. Image folders take labels
+    # from labels_file, else from class subfolders ("inferred", as
+    # keras.utils.image_dataset_from_directory: sorted subfolder names are classes 0, 1, ...).
+    labels: Union[bool, str] = False
     labels_file: Optional[str] = None  # image folders: CSV of filename,label
+    class_names: Optional[list] = None  # written by kerasgen train for inferred labels
+    eval_path: Optional[str] = None  # image folders: a held-out folder for eval_split
     binarize: bool = False  # dynamic binarization: x ~ Bernoulli(pixel) every time it is seen
     batch_size: int = 128  # per generator/ELBO step; GANs read k times this per step
     shuffle_buffer: int = 60000  # the whole of MNIST: a full shuffle costs ~47 MB
@@ -77,6 +84,7 @@ class ExperimentConfig:
 
 
 MIXED_PRECISION = ("float32", "mixed_bfloat16", "mixed_float16")
+_OPTIONAL_COUNTS = ("steps_per_epoch", "checkpoint_every_steps", "metrics_every_epochs")
 
 
 class ConfigError(ValueError):
@@ -89,11 +97,16 @@ def _type_name(tp):
 
 def _coerce(value, tp, key):
     origin = typing.get_origin(tp)
-    if origin is typing.Union:  # Optional[X]
+    if origin is typing.Union:  # Optional[X], Union[X, Y]
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None:
+        if value is None and len(args) < len(typing.get_args(tp)):
             return None
-        return _coerce(value, args[0], key)
+        for arg in args[:-1]:
+            try:
+                return _coerce(value, arg, key)
+            except ConfigError:
+                pass
+        return _coerce(value, args[-1], key)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"{key}: expected a mapping of {tp.__name__} fields; received "
@@ -127,13 +140,37 @@ def to_dict(config):
     return dataclasses.asdict(config)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads `1e6` and `3e-4` (no dot) as strings; YAML 1.2 and every user read
+    them as numbers. Resolve them as floats."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+                |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+                |[-+]?\.(?:inf|Inf|INF)
+                |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."))
+
+
+def parse_yaml(text, where):
+    """YAML text -> Python value, with `where` named in a ConfigError for broken YAML."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
+    except yaml.YAMLError as e:
+        detail = " ".join(str(e).split())
+        raise ConfigError(f"{where}: not valid YAML ({detail}).") from None
+
+
 def apply_overrides(raw, overrides):
     """Apply `key.sub=value` strings to a raw config dict; values are parsed as YAML."""
     for item in overrides or ():
         if "=" not in item:
             raise ConfigError(f"Override {item!r} is not of the form key=value.")
         key, text = item.split("=", 1)
-        value = yaml.safe_load(text)
+        value = parse_yaml(text, f"--set {item}")
         node = raw
         parts = key.strip().split(".")
         for part in parts[:-1]:
@@ -147,10 +184,13 @@ def apply_overrides(raw, overrides):
 def load(path, overrides=()):
     """Read a YAML experiment file, apply overrides, and return a checked ExperimentConfig."""
     try:
-        with open(path) as f:
-            raw = yaml.safe_load(f) or {}
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     except FileNotFoundError:
         raise FileNotFoundError(f"Config file {path!r} does not exist.") from None
+    except (IsADirectoryError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: expected a YAML text file ({e}).") from None
+    raw = parse_yaml(text, path) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level; received "
                           f"{type(raw).__name__}.")
@@ -223,11 +263,25 @@ def validate(config):
     except LookupError as e:
         raise ConfigError(f"model.family: {e}") from None
     check_model_args(cls, config.model.args)
-    for key in ("batch_size", "epochs", "num_samples", "sample_every_epochs"):
-        section = config.data if key == "batch_size" else config.train
-        if getattr(section, key) < 1:
-            raise ConfigError(f"{'data' if section is config.data else 'train'}.{key}: must be "
-                              f">= 1; received {getattr(section, key)}.")
+    for dotted in ("data.batch_size", "data.shuffle_buffer", "train.epochs",
+                   "train.num_samples", "train.sample_every_epochs", "train.steps_per_epoch",
+                   "train.checkpoint_every_steps", "train.metrics_every_epochs",
+                   "train.metrics_num_generated"):
+        section, key = dotted.split(".")
+        value = getattr(getattr(config, section), key)
+        if value is not None and value < 1:
+            optional = " (or null)" if key in _OPTIONAL_COUNTS else ""
+            raise ConfigError(f"{dotted}: must be >= 1{optional}; received {value}.")
+    data = config.data
+    for dotted, value in (("data.start", data.start), ("data.eval_start", data.eval_start)):
+        if value < 0:
+            raise ConfigError(f"{dotted}: must be >= 0; received {value}.")
+    if isinstance(data.labels, str) and data.labels != "inferred":
+        raise ConfigError(f"data.labels: expected true, false or 'inferred'; received "
+                          f"{data.labels!r}.")
+    if data.eval_path and data.source != "folder":
+        raise ConfigError(f"data.eval_path: only image folders take a held-out folder; "
+                          f"data.source is {data.source!r} (idx and tfds have named splits).")
     from kerasgen.metrics.sample_quality import check_metrics
 
     try:

@@ -1,10 +1,14 @@
 """Build a model from an ExperimentConfig and train it with `model.fit`."""
 
+import json
 import os
+import warnings
 
 import keras
 
 from kerasgen import config as config_lib
+from kerasgen.callbacks import TrainingDiverged
+from kerasgen.callbacks import save_model_atomically
 from kerasgen.callbacks import standard_callbacks
 from kerasgen.data.pipeline import make_dataset
 from kerasgen.models.gan.gan import GAN
@@ -13,9 +17,17 @@ from kerasgen.registry import MODELS
 
 def build_model(config):
     """The model named by `config.model`, under the config's mixed-precision policy."""
+    from kerasgen.models.common import ArgumentError
+
     config_lib.validate(config)
     keras.mixed_precision.set_global_policy(config.train.mixed_precision)
-    return MODELS.get(config.model.family)(**config.model.args)
+    try:
+        return MODELS.get(config.model.family)(**config.model.args)
+    except ArgumentError as e:  # a constructor's own check names its argument
+        message = str(e)
+        if message.startswith(e.argument + " "):
+            message = message[len(e.argument) + 1:]
+        raise config_lib.ConfigError(f"model.args.{e.argument}: {message}") from None
 
 
 def _optimizer(spec, key):
@@ -74,26 +86,96 @@ def _sample_quality(model, config, out):
                          os.path.join(out, "logs"), seed=config.train.seed)
 
 
+def check_likelihood_fits_data(config):
+    """A Bernoulli likelihood on 8-bit colour images is a silent mistake: it scores 0..255
+    pixels scaled to [0, 1] as probabilities of a black/white pixel. Refuse it unless it was
+    asked for explicitly (then warn), and point at the likelihoods that model 8-bit values."""
+    if config.model.family not in ("vae", "cvae") or config.data.binarize:
+        return
+    args = config.model.args
+    if args.get("likelihood", "bernoulli") != "bernoulli" or config.data.channels == 1:
+        return
+    advice = ("For 8-bit RGB images use model.args.likelihood: discretized_logistic (256 "
+              "levels per channel, reported in nats and bits/dim) or normal; or set "
+              "data.binarize: true to model black/white pixels.")
+    if "likelihood" not in args:
+        raise config_lib.ConfigError(
+            f"model.args.likelihood: the default 'bernoulli' treats each of the "
+            f"{config.data.channels}-channel 8-bit pixels as a coin flip. {advice}")
+    warnings.warn(f"likelihood 'bernoulli' on {config.data.channels}-channel 8-bit images "
+                  f"(data.binarize is false). {advice}", stacklevel=2)
+
+
+def _eval_dataset(config, model):
+    """The validation dataset, or None, refusing to validate on the training images."""
+    data = config.data
+    if not data.eval_split or isinstance(model, GAN):
+        return None
+    if data.source == "folder" and not data.eval_path:
+        overlap = _slices_overlap((data.start, data.stop), (data.eval_start, data.eval_stop))
+        if overlap:
+            warnings.warn(
+                f"data.eval_split: image folder {data.path!r} has no held-out images (eval "
+                f"slice [{data.eval_start}:{data.eval_stop}] overlaps the training slice "
+                f"[{data.start}:{data.stop}]), so validation is skipped rather than computed "
+                "on training images. Set data.eval_path to a held-out folder, or "
+                "data.eval_start/eval_stop to a slice outside training.", stacklevel=2)
+            return None
+    eval_ds, _ = make_dataset(data, value_range(model), split=data.eval_split, shuffle=False)
+    return eval_ds
+
+
+def _slices_overlap(a, b):
+    (a0, a1), (b0, b1) = a, b
+    a1 = float("inf") if a1 is None else a1
+    b1 = float("inf") if b1 is None else b1
+    return max(a0, b0) < min(a1, b1)
+
+
+def _last_backup(out):
+    path = os.path.join(out, "backup", "training_metadata.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
 def train(config, verbose="auto", callbacks=()):
     """Train as `kerasgen train` does. Rerunning with the same output_dir resumes from the last
     backup: model weights and optimizer state as of the last backup, re-running the
     interrupted epoch from its start. `callbacks` are added to the standard ones.
 
+    Raises:
+        ConfigError: for a config that cannot train (e.g. fewer images than one batch).
+        TrainingDiverged: when a loss or a weight became NaN or infinite; nothing from that
+            state is written, and the message says how to resume from the last good backup.
+
     Returns (model, history).
     """
     out = output_dir(config)
+    check_likelihood_fits_data(config)
     os.makedirs(out, exist_ok=True)
     # Written before training starts, so a crashed run still records what it was.
     config_lib.save(config, os.path.join(out, "config.yaml"))
     keras.utils.set_random_seed(config.train.seed)
     model = compile_model(build_model(config), config)
     steps = getattr(model, "discriminator_steps", 1)  # D sees k fresh minibatches per step
-    train_ds, _ = make_dataset(config.data, value_range(model),
-                               batch_size=config.data.batch_size * steps)
-    eval_ds = None
-    if config.data.eval_split and not isinstance(model, GAN):
-        eval_ds, _ = make_dataset(config.data, value_range(model), split=config.data.eval_split,
-                                  shuffle=False)
+    batch = config.data.batch_size * steps
+    train_ds, count = make_dataset(config.data, value_range(model), batch_size=batch)
+    if count is not None and count < batch:
+        per = f" ({config.data.batch_size} x discriminator_steps {steps})" if steps > 1 else ""
+        raise config_lib.ConfigError(
+            f"data: {count} training image(s) found in {config.data.path!r}, fewer than one "
+            f"batch of {batch}{per}; expected at least {batch}. Lower data.batch_size to at "
+            f"most {max(1, count // steps)} or add images.")
+    class_names = getattr(train_ds, "class_names", None)
+    if class_names and class_names != config.data.class_names:
+        config.data.class_names = list(class_names)  # saved with the run: label i's name
+        config_lib.save(config, os.path.join(out, "config.yaml"))
+    if config.train.steps_per_epoch:
+        train_ds = train_ds.repeat()  # an epoch of N steps may span more than one pass
+    eval_ds = _eval_dataset(config, model)
     standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq)
@@ -101,8 +183,30 @@ def train(config, verbose="auto", callbacks=()):
         standard = [c for c in standard if type(c).__name__ != "SampleGrid"]
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))
-    history = model.fit(train_ds, epochs=config.train.epochs,
-                        steps_per_epoch=config.train.steps_per_epoch, validation_data=eval_ds,
-                        callbacks=standard + list(callbacks), verbose=verbose)
-    model.save(os.path.join(out, "model.keras"))
+    try:
+        # shuffle=False: the tf.data pipeline shuffles; Keras would only warn that it ignores it.
+        history = model.fit(train_ds, epochs=config.train.epochs,
+                            steps_per_epoch=config.train.steps_per_epoch,
+                            validation_data=eval_ds, shuffle=False,
+                            callbacks=standard + list(callbacks), verbose=verbose)
+        save_model_atomically(model, os.path.join(out, "model.keras"))
+    except TrainingDiverged as e:
+        raise TrainingDiverged(_diverged_message(e, config, out)) from None
     return model, history
+
+
+def _diverged_message(error, config, out):
+    keys = ("train.g_optimizer.learning_rate / train.d_optimizer.learning_rate"
+            if config.train.g_optimizer or config.train.d_optimizer
+            else "train.optimizer.learning_rate")
+    fixes = f"a lower learning rate ({keys})"
+    if config.train.mixed_precision != "float32":
+        fixes += " or train.mixed_precision=float32"
+    last = _last_backup(out)
+    if last:
+        return (f"Training diverged: {error} Stopped without writing anything from the "
+                f"diverged state: {os.path.join(out, 'backup')} still holds the last good "
+                f"state (epoch {last['epoch']}, step {last['batch']}). To resume from it, rerun "
+                f"the same command (same output folder {out}) with {fixes}.")
+    return (f"Training diverged: {error} Stopped without writing anything from the diverged "
+            f"state; there was no backup yet. Rerun with {fixes}.")

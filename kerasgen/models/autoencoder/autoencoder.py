@@ -8,6 +8,7 @@ from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder
 from kerasgen.registry import register_model
+from kerasgen.models.common import positive_int
 
 RECONSTRUCTION_LOSSES = ("binary_crossentropy", "mean_squared_error")
 NOISE_TYPES = ("gaussian", "masking")
@@ -39,10 +40,10 @@ class Autoencoder(keras.Model):
         if reconstruction_loss not in RECONSTRUCTION_LOSSES:
             raise ValueError(f"Unknown reconstruction_loss {reconstruction_loss!r}; expected "
                              f"one of {', '.join(RECONSTRUCTION_LOSSES)}.")
-        self.image_shape = tuple(int(d) for d in image_shape)
-        self.latent_dim = int(latent_dim)
+        self.image_shape = tuple(positive_int("image_shape", d) for d in image_shape)
+        self.latent_dim = positive_int("latent_dim", latent_dim)
         self.architecture = architecture
-        self.hidden_dims = tuple(int(d) for d in hidden_dims)
+        self.hidden_dims = tuple(positive_int("hidden_dims", d) for d in hidden_dims)
         self.reconstruction_loss = reconstruction_loss
         self.encoder = build_encoder(self.image_shape, self.latent_dim, architecture,
                                      self.hidden_dims)

@@ -4,6 +4,7 @@ import keras
 from keras import layers
 
 from kerasgen.registry import register_model
+from kerasgen.models.common import positive_int
 
 
 @register_model("classifier")
@@ -39,13 +40,13 @@ class Classifier(keras.Model):
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, width=32, feature_dim=128,
                  dropout=0.3, augment=0.1, **kwargs):
         super().__init__(**kwargs)
-        self.image_shape = tuple(int(d) for d in image_shape)
+        self.image_shape = tuple(positive_int("image_shape", d) for d in image_shape)
         if len(self.image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels); received "
                              f"{image_shape}.")
-        self.num_classes = int(num_classes)
-        self.width = int(width)
-        self.feature_dim = int(feature_dim)
+        self.num_classes = positive_int("num_classes", num_classes)
+        self.width = positive_int("width", width)
+        self.feature_dim = positive_int("feature_dim", feature_dim)
         self.dropout = float(dropout)
         self.augment = float(augment)
         self.augmenter = keras.Sequential(

@@ -4,6 +4,8 @@ from kerasgen.models.dcgan.discriminator import dcgan_discriminator
 from kerasgen.models.dcgan.generator import dcgan_generator
 from kerasgen.models.gan.gan import GAN
 from kerasgen.registry import register_model
+from kerasgen.models.common import ArgumentError
+from kerasgen.models.common import positive_int
 
 
 @register_model("dcgan")
@@ -42,14 +44,16 @@ class DCGAN(GAN):
             if key in kwargs:
                 raise ValueError(f"DCGAN builds its own {key}; use kerasgen.models.GAN to pass "
                                  "your own networks.")
-        self.image_size = int(image_size)
-        self.channels = int(channels)
-        self.generator_width = int(generator_width)
-        self.discriminator_width = int(discriminator_width)
+        self.image_size = positive_int("image_size", image_size)
+        self.channels = positive_int("channels", channels)
+        self.generator_width = positive_int("generator_width", generator_width)
+        self.discriminator_width = positive_int("discriminator_width", discriminator_width)
         self.discriminator_normalization = discriminator_normalization
         if int(extra_layers) < 0:
-            raise ValueError(f"extra_layers must be >= 0; received {extra_layers}.")
+            raise ArgumentError("extra_layers",
+                                f"extra_layers must be >= 0; received {extra_layers}.")
         self.extra_layers = int(extra_layers)
+        latent_dim = positive_int("latent_dim", latent_dim)
         generator = dcgan_generator(self.image_size, self.channels, latent_dim,
                                     self.generator_width, num_classes, self.extra_layers)
         discriminator = dcgan_discriminator(self.image_size, self.channels,

@@ -9,6 +9,7 @@ from kerasgen import distribute
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models.common import unpack
 from kerasgen.registry import register_model
+from kerasgen.models.common import positive_int
 
 
 def default_optimizers(loss):
@@ -68,9 +69,9 @@ class GAN(keras.Model):
             discriminator = keras.saving.deserialize_keras_object(discriminator)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = int(latent_dim)
+        self.latent_dim = positive_int("latent_dim", latent_dim)
         self.loss = gan_losses.check_loss_name(loss)
-        if int(discriminator_steps) < 1:
+        if positive_int("discriminator_steps", discriminator_steps) < 1:
             raise ValueError(f"discriminator_steps must be >= 1; received {discriminator_steps}.")
         self.discriminator_steps = int(discriminator_steps)
         self.gradient_penalty_weight = float(gradient_penalty_weight)
