@@ -14,7 +14,10 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen import config as config_lib
+from kerasgen.data.images import list_images
+from kerasgen.data.pipeline import folder_selection
 from kerasgen.data.pipeline import load_arrays
+from kerasgen.data.pipeline import resolve_path
 from kerasgen.metrics import features as features_lib
 from kerasgen.metrics.nearest import memorization
 from kerasgen.metrics.nearest import nearest_neighbour_grid
@@ -54,27 +57,63 @@ def load_model(spec):
         return model, {"zoo": entry["name"], "sha256": entry["sha256"]}, run_config
     from kerasgen.zoo.artifacts import sha256_file
 
-    model = keras.saving.load_model(path, safe_mode=True)
+    model = load_keras_file(path)
     config_path = os.path.join(os.path.dirname(path), "config.yaml")
     run_config = config_lib.load(config_path) if os.path.isfile(config_path) else None
     return model, {"file": os.path.abspath(path), "sha256": sha256_file(path)}, run_config
 
 
-def data_config(model, run_config=None, data_path=None, source=None):
-    """The DataConfig to read real images from: the run's own, with `data_path` overriding."""
+def load_keras_file(path):
+    """`keras.saving.load_model(path, safe_mode=True)`, with any failure to read or rebuild
+    the file (a crafted config naming a class Keras does not know, a damaged zip, a lambda
+    refused by safe mode) reported as a ValueError that names the file."""
+    import zipfile
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except (TypeError, ValueError, KeyError, AttributeError, OSError,
+            zipfile.BadZipFile) as e:
+        detail = " ".join(str(e).split())
+        if detail.startswith("Could not locate"):  # Keras goes on with the whole config
+            detail = detail.split(". ")[0] + "."
+        if len(detail) > 300:
+            detail = detail[:300] + " ..."
+        raise ValueError(f"{path}: cannot load it as a Keras model ({type(e).__name__}: "
+                         f"{detail}); expected a .keras file saved by Keras 3 with kerasgen "
+                         "or Keras classes only.") from None
+
+
+def data_config(model, run_config=None, data_path=None, source=None, train_data=None):
+    """The DataConfig to read real images from.
+
+    With a run's config, `data_path` names the held-out images to compare with: for an image
+    folder it becomes `eval_path` (the whole folder), so the run's own training images stay
+    the nearest-neighbour reference; for idx it replaces the idx folder (its test split).
+    `train_data` names the training image folder (the nearest-neighbour reference) where no
+    run config says it.
+    """
     if run_config is not None:
         data = run_config.data
-        if data_path:
-            data.path = data_path
         if source:
             data.source = source
+        if data_path:
+            if data.source == "folder":
+                data.eval_path, data.eval_start, data.eval_stop = data_path, 0, None
+            else:
+                data.path = data_path
+        if train_data:
+            data.path, data.start, data.stop = train_data, 0, None
         return data
     if not data_path:
         raise ValueError("No data location: pass --data (an idx folder such as "
                          "$KERASGEN_DATA/mnist, or an image folder).")
     shape = image_shape(model)
-    return config_lib.DataConfig(source=source or _guess_source(data_path), path=data_path,
-                                 image_size=shape[0], channels=shape[-1])
+    source = source or _guess_source(data_path)
+    if train_data and source == "folder":
+        return config_lib.DataConfig(source=source, path=train_data, eval_path=data_path,
+                                     image_size=shape[0], channels=shape[-1])
+    return config_lib.DataConfig(source=source, path=data_path, image_size=shape[0],
+                                 channels=shape[-1])
 
 
 def _guess_source(path):
@@ -86,22 +125,28 @@ def _guess_source(path):
     return "folder"
 
 
+def _selection(data, split):
+    """(folder, start, stop, description) of an image folder's split."""
+    path, start, stop = folder_selection(data, "train" if split == "train" else "eval")
+    return path, start, stop, f"files [{start}:{stop if stop is not None else ''}] of the " \
+                              "sorted list"
+
+
 def real_images(data, split, limit=None, verbose=True):
     """uint8 images (N, H, W, C) and labels or None for `split` ("train" or "test").
 
-    Image folders have no named splits: "train" is [start, stop) of the sorted file list and
-    "test" the held-out [eval_start, eval_stop).
+    Image folders have no named splits: "train" is [start, stop) of the sorted file list of
+    `path`, and "test" the held-out [eval_start, eval_stop) of `eval_path` (else of `path`).
     """
     if data.source == "tfds":
         raise ValueError("kerasgen evaluate reads idx or image folders; for TFDS data export "
                          "the split to a folder or call kerasgen.metrics.compute_metrics.")
+    path = data.path
     if data.source == "folder":
-        start, stop = ((data.start, data.stop) if split == "train"
-                       else (data.eval_start, data.eval_stop))
-        split_name = f"files [{start}:{stop if stop is not None else ''}] of the sorted list"
+        path, start, stop, split_name = _selection(data, split)
     else:
         start, stop, split_name = 0, None, f"{split} split"
-    images, labels = load_arrays(data.source, data.path, split=split,
+    images, labels = load_arrays(data.source, path, split=split,
                                  image_size=data.image_size, channels=data.channels,
                                  crop=data.crop, start=start, stop=stop,
                                  labels=bool(data.labels_file) or data.source == "idx",
@@ -109,7 +154,39 @@ def real_images(data, split, limit=None, verbose=True):
     if limit:
         images = images[:limit]
         labels = None if labels is None else labels[:limit]
-    return images, labels, f"{data.path} {split_name}, {len(images)} images"
+    return images, labels, f"{path} {split_name}, {len(images)} images"
+
+
+def check_distinct_splits(data, split="test"):
+    """Refuse to compare an image folder's split with its training images when they share
+    files (by content, so a copied folder counts): a memorization score or a validation loss
+    on training images is a silently wrong number. idx and TFDS splits are distinct by
+    construction."""
+    if data.source != "folder":
+        return
+    train = _selection(data, "train")
+    held_out = _selection(data, split)
+    shared = shared_files(list_images(resolve_path(train[0]))[train[1]:train[2]],
+                          list_images(resolve_path(held_out[0]))[held_out[1]:held_out[2]])
+    if shared:
+        raise ValueError(
+            f"The held-out images ({held_out[0]} {held_out[3]}) and the training images "
+            f"({train[0]} {train[3]}) share {len(shared)} file(s), e.g. {shared[0]!r}, so a "
+            "comparison would score training images against themselves. Pass --data a folder "
+            "of held-out images, or set data.eval_path / data.eval_start and eval_stop to "
+            "images outside training.")
+
+
+def shared_files(files_a, files_b):
+    """Paths in `files_b` whose bytes equal a file of `files_a` (sha1 of each file)."""
+    import hashlib
+
+    def digest(path):
+        with open(path, "rb") as f:
+            return hashlib.sha1(f.read()).hexdigest()
+
+    seen = {digest(p) for p in files_a}
+    return [p for p in files_b if digest(p) in seen]
 
 
 # -- likelihood ------------------------------------------------------------------------------
@@ -200,6 +277,8 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
     if needs_samples and not hasattr(model, "generate"):
         raise ValueError(f"{type(model).__name__} cannot generate, so {sample_metrics} do not "
                          "apply; use nll for likelihood models.")
+    if nearest_path:
+        check_distinct_splits(data, split)
     images, labels, description = real_images(data, split, num_real, verbose)
     report["protocol"]["real"] = description
 
@@ -244,6 +323,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         if nearest_path:
             report.update(_nearest(model, data, extractor, images, real_f, gen_f, num_nearest,
                                    nearest_path, seed, batch_size, verbose))
+            report["protocol"]["train"] = report["nearest_neighbours"]["train"]
     return report
 
 
@@ -252,8 +332,9 @@ def default_extractor(data):
     if name in DEFAULT_EXTRACTORS:
         return DEFAULT_EXTRACTORS[name]
     raise ValueError(f"No default feature extractor for data {data.path!r}; pass --features "
-                     f"inception:/path/to/inception_v3_weights.h5 or one of "
-                     f"{', '.join(sorted(set(DEFAULT_EXTRACTORS.values())))}.")
+                     "pixels:SIZE (downsampled pixels, works for any images, e.g. pixels:16), "
+                     "inception:/path/to/inception_v3_weights.h5, a classifier .keras file, "
+                     f"or one of {', '.join(sorted(set(DEFAULT_EXTRACTORS.values())))}.")
 
 
 def _nearest(model, data, extractor, test_images, test_f, gen_f, num_nearest, path, seed,

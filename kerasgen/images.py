@@ -53,3 +53,100 @@ def generate_grid(model, num_samples=64, seed=0, path=None, columns=None):
     if path:
         save_png(path, grid)
     return grid
+
+
+MAX_GRID_SAMPLES = 1024  # a 32 x 32 grid; more samples go to an .npz file or a folder
+
+
+def _sample_batches(model, num_samples, seed, batch_size):
+    """(uint8 images, labels or None) batches: conditional models cycle labels 0..K-1."""
+    from kerasgen.metrics.features import generated_batches
+
+    classes = getattr(model, "num_classes", None)
+    labels = np.arange(num_samples) % classes if classes else None
+    start = 0
+    for batch in generated_batches(model, num_samples, batch_size, seed, labels):
+        n = len(batch)
+        yield np.asarray(to_uint8(batch)), None if labels is None else labels[start:start + n]
+        start += n
+
+
+def write_samples(model, num_samples, seed=0, out="samples.png", batch_size=256,
+                  verbose=True):
+    """Generate `num_samples` images and write them in bounded memory.
+
+    `out` ending in `.png`: one grid (at most MAX_GRID_SAMPLES images). Ending in `.npz`: an
+    `images` uint8 (N, H, W, C) array (and `labels` for conditional models) streamed into the
+    file batch by batch, so memory stays at one batch whatever N is. Anything else: a folder of
+    PNG files `000000.png`, ... Progress bar for more than one batch.
+
+    Returns the path written.
+    """
+    num_samples = int(num_samples)
+    if num_samples < 1:
+        raise ValueError(f"Number of samples must be >= 1; received {num_samples}.")
+    if not hasattr(model, "generate"):
+        raise ValueError(f"{type(model).__name__} cannot generate samples; expected a GAN or "
+                         "VAE.")
+    suffix = os.path.splitext(out)[1].lower()
+    if suffix == ".png":
+        if num_samples > MAX_GRID_SAMPLES:
+            raise ValueError(f"A PNG grid holds at most {MAX_GRID_SAMPLES} samples; received "
+                             f"{num_samples}. Write them to an .npz file or a folder instead "
+                             f"(e.g. --out samples.npz or --out samples/).")
+        generate_grid(model, num_samples, seed, out)
+        return out
+    if suffix and suffix != ".npz":
+        raise ValueError(f"Unknown output {out!r}; expected a .png grid, an .npz file or a "
+                         "folder.")
+    bar = None
+    if verbose and num_samples > batch_size:
+        import keras
+
+        bar = keras.utils.Progbar(num_samples, unit_name="image")
+    batches = _sample_batches(model, num_samples, seed, batch_size)
+    if suffix == ".npz":
+        _write_npz_stream(out, num_samples, batches, bar)
+    else:
+        os.makedirs(out, exist_ok=True)
+        done = 0
+        for images, _ in batches:
+            for image in images:
+                save_png(os.path.join(out, f"{done:06d}.png"), image)
+                done += 1
+            if bar:
+                bar.update(done)
+    return out
+
+
+def _write_npz_stream(path, num_samples, batches, bar=None):
+    """An .npz (a zip of .npy files) written one batch at a time: np.savez needs the whole
+    array in memory, which is what grew `sample --num 100000` to 16.8 GB."""
+    import zipfile
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    labels, done = [], 0
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            with archive.open("images.npy", "w", force_zip64=True) as f:
+                for images, batch_labels in batches:
+                    if done == 0:
+                        header = {"descr": np.lib.format.dtype_to_descr(images.dtype),
+                                  "fortran_order": False,
+                                  "shape": (num_samples,) + images.shape[1:]}
+                        np.lib.format.write_array_header_2_0(f, header)
+                    f.write(np.ascontiguousarray(images).tobytes())
+                    if batch_labels is not None:
+                        labels.append(batch_labels)
+                    done += len(images)
+                    if bar:
+                        bar.update(done)
+            if labels:
+                with archive.open("labels.npy", "w") as f:
+                    np.lib.format.write_array(f, np.concatenate(labels).astype(np.int32))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path

@@ -8,6 +8,7 @@ before training starts, named in the error rather than surfacing mid-epoch as a 
 
 import csv
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -15,20 +16,57 @@ import tensorflow as tf
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 CROPS = ("center", "none")
+# Smaller images carry too little to resize into a training image; refused by name.
+MIN_IMAGE_SIDE = 8
 
 
 def list_images(folder):
-    """Sorted image paths in `folder`; raises if it is missing or holds no images."""
+    """Sorted image paths in `folder` and its subfolders (relative-path order, so a flat
+    folder keeps its file order); raises if it is missing or holds no images."""
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Image folder {folder!r} does not exist.")
-    files = sorted(
-        os.path.join(folder, f) for f in os.listdir(folder)
-        if f.lower().endswith(IMAGE_EXTENSIONS)
-    )
+    files = []
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        dirs.sort()
+        files += [os.path.join(root, f) for f in names if f.lower().endswith(IMAGE_EXTENSIONS)]
+    files.sort(key=lambda p: os.path.relpath(p, folder).split(os.sep))
     if not files:
-        raise ValueError(f"Image folder {folder!r} holds no images; expected files ending in "
-                         f"{', '.join(IMAGE_EXTENSIONS)}.")
+        raise ValueError(f"Image folder {folder!r} holds no images, in it or in its "
+                         f"subfolders; expected files ending in {', '.join(IMAGE_EXTENSIONS)}.")
     return files
+
+
+def class_folders(folder):
+    """Sorted names of the subfolders of `folder` that hold images: the classes 0, 1, ... of
+    inferred labels, as `keras.utils.image_dataset_from_directory(labels="inferred")`."""
+    names = sorted(d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d)))
+    classes = []
+    for name in names:
+        try:
+            list_images(os.path.join(folder, name))
+        except ValueError:
+            continue
+        classes.append(name)
+    return classes
+
+
+def inferred_labels(folder, files):
+    """(labels (N,) int32, class names) for `files` under `folder`, from their first-level
+    subfolder. Images directly in `folder` belong to no class and are refused by name."""
+    classes = class_folders(folder)
+    if not classes:
+        raise ValueError(f"Image folder {folder!r} has no class subfolders, so labels cannot "
+                         "be inferred; expected one subfolder of images per class (e.g. "
+                         f"{folder}/cat/, {folder}/dog/) or a data.labels_file CSV.")
+    index = {name: i for i, name in enumerate(classes)}
+    loose = [f for f in files if os.path.dirname(f) == os.path.normpath(folder)]
+    if loose:
+        raise ValueError(f"Image folder {folder!r}: {len(loose)} image(s) sit directly in it "
+                         f"(e.g. {os.path.basename(loose[0])!r}), outside the class subfolders "
+                         f"{', '.join(classes[:5])}{', ...' if len(classes) > 5 else ''}; move "
+                         "them into a class subfolder or remove them.")
+    labels = [index[os.path.relpath(f, folder).split(os.sep)[0]] for f in files]
+    return np.array(labels, np.int32), classes
 
 
 def preprocess(image, image_size, crop="center"):
@@ -46,9 +84,9 @@ def preprocess(image, image_size, crop="center"):
 
 def _decode(path, channels, image_size, crop):
     raw = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
-    native = tf.shape(raw)[-1]
+    native = tf.shape(raw)
     # Keep the pipeline's shapes static even for a bad image: it is reported, not used.
-    fixed = tf.cond(native == channels, lambda: raw,
+    fixed = tf.cond(native[-1] == channels, lambda: raw,
                     lambda: tf.zeros(tf.concat([tf.shape(raw)[:2], [channels]], 0), tf.uint8))
     fixed.set_shape([None, None, channels])
     return preprocess(fixed, image_size, crop), native
@@ -64,16 +102,21 @@ def _check_one(path, channels):
 
 
 def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0, stop=None,
-                      labels_file=None, verbose=True):
-    """Decode `sorted(folder)[start:stop]` to (N, S, S, C) uint8 [and (N,) int32 labels].
+                      labels_file=None, verbose=True, infer_labels=False):
+    """Decode `sorted(folder)[start:stop]` (subfolders included) to (N, S, S, C) uint8
+    [and (N,) int32 labels].
 
     Args:
-        labels_file: optional CSV of `filename,label` rows (integer labels). Every selected
-            image needs a row and every row must name an existing image.
+        labels_file: optional CSV of `filename,label` rows (integer labels; file names
+            relative to `folder`). Every selected image needs a row and every row must name an
+            existing image.
+        infer_labels: label each image by its class subfolder (see `inferred_labels`); the
+            class names are then returned as a third element.
 
     Raises:
-        ValueError naming the file for a corrupt image, a wrong channel count or a label
-        mismatch; FileNotFoundError for a missing folder.
+        ValueError naming the file for a corrupt image, a wrong channel count, an image
+        smaller than MIN_IMAGE_SIDE pixels or a label mismatch; FileNotFoundError for a
+        missing folder. Images smaller than `image_size` are upscaled with a warning.
     """
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3; received {channels}.")
@@ -83,14 +126,20 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
     files = list_images(folder)[start:stop]
     if not files:
         raise ValueError(f"Image folder {folder!r}: the slice [{start}:{stop}] selects no images.")
-    labels = _read_labels(labels_file, folder, files) if labels_file else None
+    class_names = None
+    if labels_file:
+        labels = _read_labels(labels_file, folder, files)
+    elif infer_labels:
+        labels, class_names = inferred_labels(folder, files)
+    else:
+        labels = None
     ds = tf.data.Dataset.from_tensor_slices(files)
     ds = ds.map(lambda p: _decode(p, channels, image_size, crop),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     chunk = 256
     ds = ds.batch(chunk)
     progbar = keras.utils.Progbar(len(files), unit_name="image") if verbose else None
-    images, done = [], 0
+    images, done, small = [], 0, []
     iterator = iter(ds)
     while done < len(files):
         try:
@@ -101,16 +150,32 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
             for path in files[done: done + chunk]:
                 _check_one(path, channels)
             raise ValueError(f"{folder}: decoding failed near image {done}: {e.message}") from None
-        bad = np.flatnonzero(natives.numpy() != channels)
+        natives = natives.numpy()
+        bad = np.flatnonzero(natives[:, -1] != channels)
         if len(bad):
             path = files[done + bad[0]]
-            raise ValueError(f"{path}: image has {int(natives[bad[0]])} channels; expected "
+            raise ValueError(f"{path}: image has {int(natives[bad[0], -1])} channels; expected "
                              f"{channels} (set data.channels to match the folder).")
+        sides = natives[:, :2].min(axis=1)
+        tiny = np.flatnonzero(sides < MIN_IMAGE_SIDE)
+        if len(tiny):
+            h, w = natives[tiny[0], :2]
+            raise ValueError(f"{files[done + tiny[0]]}: image is {w}x{h} pixels; expected at "
+                             f"least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} (it would be upscaled "
+                             f"to {image_size}x{image_size} from almost nothing).")
+        small += [(files[done + i], natives[i, :2]) for i in np.flatnonzero(sides < image_size)]
         images.append(batch.numpy())
         done += len(batch)
         if progbar:
             progbar.update(done)
     images = np.concatenate(images)
+    if small:
+        path, (h, w) = small[0]
+        warnings.warn(f"{folder}: {len(small)} of {len(files)} images are smaller than "
+                      f"{image_size}x{image_size} and were upscaled (e.g. {path}: {w}x{h}); "
+                      "expect blurry training images, or lower data.image_size.", stacklevel=2)
+    if class_names is not None:
+        return images, labels, class_names
     return (images, labels) if labels is not None else images
 
 
@@ -132,8 +197,9 @@ def _read_labels(labels_file, folder, files):
             except ValueError:
                 raise ValueError(f"{labels_file}:{row_number}: label {label!r} is not an "
                                  "integer class id.") from None
-    missing = [os.path.basename(p) for p in files if os.path.basename(p) not in table]
+    names = [os.path.relpath(p, folder) for p in files]
+    missing = [n for n in names if n not in table]
     if missing:
         raise ValueError(f"{labels_file}: no label for {len(missing)} image(s), e.g. "
                          f"{missing[0]!r}; expected one row per image.")
-    return np.array([table[os.path.basename(p)] for p in files], np.int32)
+    return np.array([table[n] for n in names], np.int32)

@@ -49,8 +49,15 @@ def batch_dataset(dataset, batch_size, value_range="unit", binarize=False, shuff
 
 
 def load_arrays(source, path=None, name=None, split="train", image_size=None, channels=1,
-                crop="center", start=0, stop=None, labels=False, labels_file=None, verbose=True):
-    """uint8 images (N, H, W, C) and labels (N,) or None, from an idx or image folder."""
+                crop="center", start=0, stop=None, labels=False, labels_file=None, verbose=True,
+                return_class_names=False):
+    """uint8 images (N, H, W, C) and labels (N,) or None, from an idx or image folder.
+
+    `labels` for an image folder: its `labels_file`, else its class subfolders (labels True or
+    "inferred"). With `return_class_names`, a third element: the class names of inferred
+    labels, else None.
+    """
+    class_names = None
     if source == "idx":
         images, label_array = load_idx_split(resolve_path(path), split)
         images, label_array = images[start:stop], label_array[start:stop]
@@ -60,15 +67,29 @@ def load_arrays(source, path=None, name=None, split="train", image_size=None, ch
         if image_size and image_size != images.shape[1]:
             images = tf.map_fn(lambda im: preprocess(im, image_size, "none"), images,
                                fn_output_signature=tf.uint8).numpy()
-        return images, (label_array if labels else None)
-    if source == "folder":
-        out = load_image_folder(resolve_path(path), image_size, channels, crop, start, stop,
-                                resolve_path(labels_file) if labels_file else None, verbose)
-        if labels and not labels_file:
-            raise ValueError(f"labels=True for image folder {path!r} needs a labels_file "
-                             "(CSV of filename,label).")
-        return out if labels_file else (out, None)
-    raise ValueError(f"Unknown array source {source!r}; expected 'idx' or 'folder'.")
+        out = images, (label_array if labels else None)
+    elif source == "folder":
+        infer = bool(labels) and not labels_file
+        loaded = load_image_folder(resolve_path(path), image_size, channels, crop, start, stop,
+                                   resolve_path(labels_file) if labels_file else None, verbose,
+                                   infer_labels=infer)
+        if infer:
+            images, label_array, class_names = loaded
+            out = images, label_array
+        else:
+            out = loaded if labels_file else (loaded, None)
+    else:
+        raise ValueError(f"Unknown array source {source!r}; expected 'idx' or 'folder'.")
+    return out + (class_names,) if return_class_names else out
+
+
+def folder_selection(config, split):
+    """(folder, start, stop) that an image-folder DataConfig reads for `split`: the training
+    split is path[start:stop]; any other split is eval_path[eval_start:eval_stop] when
+    eval_path is set, else path[eval_start:eval_stop]."""
+    if split == config.split:
+        return config.path, config.start, config.stop
+    return config.eval_path or config.path, config.eval_start, config.eval_stop
 
 
 def tfds_dataset(name, split="train", data_dir=None, image_size=None, crop="center",
@@ -91,7 +112,8 @@ def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
                  verbose=True):
     """The `fit`-ready dataset described by a `kerasgen.config.DataConfig`.
 
-    Returns (dataset, num_examples or None).
+    Returns (dataset, num_examples or None). For image folders with inferred labels the
+    dataset has a `class_names` attribute, as `keras.utils.image_dataset_from_directory`'s.
     """
     split = split or config.split
     batch_size = batch_size or config.batch_size
@@ -101,21 +123,22 @@ def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
     if config.source == "tfds":
         ds = tfds_dataset(config.name, split, config.data_dir, config.image_size, config.crop,
                           config.labels)
-        count = None
+        count, class_names = None, None
     else:
-        if config.source == "folder" and split != config.split:
-            start, stop = config.eval_start, config.eval_stop
-        else:
-            start, stop = config.start, config.stop
-        images, labels = load_arrays(config.source, config.path, split=split,
-                                     image_size=config.image_size, channels=config.channels,
-                                     crop=config.crop, start=start, stop=stop,
-                                     labels=config.labels, labels_file=config.labels_file,
-                                     verbose=verbose)
+        path, start, stop = config.path, config.start, config.stop
+        if config.source == "folder":
+            path, start, stop = folder_selection(config, split)
+        images, labels, class_names = load_arrays(
+            config.source, path, split=split, image_size=config.image_size,
+            channels=config.channels, crop=config.crop, start=start, stop=stop,
+            labels=config.labels, labels_file=config.labels_file, verbose=verbose,
+            return_class_names=True)
         count = len(images)
         ds = tf.data.Dataset.from_tensor_slices(
             (images, labels) if labels is not None else images)
     ds = batch_dataset(ds, batch_size, value_range, config.binarize, shuffle,
                        config.shuffle_buffer, config.seed, drop_remainder=shuffle)
+    if class_names:
+        ds.class_names = class_names
     return ds, count
 

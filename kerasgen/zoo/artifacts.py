@@ -4,8 +4,10 @@ before anything reads it."""
 import hashlib
 import os
 import shutil
+import urllib.error
 import urllib.request
 import uuid
+import warnings
 
 ZOO_DIR_ENV = "KERASGEN_ZOO_DIR"
 URL_ENV = "KERASGEN_ZOO_URL"  # base URL of artifacts: https://... or file://...
@@ -14,6 +16,10 @@ HOME_ENV = "KERASGEN_HOME"  # cache root, default ~/.cache/kerasgen
 
 class ChecksumError(ValueError):
     """An artifact's size or sha256 does not match its zoo entry."""
+
+
+class DownloadError(OSError):
+    """An artifact could not be fetched from $KERASGEN_ZOO_URL."""
 
 
 def repo_zoo_dir():
@@ -68,16 +74,21 @@ def fetch(entry):
     if os.path.isfile(os.path.join(repo_zoo_dir(), entry["artifact"])):
         return local_artifact(entry)
     cached = os.path.join(cache_dir(), entry["artifact"])
+    removed = None
     if os.path.isfile(cached):
         try:
             return verify(cached, entry["sha256"], entry.get("bytes"))
-        except ChecksumError:
+        except ChecksumError as e:
             os.remove(cached)
+            removed = (f"The cached copy {cached} failed verification ({e}) and was removed")
+            warnings.warn(removed + "; downloading it again.", stacklevel=2)
     base = os.environ.get(URL_ENV)
     if not base:
-        raise FileNotFoundError(
-            f"Artifact {entry['artifact']!r} is neither in {repo_zoo_dir()} nor cached in "
-            f"{cache_dir()}; set {URL_ENV} to a base URL (https:// or file://) to download it.")
+        where = (f"{removed}, and it is not in {repo_zoo_dir()}" if removed else
+                 f"Artifact {entry['artifact']!r} is neither in {repo_zoo_dir()} nor cached in "
+                 f"{cache_dir()}")
+        raise FileNotFoundError(f"{where}; set {URL_ENV} to a base URL (https:// or file://) "
+                                "to download it.")
     url = base.rstrip("/") + "/" + entry["artifact"]
     return download(url, cached, entry["sha256"], entry.get("bytes"))
 
@@ -93,8 +104,15 @@ def download(url, path, sha256, num_bytes=None, timeout=60):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.part-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as f:
-            shutil.copyfileobj(response, f, length=1 << 20)
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response, \
+                    open(tmp, "wb") as f:
+                shutil.copyfileobj(response, f, length=1 << 20)
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            reason = getattr(e, "reason", None) or e
+            raise DownloadError(f"Could not download {url}: {reason}; expected the file at "
+                                f"that address (set {URL_ENV} to the base URL of a zoo "
+                                "mirror laid out like zoo/).") from None
         try:
             verify(tmp, sha256, num_bytes)
         except ChecksumError as e:
