@@ -1,12 +1,21 @@
 """kerasgen: VAEs and GANs for Keras 3 that train with `fit`, save to `.keras` and export."""
 
+import importlib
+
 __version__ = "0.1.0"
 
-from kerasgen import callbacks  # noqa: F401
-from kerasgen import data  # noqa: F401
-from kerasgen import latent  # noqa: F401
-from kerasgen import losses  # noqa: F401
-from kerasgen import models  # noqa: F401
-from kerasgen import metrics  # noqa: F401
-from kerasgen import zoo  # noqa: F401
-from kerasgen import export  # noqa: F401  (the module: kerasgen.export.export(model, dir))
+# Submodules load on first use (PEP 562), so `import kerasgen` and `kerasgen --help` do not
+# pay for importing TensorFlow; `kerasgen.zoo.load(...)` works right after `import kerasgen`.
+_SUBMODULES = ("callbacks", "data", "latent", "losses", "models", "metrics", "zoo", "export")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"kerasgen.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'kerasgen' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES))

@@ -1,13 +1,21 @@
 """The `kerasgen` command line: train from a config, sample from a saved model.
 
 argparse rather than absl.flags: subcommands with their own --help, and no global flag state
-when kerasgen is imported as a library.
+when kerasgen is imported as a library. Nothing here imports TensorFlow at module level, so
+`kerasgen --help` answers at once; a failure prints `error: ...` and exits non-zero, with the
+traceback only under --debug.
 """
 
 import argparse
 import json
 import os
 import sys
+import warnings
+
+# Exit codes: 2 for input the command refuses (bad config, file, argument), 1 for a run that
+# failed (training diverged, an unexpected error).
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
 
 
 def _train(args):
@@ -19,7 +27,7 @@ def _train(args):
     if args.output_dir:
         overrides.append(f"train.output_dir={args.output_dir}")
     config = config_lib.load(args.config, overrides)
-    model, history = train(config, verbose=0 if args.quiet else "auto")
+    model, history = train(config, verbose=0 if args.quiet else "auto")  # noqa: F841
     out = output_dir(config)
     final = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
     print(f"Finished {config.name}: {final}")
@@ -30,22 +38,25 @@ def _train(args):
 
 def _sample(args):
     from kerasgen import evaluate as evaluate_lib
-    from kerasgen.images import generate_grid
+    from kerasgen.images import write_samples
 
+    if args.num < 1:
+        raise ValueError(f"--num must be >= 1; received {args.num}.")
     model, _, _ = evaluate_lib.load_model(args.model)
-    if not hasattr(model, "generate"):
-        raise ValueError(f"{args.model} is a {type(model).__name__}, which cannot generate "
-                         "samples; expected a GAN or VAE.")
-    generate_grid(model, args.num, args.seed, args.out)
+    write_samples(model, args.num, args.seed, args.out, verbose=not args.quiet)
     print(f"Wrote {args.num} samples from {args.model} to {args.out}")
 
 
 def _evaluate(args):
     from kerasgen import evaluate as evaluate_lib
 
+    for flag, value in (("--num-generated", args.num_generated), ("--num-real", args.num_real),
+                        ("--k", args.k)):
+        if value is not None and value < 1:
+            raise ValueError(f"{flag} must be >= 1; received {value}.")
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     model, source, run_config = evaluate_lib.load_model(args.model)
-    data = evaluate_lib.data_config(model, run_config, args.data, args.source)
+    data = evaluate_lib.data_config(model, run_config, args.data, args.source, args.train_data)
     report = evaluate_lib.evaluate(
         model, data, metrics, features=args.features, num_generated=args.num_generated,
         num_real=args.num_real, split=args.split, nll_samples=args.k,
@@ -88,11 +99,16 @@ def _export(args):
 
 
 def main(argv=None):
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error")
+    common.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up and log messages")
     parser = argparse.ArgumentParser(
         prog="kerasgen", description="Train and sample VAEs and GANs built on Keras 3.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("train", help="train a model from a YAML config",
+    p = sub.add_parser("train", parents=[common], help="train a model from a YAML config",
                        description="Train from a YAML config. Rerunning the same command "
                                    "resumes from the last backup in the output folder.")
     p.add_argument("config", help="path to a YAML file, e.g. configs/vae_mnist.yaml")
@@ -103,25 +119,34 @@ def main(argv=None):
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
-    p = sub.add_parser("sample", help="write a grid of samples from a saved model",
+    p = sub.add_parser("sample", parents=[common],
+                       help="write a grid, .npz or folder of samples from a saved model",
                        description="Sample a fixed-seed grid from a zoo model (e.g. "
                                    "dcgan_celeba), a run folder or a .keras file.")
     p.add_argument("model", help="zoo name, run folder (model.keras + config.yaml) or .keras")
     p.add_argument("--num", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
-    p.add_argument("--out", default="samples.png", help="PNG to write (default samples.png)")
+    p.add_argument("--out", default="samples.png",
+                   help="a .png grid (up to 1024 samples; default samples.png), an .npz file "
+                        "(uint8 'images' [and 'labels'], written batch by batch) or a folder "
+                        "of PNGs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_sample)
 
     p = sub.add_parser(
-        "evaluate", help="FID/KID/IS/precision-recall and VAE likelihood of a model",
+        "evaluate", parents=[common],
+        help="FID/KID/IS/precision-recall and VAE likelihood of a model",
         description="Evaluate a zoo name, a run folder or a .keras file against real images. "
                     "Prints a table and writes a JSON report with the protocol.")
     p.add_argument("model", help="zoo name, run folder (model.keras + config.yaml) or .keras")
     p.add_argument("--metrics", default="fid,kid,is",
                    help="comma-separated subset of fid,kid,is,pr,nll (default fid,kid,is); "
                         "may be empty with --nearest-neighbours")
-    p.add_argument("--data", help="real images: idx folder or image folder (default: the run's "
-                                  "config); relative paths are under $KERASGEN_DATA")
+    p.add_argument("--data", help="held-out real images: idx folder or image folder (default: "
+                                  "the run's config); relative paths are under $KERASGEN_DATA")
+    p.add_argument("--train-data", help="image folder the model was trained on, the "
+                                        "reference of --nearest-neighbours (default: the run's "
+                                        "config); must not share files with --data")
     p.add_argument("--source", choices=["idx", "folder"], help="data format (default: guessed)")
     p.add_argument("--split", default="test", help="real split to compare with (default test)")
     p.add_argument("--features", help="classifier_mnist, classifier_fashion_mnist, a classifier "
@@ -142,7 +167,7 @@ def main(argv=None):
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser(
-        "export", help="write a SavedModel for TF Serving",
+        "export", parents=[common], help="write a SavedModel for TF Serving",
         description="Export a zoo name, run folder or .keras file to OUT_DIR/<version>/ with "
                     "uint8 image signatures: serving_default (z [, labels]), sample (count, "
                     "seed), and encode/decode for VAEs.")
@@ -155,18 +180,66 @@ def main(argv=None):
     p.set_defaults(func=_export)
 
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # Imports kerasgen (and TensorFlow), which every subcommand needs anyway; after
-    # parse_args so that --help stays instant.
-    from kerasgen.export_verify import ExportCheckError
-
+    show_warning = warnings.showwarning
     try:
+        _quiet_start(args.verbose)
         args.func(args)
-    except (ValueError, LookupError, FileNotFoundError, FileExistsError,
-            ExportCheckError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001  (every failure becomes one readable line)
+        if args.debug:
+            raise
+        code, message = _describe(e)
+        print(f"error: {message}", file=sys.stderr)
+        return code
+    finally:
+        warnings.showwarning = show_warning  # main() may run inside a longer program
     return 0
+
+
+def _describe(error):
+    """(exit code, message) for an exception reaching the command line."""
+    from kerasgen.callbacks import TrainingDiverged
+
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, TrainingDiverged):
+        return EXIT_FAILED, text
+    if isinstance(error, (ValueError, LookupError, OSError)) or \
+            type(error).__name__ == "ExportCheckError":
+        return EXIT_BAD_INPUT, text
+    return EXIT_FAILED, (f"{type(error).__name__}: {text} (unexpected; rerun with --debug for "
+                         "the traceback)")
+
+
+def _quiet_start(verbose):
+    """Keep TensorFlow's start-up lines (oneDNN, CUDA, CPU features: printed on stderr before
+    TF's own log level applies) off the terminal unless --verbose, and show warnings as
+    `warning: ...` lines."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
+    if verbose:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except Exception:  # noqa: BLE001  (the real import below reports it)
+            pass
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    try:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:
+        pass
 
 
 if __name__ == "__main__":
