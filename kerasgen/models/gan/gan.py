@@ -71,9 +71,7 @@ class GAN(keras.Model):
         self.discriminator = discriminator
         self.latent_dim = positive_int("latent_dim", latent_dim)
         self.loss = gan_losses.check_loss_name(loss)
-        if positive_int("discriminator_steps", discriminator_steps) < 1:
-            raise ValueError(f"discriminator_steps must be >= 1; received {discriminator_steps}.")
-        self.discriminator_steps = int(discriminator_steps)
+        self.discriminator_steps = positive_int("discriminator_steps", discriminator_steps)
         self.gradient_penalty_weight = float(gradient_penalty_weight)
         self.clip_value = float(clip_value)
         self.label_smoothing = float(label_smoothing)
