@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.images import generate_grid
+from kerasgen.images import translation_grid
 
 
 class TrainingDiverged(RuntimeError):
@@ -107,8 +108,10 @@ class SampleGrid(keras.callbacks.Callback):
     >>> model.fit(ds, callbacks=[kerasgen.callbacks.SampleGrid("runs/x/samples")])
     """
 
-    def __init__(self, output_dir, log_dir=None, num_samples=64, seed=0, every_n_epochs=1):
+    def __init__(self, output_dir, log_dir=None, num_samples=64, seed=0, every_n_epochs=1,
+                 examples=None):
         super().__init__()
+        self.examples = examples  # translators: fixed (source, target) in [0, 1]
         self.output_dir = output_dir
         self.log_dir = log_dir
         self.num_samples = int(num_samples)
@@ -120,7 +123,10 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every_n_epochs:
             return
         path = os.path.join(self.output_dir, f"samples_epoch_{epoch + 1:04d}.png")
-        grid = generate_grid(self.model, self.num_samples, self.seed, path)
+        if self.examples is not None:
+            grid = translation_grid(self.model, *self.examples, path=path)
+        else:
+            grid = generate_grid(self.model, self.num_samples, self.seed, path)
         latest = os.path.join(self.output_dir, "samples_latest.png")
         tf.io.gfile.copy(path, latest, overwrite=True)
         if self.log_dir:
@@ -353,7 +359,8 @@ class FiniteModelCheckpoint(keras.callbacks.Callback):
 
 
 def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1,
-                       checkpoint_every_steps=None, tensorboard_update_freq="epoch"):
+                       checkpoint_every_steps=None, tensorboard_update_freq="epoch",
+                       examples=None):
     """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, TensorBoard
     scalars, sample grids and a `.keras` file of the model after every epoch.
 
@@ -370,6 +377,6 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
                            save_freq=checkpoint_every_steps or "epoch"),
         keras.callbacks.TensorBoard(log_dir, update_freq=update_freq),
         SampleGrid(os.path.join(output_dir, "samples"), log_dir, num_samples, seed,
-                   sample_every_epochs),
+                   sample_every_epochs, examples),
         FiniteModelCheckpoint(os.path.join(output_dir, "model.keras")),
     ]

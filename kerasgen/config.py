@@ -20,7 +20,7 @@ import yaml
 
 @dataclass
 class DataConfig:
-    source: str = "idx"  # "idx" (MNIST-style folder), "folder" (JPEG/PNG) or "tfds"
+    source: str = "idx"  # "idx" (MNIST-style folder), "folder" (JPEG/PNG), "paired", "tfds"
     path: Optional[str] = None  # idx or image folder; relative paths are under $KERASGEN_DATA
     name: Optional[str] = None  # TFDS dataset name, e.g. "mnist"
     data_dir: Optional[str] = None  # TFDS data_dir (prepared data; no download needed)
@@ -40,6 +40,11 @@ class DataConfig:
     labels_file: Optional[str] = None  # image folders: CSV of filename,label
     class_names: Optional[list] = None  # written by kerasgen train for inferred labels
     eval_path: Optional[str] = None  # image folders: a held-out folder for eval_split
+    # source "paired" (translation): side_by_side (A|B files), folders (A/, B/), or pairs
+    # derived from an image folder: edges (XDoG line drawings) or grayscale (colourization).
+    pairs: Optional[str] = None
+    direction: str = "AtoB"  # side_by_side / folders: which side is the source
+    jitter: bool = True  # paired training data: resize by 286/256, random crop, mirror
     binarize: bool = False  # dynamic binarization: x ~ Bernoulli(pixel) every time it is seen
     batch_size: int = 128  # per generator/ELBO step; GANs read k times this per step
     shuffle_buffer: int = 60000  # the whole of MNIST: a full shuffle costs ~47 MB
@@ -279,7 +284,22 @@ def validate(config):
     if isinstance(data.labels, str) and data.labels != "inferred":
         raise ConfigError(f"data.labels: expected true, false or 'inferred'; received "
                           f"{data.labels!r}.")
-    if data.eval_path and data.source != "folder":
+    if data.source == "paired":
+        from kerasgen.data.paired import PAIRS
+        from kerasgen.data.paired import check_pairs
+
+        if data.pairs is None:
+            raise ConfigError(f"data.pairs: source 'paired' needs one of {', '.join(PAIRS)}; "
+                              "received null.")
+        try:
+            check_pairs(data.pairs, data.direction)
+        except ValueError as e:
+            raise ConfigError(f"data.{'pairs' if 'pairs' in str(e) else 'direction'}: {e}") \
+                from None
+        if not data.image_size:
+            raise ConfigError("data.image_size: paired data needs a square size (e.g. 64); "
+                              "received null.")
+    if data.eval_path and data.source not in ("folder", "paired"):
         raise ConfigError(f"data.eval_path: only image folders take a held-out folder; "
                           f"data.source is {data.source!r} (idx and tfds have named splits).")
     from kerasgen.metrics.sample_quality import check_metrics

@@ -55,6 +55,22 @@ def generate_grid(model, num_samples=64, seed=0, path=None, columns=None):
     return grid
 
 
+def translation_grid(model, source, target=None, path=None):
+    """Rows of source | translation | target (when given), images in [0, 1]; one-channel
+    sides are shown in grey next to colour ones."""
+    source = np.asarray(source, np.float32)
+    columns = [source, np.asarray(model.translate(source))]
+    if target is not None:
+        columns.append(np.asarray(target, np.float32))
+    channels = max(c.shape[-1] for c in columns)
+    columns = [np.repeat(c, channels, -1) if c.shape[-1] == 1 else c for c in columns]
+    rows = np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:])
+    grid = make_grid(rows, columns=len(columns) * (2 if len(source) >= 8 else 1))
+    if path:
+        save_png(path, grid)
+    return grid
+
+
 MAX_GRID_SAMPLES = 1024  # a 32 x 32 grid; more samples go to an .npz file or a folder
 
 

@@ -1,5 +1,6 @@
 """Build a model from an ExperimentConfig and train it with `model.fit`."""
 
+import dataclasses
 import json
 import os
 import warnings
@@ -52,8 +53,15 @@ def _optimizer(spec, key):
         raise config_lib.ConfigError(f"{key}: {e}") from None
 
 
+def _two_players(model):
+    """Models with a generator and a discriminator compile with g_ and d_optimizer."""
+    import inspect
+
+    return {"g_optimizer", "d_optimizer"} <= set(inspect.signature(model.compile).parameters)
+
+
 def compile_model(model, config):
-    if isinstance(model, GAN):
+    if _two_players(model):
         model.compile(g_optimizer=_optimizer(config.train.g_optimizer, "train.g_optimizer"),
                       d_optimizer=_optimizer(config.train.d_optimizer, "train.d_optimizer"),
                       jit_compile=config.train.jit_compile)
@@ -65,8 +73,14 @@ def compile_model(model, config):
 
 
 def value_range(model):
-    """GANs generate tanh images in [-1, 1]; VAEs and autoencoders model [0, 1]."""
-    return "symmetric" if isinstance(model, GAN) else "unit"
+    """The pixel range a model trains on: GANs and pix2pix (tanh outputs) "symmetric"
+    [-1, 1]; VAEs and autoencoders "unit" [0, 1]. A model declares it as `data_range`."""
+    return getattr(model, "data_range", "symmetric" if isinstance(model, GAN) else "unit")
+
+
+def _validates(model):
+    """Models with their own test_step are validated; GANs have no validation loss."""
+    return type(model).test_step is not keras.Model.test_step
 
 
 def output_dir(config):
@@ -109,9 +123,9 @@ def check_likelihood_fits_data(config):
 def _eval_dataset(config, model):
     """The validation dataset, or None, refusing to validate on the training images."""
     data = config.data
-    if not data.eval_split or isinstance(model, GAN):
+    if not data.eval_split or not _validates(model):
         return None
-    if data.source == "folder" and not data.eval_path:
+    if data.source in ("folder", "paired") and not data.eval_path:
         overlap = _slices_overlap((data.start, data.stop), (data.eval_start, data.eval_stop))
         if overlap:
             warnings.warn(
@@ -123,6 +137,28 @@ def _eval_dataset(config, model):
             return None
     eval_ds, _ = make_dataset(data, value_range(model), split=data.eval_split, shuffle=False)
     return eval_ds
+
+
+def _translation_examples(model, config):
+    """Fixed (source, target) pairs in [0, 1] for a translator's sample grid: held-out pairs
+    when the config has them, else the first training pairs."""
+    if not hasattr(model, "translate") or config.data.source != "paired":
+        return None
+    from kerasgen.data.pipeline import load_pair_arrays
+
+    data = config.data
+    held_out = data.eval_path or not _slices_overlap((data.start, data.stop),
+                                                      (data.eval_start, data.eval_stop))
+    split = data.eval_split if (held_out and data.eval_split) else data.split
+    examples = dataclasses.replace(data, start=data.start if split == data.split
+                                   else data.eval_start)
+    n = min(config.train.num_samples, 16)
+    if split == data.split:
+        examples.stop = examples.start + n
+    else:
+        examples.eval_stop = examples.eval_start + n
+    source, target = load_pair_arrays(examples, split, verbose=False)
+    return source.astype("float32") / 255.0, target.astype("float32") / 255.0
 
 
 def _slices_overlap(a, b):
@@ -178,8 +214,9 @@ def train(config, verbose="auto", callbacks=()):
     eval_ds = _eval_dataset(config, model)
     standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
-        config.train.checkpoint_every_steps, config.train.tensorboard_update_freq)
-    if not hasattr(model, "generate"):  # autoencoders have nothing to sample
+        config.train.checkpoint_every_steps, config.train.tensorboard_update_freq,
+        examples=_translation_examples(model, config))
+    if not (hasattr(model, "generate") or hasattr(model, "translate")):
         standard = [c for c in standard if type(c).__name__ != "SampleGrid"]
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))

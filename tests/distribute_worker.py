@@ -53,4 +53,27 @@ out["d_iterations"] = int(gan.d_optimizer.iterations.numpy())
 latents = strategy.run(tf.function(lambda: gan._latents_for(4)))
 a, b = [t.numpy() for t in strategy.experimental_local_results(latents)]
 out["latents_differ"] = bool(np.abs(a - b).max() > 1e-3)
+# 3. pix2pix: one step on two replicas equals one step on one device (dropout off and
+#    instance norm, so nothing depends on how the batch is split).
+source = x[:8] * 2 - 1
+target = np.concatenate([source, -source, source], axis=-1)
+
+
+def pix2pix():
+    keras.utils.set_random_seed(0)
+    model = kerasgen.models.Pix2Pix(image_size=8, source_channels=1, generator_width=4,
+                                    discriminator_width=8, patch_size=16, norm="instance",
+                                    dropout=0.0)
+    model.compile()
+    return model
+
+
+single = pix2pix()
+single.fit(source, target, batch_size=8, epochs=1, shuffle=False, verbose=0)
+with strategy.scope():
+    mirrored = pix2pix()
+mirrored.fit(tf.data.Dataset.from_tensor_slices((source, target)).batch(8), epochs=1,
+             verbose=0)
+out["pix2pix_max_weight_difference"] = float(max(
+    np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
 print("RESULT " + json.dumps(out))

@@ -8,7 +8,7 @@ from kerasgen.data.idx import load_idx_split
 from kerasgen.data.images import load_image_folder
 from kerasgen.data.images import preprocess
 
-SOURCES = ("idx", "folder", "tfds")
+SOURCES = ("idx", "folder", "paired", "tfds")
 VALUE_RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
 DATA_ENV = "KERASGEN_DATA"
 
@@ -42,8 +42,11 @@ def batch_dataset(dataset, batch_size, value_range="unit", binarize=False, shuff
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
 
     def convert(*batch):
-        images = to_float(batch[0], value_range, binarize)
-        return images if len(batch) == 1 else (images, batch[1])
+        # Every uint8 tensor of the structure is an image (one, a pair, ...); others (labels)
+        # pass through untouched.
+        out = tf.nest.map_structure(
+            lambda t: to_float(t, value_range, binarize) if t.dtype == tf.uint8 else t, batch)
+        return out[0] if len(out) == 1 else out
 
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
@@ -120,6 +123,8 @@ def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
     if config.source not in SOURCES:
         raise ValueError(f"Unknown data source {config.source!r}; expected one of "
                          f"{', '.join(SOURCES)}.")
+    if config.source == "paired":
+        return _paired_dataset(config, value_range, split, shuffle, batch_size, verbose)
     if config.source == "tfds":
         ds = tfds_dataset(config.name, split, config.data_dir, config.image_size, config.crop,
                           config.labels)
@@ -142,3 +147,34 @@ def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
         ds.class_names = class_names
     return ds, count
 
+
+
+def load_pair_arrays(config, split, jitter=False, verbose=True):
+    """uint8 (source, target) arrays of a paired DataConfig's split (stored at the jitter's
+    load size when `jitter`)."""
+    from kerasgen.data.paired import load_pairs
+    from kerasgen.data.paired import load_size
+
+    path, start, stop = folder_selection(config, split)
+    return load_pairs(config.pairs, resolve_path(path), config.image_size, config.channels,
+                      config.direction, start, stop,
+                      size=load_size(config.image_size, jitter), crop=config.crop,
+                      verbose=verbose)
+
+
+def _paired_dataset(config, value_range, split, shuffle, batch_size, verbose):
+    """(source, target) batches; training batches are jittered (Isola et al.: resize to
+    286/256 of the size, random crop, mirror, identically for both sides)."""
+    from kerasgen.data.paired import jitter
+
+    augment = shuffle and config.jitter and split == config.split
+    source, target = load_pair_arrays(config, split, augment, verbose)
+    ds = tf.data.Dataset.from_tensor_slices((source, target))
+    if shuffle:
+        ds = ds.shuffle(config.shuffle_buffer, seed=config.seed, reshuffle_each_iteration=True)
+    if augment:
+        ds = ds.map(lambda a, b: jitter(a, b, config.image_size),
+                    num_parallel_calls=tf.data.AUTOTUNE)
+    ds = batch_dataset(ds, batch_size, value_range, False, shuffle=False,
+                       drop_remainder=shuffle)
+    return ds, len(source)

@@ -1,0 +1,7 @@
+"""Layers and network pieces shared by families (U-Net blocks, PatchGAN discriminators)."""
+
+from kerasgen.layers.blocks import AlwaysDropout
+from kerasgen.layers.blocks import normalization
+from kerasgen.layers.patchgan import PATCH_SIZES
+from kerasgen.layers.patchgan import patchgan_discriminator
+from kerasgen.layers.unet import unet_generator

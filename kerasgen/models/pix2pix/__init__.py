@@ -1,0 +1,3 @@
+"""pix2pix (Isola et al. 2017): paired image-to-image translation."""
+
+from kerasgen.models.pix2pix.pix2pix import Pix2Pix
