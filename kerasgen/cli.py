@@ -16,6 +16,7 @@ import warnings
 # failed (training diverged, an unexpected error).
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
+EVALUATE_DEFAULT = "fid,kid,is"
 
 
 def _train(args):
@@ -56,6 +57,21 @@ def _evaluate(args):
             raise ValueError(f"{flag} must be >= 1; received {value}.")
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     model, source, run_config = evaluate_lib.load_model(args.model)
+    if hasattr(model, "translate"):
+        if run_config is None:
+            raise ValueError(f"{args.model}: a translator is scored on its config's held-out "
+                             "pairs; pass a zoo name or a run folder with config.yaml.")
+        if args.metrics == EVALUATE_DEFAULT:
+            metrics = list(evaluate_lib.TRANSLATION_DEFAULT)
+        report = evaluate_lib.evaluate_translator(
+            model, run_config.data, metrics, args.features, args.num_real, args.split,
+            args.seed, verbose=not args.quiet)
+        report["model"] = dict(source, name=args.model, family=type(model).__name__)
+        print(evaluate_lib.format_table(report))
+        out = args.json or os.path.join("runs", "evaluate", os.path.basename(
+            os.path.normpath(args.model)).replace(".keras", "") + ".json")
+        print(f"Report: {evaluate_lib.write_json(report, out)}")
+        return
     data = evaluate_lib.data_config(model, run_config, args.data, args.source, args.train_data)
     report = evaluate_lib.evaluate(
         model, data, metrics, features=args.features, num_generated=args.num_generated,
@@ -75,13 +91,22 @@ def _export(args):
 
     model, _, _ = evaluate_lib.load_model(args.model)
     path = export(model, args.out_dir, args.version)
-    print(f"Wrote SavedModel {path} (signatures: serving_default, sample"
-          + (", encode, decode" if hasattr(model, "encode") else "") + ")")
+    translator = hasattr(model, "translate")
+    if translator:
+        names = "serving_default, translate"
+    else:
+        names = "serving_default, sample" + (", encode, decode" if hasattr(model, "encode")
+                                             else "")
+    print(f"Wrote SavedModel {path} (signatures: {names})")
     print(f"Inspect: saved_model_cli show --dir {path} --all")
     name = os.path.basename(os.path.normpath(args.out_dir))
-    body = {"signature_name": "sample", "inputs": {"count": 4, "seed": 0}}
-    if getattr(model, "num_classes", None):
-        body["inputs"]["labels"] = [0, 1, 2, 3]
+    if translator:
+        body = {"signature_name": "translate",
+                "instances": [[[[0] * int(model.source_channels)] * 2] * 2]}
+    else:
+        body = {"signature_name": "sample", "inputs": {"count": 4, "seed": 0}}
+        if getattr(model, "num_classes", None):
+            body["inputs"]["labels"] = [0, 1, 2, 3]
     print(f"Serve:   tensorflow_model_server --rest_api_port=8501 --model_name={name} "
           f"--model_base_path={os.path.abspath(args.out_dir)}")
     print(f"Request: curl -s -X POST -d '{json.dumps(body)}' "
@@ -92,10 +117,26 @@ def _export(args):
         report = verify(path)
         refused = report["load"]["refused"]
         count = len(report["load"]["signatures"])
-        print(f"Verified in fresh processes: tf.saved_model.load ({count} signatures, uint8 "
-              f"images, sample deterministic per seed; wrong shape refused: "
-              f"{refused['wrong_shape']!r}), saved_model_cli show and run (same images), "
-              "keras.layers.TFSMLayer (same images).")
+        if translator:
+            size = report["load"]["size"]
+            print(f"Verified in fresh processes: tf.saved_model.load ({count} signatures, "
+                  f"{size['in']} uint8 in -> {size['out']} out, deterministic; wrong "
+                  f"channels refused: {refused['wrong_channels']!r}), saved_model_cli show "
+                  "and run (same images), keras.layers.TFSMLayer (same images).")
+        else:
+            print(f"Verified in fresh processes: tf.saved_model.load ({count} signatures, "
+                  f"uint8 images, sample deterministic per seed; wrong shape refused: "
+                  f"{refused['wrong_shape']!r}), saved_model_cli show and run (same images), "
+                  "keras.layers.TFSMLayer (same images).")
+
+
+def _translate(args):
+    from kerasgen import evaluate as evaluate_lib
+    from kerasgen.translate import translate_files
+
+    model, _, _ = evaluate_lib.load_model(args.model)
+    written = translate_files(model, args.inputs, args.out, verbose=not args.quiet)
+    print(f"Wrote {len(written)} translation(s) from {args.model} to {args.out}")
 
 
 def main(argv=None):
@@ -139,9 +180,11 @@ def main(argv=None):
         description="Evaluate a zoo name, a run folder or a .keras file against real images. "
                     "Prints a table and writes a JSON report with the protocol.")
     p.add_argument("model", help="zoo name, run folder (model.keras + config.yaml) or .keras")
-    p.add_argument("--metrics", default="fid,kid,is",
+    p.add_argument("--metrics", default=EVALUATE_DEFAULT,
                    help="comma-separated subset of fid,kid,is,pr,nll (default fid,kid,is); "
-                        "may be empty with --nearest-neighbours")
+                        "may be empty with --nearest-neighbours. Translators: l1,psnr,ssim,"
+                        "fid,kid,attributes (default l1,psnr,ssim,fid,kid), beside the "
+                        "identity baseline")
     p.add_argument("--data", help="held-out real images: idx folder or image folder (default: "
                                   "the run's config); relative paths are under $KERASGEN_DATA")
     p.add_argument("--train-data", help="image folder the model was trained on, the "
@@ -165,6 +208,18 @@ def main(argv=None):
     p.add_argument("--json", help="report path (default runs/evaluate/<model>.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser(
+        "translate", parents=[common], help="translate image files with a pix2pix model",
+        description="Translate image files (a file, a folder or a glob; any size and aspect) "
+                    "with a translation model (zoo name, run folder or .keras). Each image is "
+                    "resized to the model's square size, translated, and resized back to its "
+                    "own size; outputs are PNGs with the input's name in OUT.")
+    p.add_argument("model", help="zoo name, run folder or .keras file")
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument("--out", required=True, help="folder for the translated PNGs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_translate)
 
     p = sub.add_parser(
         "export", parents=[common], help="write a SavedModel for TF Serving",

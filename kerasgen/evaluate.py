@@ -4,6 +4,7 @@ Every number in the report carries its protocol (feature extractor and its check
 split, how many real and generated images, seeds, k), so it can be reproduced.
 """
 
+import dataclasses
 import json
 import math
 import os
@@ -325,6 +326,71 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
                                    nearest_path, seed, batch_size, verbose))
             report["protocol"]["train"] = report["nearest_neighbours"]["train"]
     return report
+
+
+TRANSLATION_DEFAULT = ("l1", "psnr", "ssim", "fid", "kid")
+
+
+def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
+                        num_real=None, split="test", seed=0, verbose=True):
+    """Score a translator on the held-out pairs of a paired DataConfig, beside the identity
+    baseline (the input copied to the output) under the same protocol.
+
+    `features` (default: `classifier_celeba_attributes` for CelebA folders, else
+    pixels:32) gives FID/KID of outputs against the true targets; metric "attributes"
+    needs a multi-label classifier as `features`.
+    """
+    from kerasgen.data.pipeline import load_pair_arrays
+    from kerasgen.metrics.translation import check_translation_metrics
+    from kerasgen.metrics.translation import evaluate_translation
+    from kerasgen.metrics.translation import identity
+
+    metrics = check_translation_metrics(metrics)
+    if data.source != "paired":
+        raise ValueError(f"Translators are scored on paired data (data.source: paired); the "
+                         f"config's source is {data.source!r}.")
+    held_out = "test" if split == "test" else data.split
+    if held_out == "test" and not data.eval_path:
+        check_distinct_splits(dataclasses.replace(data, source="folder"), "test")
+    sources, targets = load_pair_arrays(data, held_out, verbose=verbose)
+    if num_real:
+        sources, targets = sources[:num_real], targets[:num_real]
+    extractor, classifier = None, None
+    if "fid" in metrics or "kid" in metrics or "attributes" in metrics:
+        extractor = features_lib.get_extractor(features or _translation_extractor(data))
+    if "attributes" in metrics:
+        classifier = getattr(extractor, "classifier", None)
+        if not getattr(classifier, "multi_label", False):
+            raise ValueError(f"'attributes' needs a multi-label attribute classifier as "
+                             f"--features (e.g. classifier_celeba_attributes); received "
+                             f"{extractor.name}.")
+    keras.utils.set_random_seed(seed)  # test-time dropout draws
+    path, start, stop = folder_selection(data, held_out)
+    report = {"metrics": {}, "protocol": {
+        "pairs": f"{data.pairs} pairs of {path} [{start}:{stop if stop is not None else ''}]"
+                 f", {len(sources)} held-out pairs, {data.image_size}x{data.image_size}",
+        "l1": "mean |output - target| of [0, 1] pixels", "psnr": "dB, peak 1",
+        "ssim": "tf.image.ssim, 11x11 Gaussian, peak 1",
+        "dropout": "on at test time (Isola et al.), seed " + str(seed),
+        "baseline": "identity: the input copied to the output (grey replicated)"}}
+    channels = targets.shape[-1]
+    for name, fn in (("model", model.translate),
+                     ("identity", lambda x: identity(x, channels))):
+        scores = evaluate_translation(fn, sources, targets, metrics, extractor, classifier,
+                                      verbose=verbose, description=name)
+        report["metrics"].update({f"{name}.{k}": v for k, v in scores.items()})
+    if extractor is not None:
+        report["protocol"]["features"] = extractor.protocol()
+    return report
+
+
+def _translation_extractor(data):
+    if "celeba" in (data.path or ""):
+        from kerasgen.zoo.presets import PRESETS
+
+        if "classifier_celeba_attributes" in PRESETS:
+            return "classifier_celeba_attributes"
+    return "pixels:32"
 
 
 def default_extractor(data):

@@ -8,6 +8,8 @@ the highest version). Signatures:
   gives the same images (stateless RNG).
 - VAEs also: `encode`(images (B, H, W, C) uint8 [, labels]) -> mean, stddev of q(z|x), and
   `decode`(z [, labels]) -> images.
+- Translators (pix2pix) instead: `serving_default` and `translate`(images (B, H, W, C) uint8,
+  any H and W) -> images at the input's size (`export_translator`).
 
 Outputs are `{"images": uint8 (B, H, W, C)}` (float32 internally, whatever the training
 dtype policy). Inputs are checked in the graph, so a wrong shape or out-of-range value fails
@@ -56,6 +58,59 @@ def next_version(out_dir):
     return max(versions, default=0) + 1
 
 
+def _version_path(out_dir, version):
+    version = next_version(out_dir) if version is None else int(version)
+    if version < 1:
+        raise ValueError(f"version must be a positive integer; received {version}.")
+    path = os.path.join(out_dir, str(version))
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} already exists; TF Serving versions are immutable, so "
+                              "pick a new version.")
+    return path
+
+
+def _write(archive, out_dir, path):
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"  # TF Serving must never see a half-written version
+    archive.write_out(tmp, verbose=False)
+    os.replace(tmp, path)
+    return path
+
+
+def translate_any_size(net, images, size, channels):
+    """uint8 (B, H, W, C) of any H, W -> uint8 (B, H, W, out C): resized to the model's
+    `size` (bilinear, antialiased), translated by `net` ([-1, 1] in and out), resized back to
+    H x W. Aspect ratios are not kept inside the model; the output has the input's size."""
+    images = _checked(images, [tf.debugging.assert_equal(
+        tf.shape(images)[-1], channels,
+        message=f"images must have shape (batch, height, width, {channels}) uint8")])
+    hw = tf.shape(images)[1:3]
+    x = tf.image.resize(tf.cast(images, tf.float32) / 255.0, (size, size), antialias=True)
+    y = (tf.cast(net(x * 2.0 - 1.0, training=False), tf.float32) + 1.0) / 2.0
+    y = tf.image.resize(y, hw, antialias=True)
+    return to_uint8(y)
+
+
+def export_translator(model, out_dir, version=None):
+    """Write a translator (pix2pix) as a SavedModel with `serving_default` and `translate`
+    signatures: images uint8 (B, H, W, source_channels), any H and W -> images uint8
+    (B, H, W, target_channels). Served translations are deterministic: the generator runs
+    with test-time dropout off (`model.deterministic_generator()`)."""
+    path = _version_path(out_dir, version)
+    net = model.deterministic_generator()
+    size, channels = int(model.image_size), int(model.source_channels)
+
+    def translate(images):
+        return {"images": translate_any_size(net, images, size, channels)}
+
+    archive = keras.export.ExportArchive()
+    archive.track(net)
+    spec = [tf.TensorSpec((None, None, None, None), tf.uint8, name="images")]
+    archive.add_endpoint("serving_default", translate, input_signature=spec)
+    archive.add_endpoint("translate", translate, input_signature=spec)
+    return _write(archive, out_dir, path)
+
+
 def export(model, out_dir, version=None):
     """Write `model` as a TF Serving SavedModel to `out_dir/<version>/`; returns that path.
 
@@ -67,16 +122,12 @@ def export(model, out_dir, version=None):
     Example:
     >>> path = kerasgen.export.export(kerasgen.zoo.load("dcgan_celeba"), "/models/dcgan_celeba")
     """
+    if hasattr(model, "translate"):
+        return export_translator(model, out_dir, version)
     if not hasattr(model, "generate") or not hasattr(model, "latent_dim"):
         raise ValueError(f"Only generative models can be exported for serving; received "
                          f"{type(model).__name__}.")
-    version = next_version(out_dir) if version is None else int(version)
-    if version < 1:
-        raise ValueError(f"version must be a positive integer; received {version}.")
-    path = os.path.join(out_dir, str(version))
-    if os.path.exists(path):
-        raise FileExistsError(f"{path} already exists; TF Serving versions are immutable, so "
-                              "pick a new version.")
+    path = _version_path(out_dir, version)
     latent_dim = int(model.latent_dim)
     num_classes = getattr(model, "num_classes", None)
     h, w, c = image_shape(model)
@@ -123,8 +174,4 @@ def export(model, out_dir, version=None):
                              input_signature=[tf.TensorSpec((None, h, w, c), tf.uint8,
                                                             name="images")] + label_spec)
         archive.add_endpoint("decode", generate, input_signature=[z_spec] + label_spec)
-    os.makedirs(out_dir, exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"  # TF Serving must never see a half-written version
-    archive.write_out(tmp, verbose=False)
-    os.replace(tmp, path)
-    return path
+    return _write(archive, out_dir, path)

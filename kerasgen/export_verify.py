@@ -6,8 +6,12 @@
    plain tensors, outputs must be uint8 images (float32 for `encode`), `sample` must be
    deterministic per seed, and a request with the wrong shape or dtype must be refused.
 2. `show`: `saved_model_cli show --all` must list the signatures with uint8 `images` outputs.
-3. `run`: `saved_model_cli run` on `serving_default` with `.npy` inputs must return the same
-   images as check 1 for the same z (the path TF Serving's own graph runner takes).
+3. `run`: `saved_model_cli run` on `serving_default` (`translate` for translators) with `.npy`
+   inputs must return the same images as check 1 for the same request (the path TF
+   Serving's own graph runner takes).
+
+Translators (pix2pix) are checked on odd-size, non-square images (37x53 in, 37x53 out),
+determinism, and refusal of a wrong channel count and of float input.
 4. `tfsmlayer`: `keras.layers.TFSMLayer` in a new process must return the same images.
 
 A fresh process is the point: it proves the export needs nothing from kerasgen's Python code
@@ -70,11 +74,92 @@ def _check_outputs(name, outputs, latent_dim):
     return report
 
 
+def _save_request(workdir, signature, request, images):
+    """Record one request and its answer for the other fresh-process checks."""
+    files = {}
+    for key, value in request.items():
+        files[key] = os.path.join(workdir, f"request_{key}.npy")
+        np.save(files[key], value)
+    np.save(os.path.join(workdir, "expected.npy"), images)
+    with open(os.path.join(workdir, "request.json"), "w") as f:
+        json.dump({"signature": signature, "inputs": files}, f)
+
+
+def _load_request(workdir):
+    with open(os.path.join(workdir, "request.json")) as f:
+        request = json.load(f)
+    inputs = {k: np.load(v) for k, v in request["inputs"].items()}
+    return request, inputs, np.load(os.path.join(workdir, "expected.npy"))
+
+
+def _refusal(fn, request):
+    """The line of the error a bad request raises that says what was expected; None when
+    it was accepted."""
+    import tensorflow as tf
+
+    try:
+        fn(**{k: tf.constant(v) for k, v in request.items()})
+    except (tf.errors.InvalidArgumentError, TypeError, ValueError) as e:
+        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+        # Graph errors open with "Graph execution error:"; keep the line users act on, and of
+        # an assertion only its message.
+        line = next((ln for ln in lines if "must" in ln or "expected" in ln), lines[0])
+        found = re.search(r"assertion failed: \[([^\]]+)\]", line)
+        return (found.group(1) if found else line)[:200]
+    return None
+
+
+def _worker_load_translator(sigs, workdir):
+    """Translators: odd-size, non-square uint8 images in, the same size out, deterministic;
+    a wrong channel count and a float request refused."""
+    import tensorflow as tf
+
+    fn = sigs["translate"]
+    channels = 1
+    for c in (1, 3):  # the accepted channel count is checked in the graph
+        probe = np.zeros((1, 16, 16, c), np.uint8)
+        if _refusal(fn, {"images": probe}) is None:
+            channels = c
+            break
+    rng = np.random.default_rng(0)
+    request = {"images": rng.integers(0, 256, (BATCH, 37, 53, channels)).astype("uint8")}
+    report = {"signatures": {}}
+    for name in sorted(sigs):
+        outputs = sigs[name](**{k: tf.constant(v) for k, v in request.items()})
+        report["signatures"][name] = _check_outputs(name, outputs, None)
+    images = fn(images=tf.constant(request["images"]))["images"].numpy()
+    if images.shape[:3] != (BATCH, 37, 53):
+        raise ExportCheckError(f"translate returned {images.shape} for (3, 37, 53, {channels}) "
+                               "images; expected the input's height and width.")
+    again = fn(images=tf.constant(request["images"]))["images"].numpy()
+    if not np.array_equal(images, again):
+        raise ExportCheckError("translate is not deterministic: the same images gave "
+                               "different outputs.")
+    report["deterministic"] = True
+    _save_request(workdir, "translate", request, images)
+    refused = {
+        "wrong_channels": _refusal(fn, {"images": np.zeros((1, 16, 16, channels + 1),
+                                                           np.uint8)}),
+        "wrong_dtype": _refusal(fn, {"images": np.zeros((1, 16, 16, channels), np.float32)}),
+    }
+    for label, message in refused.items():
+        if message is None:
+            raise ExportCheckError(f"translate accepted a request with the {label}.")
+    if "images must have shape" not in refused["wrong_channels"]:
+        raise ExportCheckError("wrong channels were refused without saying the expected "
+                               f"shape: {refused['wrong_channels']!r}")
+    report["refused"] = refused
+    report["size"] = {"in": [BATCH, 37, 53, channels], "out": list(images.shape)}
+    return report
+
+
 def _worker_load(path, workdir):
     import tensorflow as tf
 
     loaded = tf.saved_model.load(path)
     sigs = loaded.signatures
+    if "translate" in sigs:
+        return _worker_load_translator(sigs, workdir)
     if "serving_default" not in sigs or "sample" not in sigs:
         raise ExportCheckError(f"missing signatures; found {sorted(sigs)}, expected at least "
                                "serving_default and sample.")
@@ -85,9 +170,7 @@ def _worker_load(path, workdir):
         outputs = sigs[name](**{k: tf.constant(v) for k, v in request.items()})
         report["signatures"][name] = _check_outputs(name, outputs, latent_dim)
         if name == "serving_default":
-            for key, value in request.items():
-                np.save(os.path.join(workdir, f"{key}.npy"), value)
-            np.save(os.path.join(workdir, "images.npy"), outputs["images"].numpy())
+            _save_request(workdir, name, request, outputs["images"].numpy())
     sample_spec = sigs["sample"].structured_input_signature[1]
     draws = [sigs["sample"](**{k: tf.constant(v) for k, v in _inputs(sample_spec, s).items()})
              ["images"].numpy() for s in (1, 1, 2)]
@@ -100,14 +183,8 @@ def _worker_load(path, workdir):
     bad_shape = dict(request, z=np.zeros((BATCH, latent_dim + 1), "float32"))
     bad_dtype = dict(request, z=request["z"].astype("float64"))
     for label, bad in (("wrong_shape", bad_shape), ("wrong_dtype", bad_dtype)):
-        try:
-            sigs["serving_default"](**{k: tf.constant(v) for k, v in bad.items()})
-        except (tf.errors.InvalidArgumentError, TypeError, ValueError) as e:
-            lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-            # Graph errors open with "Graph execution error:"; keep the line users act on.
-            refused[label] = next((ln for ln in lines if "must" in ln or "expected" in ln),
-                                  lines[0])[:200]
-        else:
+        refused[label] = _refusal(sigs["serving_default"], bad)
+        if refused[label] is None:
             raise ExportCheckError(f"serving_default accepted a request with the {label}.")
     if "z must have shape" not in refused["wrong_shape"]:
         raise ExportCheckError("a wrong-shape z was refused without saying the expected shape: "
@@ -119,15 +196,14 @@ def _worker_load(path, workdir):
 def _worker_tfsmlayer(path, workdir):
     import keras
 
-    layer = keras.layers.TFSMLayer(path, call_endpoint="serving_default")
-    z = np.load(os.path.join(workdir, "z.npy"))
-    labels_file = os.path.join(workdir, "labels.npy")
-    kwargs = {"labels": np.load(labels_file)} if os.path.exists(labels_file) else {}
-    images = np.asarray(layer(z, **kwargs)["images"])
-    expected = np.load(os.path.join(workdir, "images.npy"))
+    request, inputs, expected = _load_request(workdir)
+    layer = keras.layers.TFSMLayer(path, call_endpoint=request["signature"])
+    first = "images" if "images" in inputs else "z"
+    kwargs = {k: v for k, v in inputs.items() if k != first}
+    images = np.asarray(layer(inputs[first], **kwargs)["images"])
     if images.dtype != np.uint8 or not np.array_equal(images, expected):
         raise ExportCheckError("TFSMLayer returned different images than tf.saved_model.load "
-                               f"for the same z ({images.dtype} {images.shape}).")
+                               f"for the same request ({images.dtype} {images.shape}).")
     return {"images": {"dtype": str(images.dtype), "shape": list(images.shape)}}
 
 
@@ -175,18 +251,16 @@ def verify(path, timeout=300):
                                    "with DT_UINT8 images outputs.")
         report["show"] = {"signatures": listed}
 
-        names = [f[:-4] for f in ("z.npy", "labels.npy")
-                 if os.path.exists(os.path.join(workdir, f))]
-        inputs = ";".join(f"{n}={os.path.join(workdir, n + '.npy')}" for n in names)
+        request, _, expected = _load_request(workdir)
+        inputs = ";".join(f"{n}={f}" for n, f in request["inputs"].items())
         outdir = os.path.join(workdir, "cli")
         _run(saved_model_cli() + ["run", "--dir", path, "--tag_set", "serve", "--signature_def",
-                                  "serving_default", "--inputs", inputs, "--outdir", outdir],
+                                  request["signature"], "--inputs", inputs, "--outdir", outdir],
              "saved_model_cli run", timeout)
         images = np.load(os.path.join(outdir, "images.npy"))
-        if images.dtype != np.uint8 or not np.array_equal(
-                images, np.load(os.path.join(workdir, "images.npy"))):
+        if images.dtype != np.uint8 or not np.array_equal(images, expected):
             raise ExportCheckError("saved_model_cli run returned different images than "
-                                   f"tf.saved_model.load for the same z ({images.dtype}).")
+                                   f"tf.saved_model.load for the same request ({images.dtype}).")
         report["run"] = {"images": {"dtype": str(images.dtype), "shape": list(images.shape)}}
         report["tfsmlayer"] = _worker("tfsmlayer", path, workdir, timeout)
     return report

@@ -12,7 +12,6 @@ from kerasgen.callbacks import TrainingDiverged
 from kerasgen.callbacks import save_model_atomically
 from kerasgen.callbacks import standard_callbacks
 from kerasgen.data.pipeline import make_dataset
-from kerasgen.models.gan.gan import GAN
 from kerasgen.registry import MODELS
 
 
@@ -75,12 +74,13 @@ def compile_model(model, config):
 def value_range(model):
     """The pixel range a model trains on: GANs and pix2pix (tanh outputs) "symmetric"
     [-1, 1]; VAEs and autoencoders "unit" [0, 1]. A model declares it as `data_range`."""
-    return getattr(model, "data_range", "symmetric" if isinstance(model, GAN) else "unit")
+    return getattr(model, "data_range", "unit")
 
 
 def _validates(model):
-    """Models with their own test_step are validated; GANs have no validation loss."""
-    return type(model).test_step is not keras.Model.test_step
+    """Whether fit should validate on the eval split; a model declares it (`validates`,
+    False for GANs, whose losses on held-out images mean little)."""
+    return getattr(model, "validates", True)
 
 
 def output_dir(config):

@@ -179,7 +179,46 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
     return (images, labels) if labels is not None else images
 
 
+def read_attributes(path):
+    """CelebA's `list_attr_celeba.txt`: a count line, a line of attribute names, then
+    `file v1 ... vK` rows of -1/1. Returns (names, {file: (K,) float32 of 0/1})."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    if len(lines) < 2 or not lines[0].strip().isdigit():
+        raise ValueError(f"{path}: expected CelebA's attribute format (a count line, a line of "
+                         "attribute names, then 'file v1 ... vK' rows).")
+    names = lines[1].split()
+    table = {}
+    for number, line in enumerate(lines[2:], 3):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != len(names) + 1 or any(v not in ("1", "-1") for v in parts[1:]):
+            raise ValueError(f"{path}:{number}: expected a file name and {len(names)} values "
+                             f"of 1 or -1; received {line[:80]!r}.")
+        table[parts[0]] = (np.array(parts[1:], np.float32) > 0).astype(np.float32)
+    if len(table) != int(lines[0]):
+        raise ValueError(f"{path}: the header announces {int(lines[0])} rows; found "
+                         f"{len(table)}.")
+    return names, table
+
+
+def _is_attribute_file(path):
+    with open(path) as f:
+        return f.readline().strip().isdigit()
+
+
 def _read_labels(labels_file, folder, files):
+    """Integer labels from a `filename,label` CSV, or (N, K) 0/1 multi-labels from a CelebA
+    attribute file."""
+    names = [os.path.relpath(p, folder) for p in files]
+    if _is_attribute_file(labels_file):
+        _, attributes = read_attributes(labels_file)
+        missing = [n for n in names if n not in attributes]
+        if missing:
+            raise ValueError(f"{labels_file}: no attributes for {len(missing)} image(s), e.g. "
+                             f"{missing[0]!r}; expected a row per image.")
+        return np.stack([attributes[n] for n in names])
     table = {}
     with open(labels_file, newline="") as f:
         for row_number, row in enumerate(csv.reader(f), 1):
@@ -197,7 +236,6 @@ def _read_labels(labels_file, folder, files):
             except ValueError:
                 raise ValueError(f"{labels_file}:{row_number}: label {label!r} is not an "
                                  "integer class id.") from None
-    names = [os.path.relpath(p, folder) for p in files]
     missing = [n for n in names if n not in table]
     if missing:
         raise ValueError(f"{labels_file}: no label for {len(missing)} image(s), e.g. "

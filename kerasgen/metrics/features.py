@@ -62,6 +62,8 @@ class ClassifierFeatures(FeatureExtractor):
     def _outputs(self, images):
         h = self.classifier.feature_net(images, training=False)
         logits = self.classifier.head(h)
+        if getattr(self.classifier, "multi_label", False):
+            return h, tf.sigmoid(logits)  # per-attribute probabilities, not a distribution
         return h, tf.nn.softmax(logits, axis=-1)
 
     def outputs(self, images):
@@ -70,7 +72,9 @@ class ClassifierFeatures(FeatureExtractor):
         return features.numpy(), probs.numpy()
 
     def protocol(self):
-        return {"name": self.name, "kind": "domain classifier",
+        kind = ("multi-label attribute classifier"
+                if getattr(self.classifier, "multi_label", False) else "domain classifier")
+        return {"name": self.name, "kind": kind,
                 "feature_dim": self.classifier.feature_dim,
                 "num_classes": self.classifier.num_classes, "sha256": self.sha256}
 

@@ -38,7 +38,8 @@ class Classifier(keras.Model):
     """
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, width=32, feature_dim=128,
-                 dropout=0.3, augment=0.1, **kwargs):
+                 dropout=0.3, augment=0.1, multi_label=False, blocks=2, flip=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(positive_int("image_shape", d) for d in image_shape)
         if len(self.image_shape) != 3:
@@ -49,9 +50,16 @@ class Classifier(keras.Model):
         self.feature_dim = positive_int("feature_dim", feature_dim)
         self.dropout = float(dropout)
         self.augment = float(augment)
-        self.augmenter = keras.Sequential(
-            [layers.RandomTranslation(self.augment, self.augment, fill_mode="constant")]
-            if self.augment else [], name="augment")
+        self.multi_label = bool(multi_label)
+        self.blocks = positive_int("blocks", blocks)
+        self.flip = bool(flip)
+        augmentations = []
+        if self.augment:
+            augmentations.append(layers.RandomTranslation(self.augment, self.augment,
+                                                          fill_mode="constant"))
+        if self.flip:  # faces: a mirrored face keeps its attributes
+            augmentations.append(layers.RandomFlip("horizontal"))
+        self.augmenter = keras.Sequential(augmentations, name="augment")
         self.feature_net = self._build_features()
         self.head = layers.Dense(self.num_classes, name="logits", dtype="float32")
         self.head_dropout = layers.Dropout(self.dropout)
@@ -62,7 +70,7 @@ class Classifier(keras.Model):
     def _build_features(self):
         x = keras.Input(self.image_shape, name="image")
         h = x
-        for block, width in enumerate((self.width, 2 * self.width)):
+        for block, width in enumerate(self.width * 2 ** b for b in range(self.blocks)):
             for i in range(2):
                 h = layers.Conv2D(width, 3, padding="same", use_bias=False,
                                   name=f"conv{block}_{i}")(h)
@@ -82,10 +90,16 @@ class Classifier(keras.Model):
         return self.head(self.head_dropout(h, training=training))  # (B, num_classes) logits
 
     def compile(self, optimizer="adam", loss=None, metrics=None, **kwargs):
-        super().compile(
-            optimizer=optimizer,
-            loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=metrics if metrics is not None else ["accuracy"], **kwargs)
+        """Sparse categorical cross-entropy and accuracy; for `multi_label`, binary
+        cross-entropy per label and the mean per-label accuracy."""
+        if self.multi_label:
+            default_loss = keras.losses.BinaryCrossentropy(from_logits=True)
+            default_metrics = [keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)]
+        else:
+            default_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            default_metrics = ["accuracy"]
+        super().compile(optimizer=optimizer, loss=loss or default_loss,
+                        metrics=metrics if metrics is not None else default_metrics, **kwargs)
 
     def compile_from_config(self, config):
         # Keras skips this for models that override compile(); ours only fills in defaults,
@@ -99,8 +113,12 @@ class Classifier(keras.Model):
         return self.feature_net(images, training=False)
 
     def probabilities(self, images):
-        """(B, H, W, C) in [0, 1] -> p(y|x), (B, num_classes) float32."""
-        return keras.ops.softmax(self(images, training=False), axis=-1)
+        """(B, H, W, C) in [0, 1] -> p(y|x), (B, num_classes) float32: a softmax over
+        classes, or independent sigmoids for `multi_label` (e.g. 40 face attributes)."""
+        logits = self(images, training=False)
+        if self.multi_label:
+            return keras.ops.sigmoid(logits)
+        return keras.ops.softmax(logits, axis=-1)
 
     def get_config(self):
         config = super().get_config()
@@ -111,5 +129,8 @@ class Classifier(keras.Model):
             "feature_dim": self.feature_dim,
             "dropout": self.dropout,
             "augment": self.augment,
+            "multi_label": self.multi_label,
+            "blocks": self.blocks,
+            "flip": self.flip,
         })
         return config

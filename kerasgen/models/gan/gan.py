@@ -59,6 +59,9 @@ class GAN(keras.Model):
     Reference: Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
     """
 
+    data_range = "symmetric"  # tanh images in [-1, 1]
+    validates = False  # no held-out loss worth a pass over the test images every epoch
+
     def __init__(self, generator, discriminator, latent_dim=100, loss="non_saturating",
                  discriminator_steps=1, gradient_penalty_weight=10.0, clip_value=0.01,
                  label_smoothing=0.0, ema_decay=None, num_classes=None, seed=None, **kwargs):

@@ -105,9 +105,28 @@ class Pix2Pix(keras.Model):
         """G(source) in [-1, 1]."""
         return self.generator(source, training=training)
 
-    def translate(self, images):
+    def deterministic_generator(self):
+        """The generator with test-time dropout off (same weights; built once): the same
+        input always gets the same output, as a served model should."""
+        if getattr(self, "_deterministic", None) is None:
+            from kerasgen.layers.blocks import AlwaysDropout
+
+            def clone(layer):
+                if isinstance(layer, AlwaysDropout):
+                    return keras.layers.Dropout(layer.rate, name=layer.name)
+                return layer.__class__.from_config(layer.get_config())
+
+            net = keras.models.clone_model(self.generator, clone_function=clone)
+            net.set_weights(self.generator.get_weights())
+            object.__setattr__(self, "_deterministic", net)  # not tracked: not saved
+        else:
+            self._deterministic.set_weights(self.generator.get_weights())
+        return self._deterministic
+
+    def translate(self, images, stochastic=True):
         """Translate (B, image_size, image_size, source_channels) images in [0, 1] to targets
-        in [0, 1], float32. Dropout stays on (the paper's noise), so calls differ slightly."""
+        in [0, 1], float32. With `stochastic` (default, as in the paper) dropout stays on, so
+        calls differ slightly; `stochastic=False` uses `deterministic_generator()`."""
         images = tf.convert_to_tensor(images)
         expected = (self.image_size, self.image_size, self.source_channels)
         if images.shape.rank != 4 or tuple(images.shape[1:]) != expected:
@@ -115,7 +134,8 @@ class Pix2Pix(keras.Model):
                              f"{expected[1]}, {expected[2]}) in [0, 1]; received "
                              f"{tuple(images.shape)}.")
         x = tf.cast(images, tf.float32) * 2.0 - 1.0
-        y = tf.cast(self.generator(x, training=False), tf.float32)
+        net = self.generator if stochastic else self.deterministic_generator()
+        y = tf.cast(net(x, training=False), tf.float32)
         return (y + 1.0) / 2.0
 
     # -- training --------------------------------------------------------------------------
