@@ -17,6 +17,8 @@ from typing import Union
 
 import yaml
 
+from kerasgen import yamlio
+
 
 @dataclass
 class DataConfig:
@@ -145,28 +147,12 @@ def to_dict(config):
     return dataclasses.asdict(config)
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.1 reads `1e6` and `3e-4` (no dot) as strings; YAML 1.2 and every user read
-    them as numbers. Resolve them as floats."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-                |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-                |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
-                |[-+]?\.(?:inf|Inf|INF)
-                |\.(?:nan|NaN|NAN))$""", re.X),
-    list("-+0123456789."))
-
-
 def parse_yaml(text, where):
-    """YAML text -> Python value, with `where` named in a ConfigError for broken YAML."""
+    """YAML text -> Python value (`kerasgen.yamlio`), broken YAML as a ConfigError."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
-    except yaml.YAMLError as e:
-        detail = " ".join(str(e).split())
-        raise ConfigError(f"{where}: not valid YAML ({detail}).") from None
+        return yamlio.parse_yaml(text, where)
+    except yamlio.YAMLError as e:
+        raise ConfigError(str(e)) from None
 
 
 def apply_overrides(raw, overrides):

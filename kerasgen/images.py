@@ -71,13 +71,23 @@ def translation_grid(model, source, target=None, path=None):
     return grid
 
 
+def generated_batches(model, num_images, batch_size=500, seed=0, labels=None):
+    """Float [0, 1] batches of `num_images` samples from a model with `generate`.
+
+    Each batch gets its own seed (seed + batch index), so the set is reproducible and does not
+    depend on the model's internal seed state. `labels` (num_images,) for conditional models.
+    """
+    for index, start in enumerate(range(0, int(num_images), batch_size)):
+        n = min(batch_size, int(num_images) - start)
+        batch_labels = None if labels is None else labels[start:start + n]
+        yield np.asarray(model.generate(n, seed=int(seed) * 100_003 + index, labels=batch_labels))
+
+
 MAX_GRID_SAMPLES = 1024  # a 32 x 32 grid; more samples go to an .npz file or a folder
 
 
 def _sample_batches(model, num_samples, seed, batch_size):
     """(uint8 images, labels or None) batches: conditional models cycle labels 0..K-1."""
-    from kerasgen.metrics.features import generated_batches
-
     classes = getattr(model, "num_classes", None)
     labels = np.arange(num_samples) % classes if classes else None
     start = 0

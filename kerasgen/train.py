@@ -8,6 +8,7 @@ import warnings
 import keras
 
 from kerasgen import config as config_lib
+from kerasgen import optimizers
 from kerasgen.callbacks import TrainingDiverged
 from kerasgen.callbacks import save_model_atomically
 from kerasgen.callbacks import standard_callbacks
@@ -30,45 +31,11 @@ def build_model(config):
         raise config_lib.ConfigError(f"model.args.{e.argument}: {message}") from None
 
 
-def _optimizer(spec, key):
-    if spec is None:
-        return None
-    spec = dict(spec)
-    name = spec.pop("name", None)
-    if not name:
-        raise config_lib.ConfigError(f"{key}: needs a 'name' (e.g. adam); received {spec}.")
-    try:
-        rate = spec.get("learning_rate")
-        if isinstance(rate, dict):  # a schedule: {name: CosineDecay, initial_learning_rate: ...}
-            rate = dict(rate)
-            schedule = rate.pop("name", None)
-            if not schedule:
-                raise ValueError(f"learning_rate schedule needs a 'name' (e.g. CosineDecay); "
-                                 f"received {rate}.")
-            spec["learning_rate"] = keras.optimizers.schedules.deserialize(
-                {"class_name": schedule, "config": rate})
-        return keras.optimizers.get({"class_name": name, "config": spec})
-    except (TypeError, ValueError) as e:
-        raise config_lib.ConfigError(f"{key}: {e}") from None
-
-
-def _two_players(model):
-    """Models with a generator and a discriminator compile with g_ and d_optimizer."""
-    import inspect
-
-    return {"g_optimizer", "d_optimizer"} <= set(inspect.signature(model.compile).parameters)
-
-
 def compile_model(model, config):
-    if _two_players(model):
-        model.compile(g_optimizer=_optimizer(config.train.g_optimizer, "train.g_optimizer"),
-                      d_optimizer=_optimizer(config.train.d_optimizer, "train.d_optimizer"),
-                      jit_compile=config.train.jit_compile)
-    else:
-        optimizer = _optimizer(config.train.optimizer, "train.optimizer")
-        model.compile(optimizer=optimizer or keras.optimizers.Adam(1e-3),
-                      jit_compile=config.train.jit_compile)
-    return model
+    try:
+        return optimizers.compile_with(model, config.train, config.train.jit_compile)
+    except ValueError as e:
+        raise config_lib.ConfigError(str(e)) from None
 
 
 def value_range(model):

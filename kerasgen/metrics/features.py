@@ -18,6 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.images import generated_batches  # noqa: F401  (public here too)
+
 
 class FeatureExtractor:
     """Interface: `name`, `image_shape` (None: any size), `outputs(images)` -> (features,
@@ -204,18 +206,6 @@ def image_batches(images, batch_size=500):
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
         yield batch.astype(np.float32) / 255.0 if batch.dtype == np.uint8 else batch
-
-
-def generated_batches(model, num_images, batch_size=500, seed=0, labels=None):
-    """Float [0, 1] batches of `num_images` samples from a model with `generate`.
-
-    Each batch gets its own seed (seed + batch index), so the set is reproducible and does not
-    depend on the model's internal seed state. `labels` (num_images,) for conditional models.
-    """
-    for index, start in enumerate(range(0, int(num_images), batch_size)):
-        n = min(batch_size, int(num_images) - start)
-        batch_labels = None if labels is None else labels[start:start + n]
-        yield np.asarray(model.generate(n, seed=int(seed) * 100_003 + index, labels=batch_labels))
 
 
 def extract(extractor, batches, total=None, description=None, verbose=True):

@@ -69,12 +69,14 @@ def load(name, compile=True):
 
     model = keras.saving.load_model(path(name), compile=False, safe_mode=True)
     if compile:
-        from kerasgen import config as config_lib
-        from kerasgen.train import compile_model
+        from kerasgen import optimizers
+        from kerasgen import yamlio
 
         cfg = config_path(name)
         if cfg:
-            compile_model(model, config_lib.load(cfg))
+            with open(cfg) as f:
+                train = (yamlio.parse_yaml(f.read(), cfg) or {}).get("train") or {}
+            optimizers.compile_with(model, train)
         else:
             model.compile()
     return model

@@ -1,0 +1,96 @@
+"""pix2pix training throughput against the TF-tutorial-style reference (ref_pix2pix.py).
+
+Usage:
+    KERASGEN_DATA=/path/to/shared/data python bench/pix2pix_throughput.py [--steps 60]
+        [--cases 64:1,64:16,256:1] [--settings float32,mixed_bfloat16] [--repeats 3]
+        [--reference /path/to/shared/bench/ref_pix2pix.py]
+
+For every size:batch case the reference (float32, as the tutorial) and each kerasgen setting
+run in their own process on the same grey -> colour CelebA pairs, after a 3-step warm-up that
+traces the step; rounds are interleaved and medians reported with their ratio to the
+reference of the same case. Time 60+ steps: shorter runs are quantized by the CPU scheduler.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def run_kerasgen(policy, size, batch, steps):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, ROOT)
+    from kerasgen import config as config_lib
+    from kerasgen.data.pipeline import make_dataset
+    from kerasgen.train import build_model
+    from kerasgen.train import compile_model
+
+    config = config_lib.load(os.path.join(ROOT, "configs", "pix2pix_colorize_faces.yaml"), [
+        f"train.mixed_precision={policy}", "data.stop=256", f"data.image_size={size}",
+        f"model.args.image_size={size}", f"data.batch_size={batch}", "data.jitter=false"])
+    model = compile_model(build_model(config), config)
+    ds, _ = make_dataset(config.data, "symmetric", verbose=False)
+    ds = ds.repeat()
+    model.fit(ds, steps_per_epoch=3, epochs=1, verbose=0)  # trace + warm up
+    start = time.perf_counter()
+    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
+    print(f"images_per_s {steps * batch / (time.perf_counter() - start):.2f}")
+
+
+def measure(cmd):
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("images_per_s")]
+    if out.returncode or not lines:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
+    return float(lines[-1].split()[1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--cases", default="64:1,64:16", help="size:batch, comma-separated")
+    parser.add_argument("--settings", default="float32,mixed_bfloat16")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--reference", default=os.path.join(ROOT, "..", "shared", "bench",
+                                                            "ref_pix2pix.py"))
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        policy, size, batch = args.worker.split(":")
+        run_kerasgen(policy, int(size), int(batch), args.steps)
+        return
+    data = os.environ.get("KERASGEN_DATA")
+    if not data:
+        sys.exit("Set KERASGEN_DATA to the folder holding celeba-10k/.")
+    commands = {}
+    for case in args.cases.split(","):
+        size, batch = case.split(":")
+        if os.path.exists(args.reference):
+            commands[(case, "reference float32")] = [
+                sys.executable, args.reference, os.path.join(data, "celeba-10k", "img"),
+                str(args.steps), size, batch, "float32"]
+        for setting in args.settings.split(","):
+            commands[(case, f"kerasgen {setting}")] = [
+                sys.executable, __file__, "--worker", f"{setting}:{size}:{batch}", "--steps",
+                str(args.steps)]
+    runs = {}
+    for round_number in range(args.repeats):
+        for key, cmd in commands.items():
+            runs.setdefault(key, []).append(measure(cmd))
+            print(f"round {round_number + 1} {key[0]} {key[1]}: {runs[key][-1]:.2f} images/s",
+                  flush=True)
+    print(f"\nmedian of {args.repeats} interleaved rounds, {args.steps} timed steps:")
+    for (case, name), values in runs.items():
+        reference = runs.get((case, "reference float32"))
+        ratio = (f"  {statistics.median(values) / statistics.median(reference):.2f}x reference"
+                 if reference else "")
+        print(f"size:batch {case:8s} {name:26s} {statistics.median(values):8.2f} images/s{ratio}")
+
+
+if __name__ == "__main__":
+    main()
