@@ -180,3 +180,53 @@ def test_ema_warms_up_so_early_samples_are_not_the_initialisation():
     decay = 2.0 / 11.0  # min(0.999, (1 + t) / (10 + t)) at the first update, t = 1
     for b, l, a in zip(before, live, after):
         np.testing.assert_allclose(a, decay * b + (1 - decay) * l, rtol=1e-5, atol=1e-6)
+
+
+def test_subclasses_add_named_loss_terms_instead_of_copying_the_step():
+    import keras
+    import tensorflow as tf
+
+    import kerasgen
+
+    class SmoothGAN(kerasgen.models.DCGAN):
+        """Adds a per-example total-variation term to G's loss."""
+
+        extra_metrics = ("g_smoothness",)
+
+        def generator_terms(self, fake, fake_logits, labels):
+            terms = super().generator_terms(fake, fake_logits, labels)
+            terms["smoothness"] = 0.1 * tf.reduce_mean(
+                tf.abs(fake[:, 1:] - fake[:, :-1]), axis=[1, 2, 3])
+            return terms
+
+    keras.utils.set_random_seed(0)
+    gan = SmoothGAN(image_size=8, channels=1, latent_dim=4, generator_width=4,
+                    discriminator_width=4)
+    gan.compile()
+    x = helpers.fake_images(8, 8, value_range=(-1, 1))
+    logs = helpers.fit_one_step(gan, x, batch_size=8)
+    assert logs["g_smoothness"][0] > 0
+    assert set(logs) == {"d_loss", "g_loss", "real_score", "fake_score", "g_smoothness"}
+
+
+def test_conditions_other_than_class_ids_pass_through_uncast():
+    import keras
+    import numpy as np
+
+    import kerasgen
+
+    z = keras.Input((4,))
+    condition = keras.Input((3,))  # e.g. a text embedding: floats, not class ids
+    h = keras.layers.Concatenate()([z, condition])
+    generator = keras.Model([z, condition], keras.layers.Reshape((2, 2, 1))(
+        keras.layers.Dense(4, activation="tanh")(h)))
+    image = keras.Input((2, 2, 1))
+    c = keras.Input((3,))
+    d = keras.Model([image, c], keras.layers.Dense(1)(keras.layers.Concatenate()(
+        [keras.layers.Flatten()(image), c])))
+    gan = kerasgen.models.GAN(generator, d, latent_dim=4, num_classes=1)
+    embedding = np.array([[0.25, 0.5, 0.75]], "float32")
+    out = gan.generate(np.zeros((1, 4), "float32"), labels=embedding)
+    # Truncated to int32 the embedding would be all zeros and give the same image.
+    assert not np.allclose(out, gan.generate(np.zeros((1, 4), "float32"),
+                                             labels=np.zeros((1, 3), "float32")))

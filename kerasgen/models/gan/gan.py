@@ -9,6 +9,7 @@ from kerasgen import distribute
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models.common import unpack
 from kerasgen.registry import register_model
+from kerasgen.models import training
 from kerasgen.models.common import positive_int
 
 
@@ -61,6 +62,7 @@ class GAN(keras.Model):
 
     data_range = "symmetric"  # tanh images in [-1, 1]
     validates = False  # no held-out loss worth a pass over the test images every epoch
+    extra_metrics = ()  # names of extra loss terms a subclass adds (`g_<term>`, `d_<term>`)
 
     def __init__(self, generator, discriminator, latent_dim=100, loss="non_saturating",
                  discriminator_steps=1, gradient_penalty_weight=10.0, clip_value=0.01,
@@ -91,6 +93,7 @@ class GAN(keras.Model):
         names = ["d_loss", "g_loss", "real_score", "fake_score"]
         if self.loss == "wasserstein_gp":
             names.append("gradient_penalty")
+        names += list(self.extra_metrics)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # networks are built; lets .keras files restore optimizer state
 
@@ -103,15 +106,9 @@ class GAN(keras.Model):
         """Two optimizers, one per player. Defaults follow the loss's paper."""
         super().compile(optimizer=None, **kwargs)
         default_g, default_d = default_optimizers(self.loss)
-        g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else default_g
-        d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else default_d
-        if self.dtype_policy.name == "mixed_float16":
-            # float16 gradients underflow without loss scaling; one scaler per player.
-            if not isinstance(g_optimizer, keras.optimizers.LossScaleOptimizer):
-                g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
-            if not isinstance(d_optimizer, keras.optimizers.LossScaleOptimizer):
-                d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
-        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        # One loss scaler per player under mixed_float16.
+        self.g_optimizer = training.player_optimizer(g_optimizer, self.dtype_policy, default_g)
+        self.d_optimizer = training.player_optimizer(d_optimizer, self.dtype_policy, default_d)
         # Build now so a `.keras` file's optimizer state has variables to load into.
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -138,7 +135,10 @@ class GAN(keras.Model):
                     f"{type(self).__name__} is conditioned on {self.num_classes} classes; pass "
                     "labels=... (integer class ids, one per sample)."
                 )
-            return [first, tf.cast(labels, tf.int32)]
+            labels = tf.convert_to_tensor(labels)
+            if labels.dtype.is_integer:  # class ids; other conditions pass through as given
+                labels = tf.cast(labels, tf.int32)
+            return [first, labels]
         if labels is not None:
             raise ValueError(f"{type(self).__name__} is unconditional; received labels.")
         return first
@@ -178,6 +178,28 @@ class GAN(keras.Model):
         return tf.random.stateless_normal(
             [batch, self.latent_dim], distribute.replica_seed(self.seed_generator))
 
+    # -- loss terms: subclasses add named per-example terms instead of copying the step ----
+    def discriminator_terms(self, real, fake, real_logits, fake_logits, labels):
+        """Named per-example (B,) terms of D's loss; their sum is minimised and each is
+        tracked as `d_<name>` (the adversarial pair as `d_loss`'s parts). Override and call
+        super() to add terms (e.g. a mismatched-caption term)."""
+        real_term, fake_term = gan_losses.discriminator_loss(
+            self.loss, real_logits, fake_logits, self.label_smoothing)
+        terms = {"real": real_term, "fake": fake_term}
+        if self.loss == "wasserstein_gp":
+            alpha = tf.random.stateless_uniform(
+                [tf.shape(real)[0], 1, 1, 1], distribute.replica_seed(self.seed_generator))
+            penalty = gan_losses.gradient_penalty(
+                lambda x: self.discriminator(self._inputs(x, labels), training=True),
+                real, fake, alpha)
+            terms["gradient_penalty"] = self.gradient_penalty_weight * penalty
+        return terms
+
+    def generator_terms(self, fake, fake_logits, labels):
+        """Named per-example (B,) terms of G's loss, summed into `g_loss`; extra terms are
+        tracked as `g_<name>`."""
+        return {"adversarial": gan_losses.generator_loss(self.loss, fake_logits)}
+
     def _discriminator_step(self, real, labels):
         batch = tf.shape(real)[0]
         fake = self.generator(self._inputs(self._latents_for(batch), labels), training=True)
@@ -185,21 +207,11 @@ class GAN(keras.Model):
             # Real and fake go through D separately so batchnorm never mixes them.
             real_logits = self.discriminator(self._inputs(real, labels), training=True)
             fake_logits = self.discriminator(self._inputs(fake, labels), training=True)
-            real_term, fake_term = gan_losses.discriminator_loss(
-                self.loss, real_logits, fake_logits, self.label_smoothing)
-            per_example = real_term + fake_term  # (B,)
-            penalty = None
-            if self.loss == "wasserstein_gp":
-                alpha = tf.random.stateless_uniform(
-                    [batch, 1, 1, 1], distribute.replica_seed(self.seed_generator))
-                penalty = gan_losses.gradient_penalty(
-                    lambda x: self.discriminator(self._inputs(x, labels), training=True),
-                    real, fake, alpha)
-                per_example = per_example + self.gradient_penalty_weight * penalty
-            scaled = self.d_optimizer.scale_loss(distribute.global_mean(per_example))
+            terms = self.discriminator_terms(real, fake, real_logits, fake_logits, labels)
+            per_example = tf.add_n(list(terms.values()))  # (B,)
+            scaled = training.scaled_mean(self.d_optimizer, per_example)
         variables = self.discriminator.trainable_variables
-        grads = tape.gradient(scaled, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+        training.apply(self.d_optimizer, tape, scaled, variables)
         if self.loss == "wasserstein":
             # Arjovsky et al.: clip critic weights to [-c, c] after every update.
             for v in variables:
@@ -209,22 +221,26 @@ class GAN(keras.Model):
             "real_score": tf.reduce_mean(tf.cast(real_logits, tf.float32), axis=-1),
             "fake_score": tf.reduce_mean(tf.cast(fake_logits, tf.float32), axis=-1),
         }
-        if penalty is not None:
-            stats["gradient_penalty"] = penalty
+        if "gradient_penalty" in terms:  # tracked unweighted, as before
+            stats["gradient_penalty"] = tf.math.divide_no_nan(
+                terms["gradient_penalty"], self.gradient_penalty_weight)
+        stats.update({f"d_{k}": v for k, v in terms.items()
+                      if k not in ("real", "fake", "gradient_penalty")})
         return stats
 
     def _generator_step(self, batch, labels):
         with tf.GradientTape() as tape:
             fake = self.generator(self._inputs(self._latents_for(batch), labels), training=True)
             fake_logits = self.discriminator(self._inputs(fake, labels), training=True)
-            per_example = gan_losses.generator_loss(self.loss, fake_logits)  # (B,)
-            scaled = self.g_optimizer.scale_loss(distribute.global_mean(per_example))
-        variables = self.generator.trainable_variables
-        grads = tape.gradient(scaled, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+            terms = self.generator_terms(fake, fake_logits, labels)
+            per_example = tf.add_n(list(terms.values()))  # (B,)
+            scaled = training.scaled_mean(self.g_optimizer, per_example)
+        training.apply(self.g_optimizer, tape, scaled, self.generator.trainable_variables)
         if self.ema_generator is not None:
             self._update_ema()
-        return per_example
+        stats = {"g_loss": per_example}
+        stats.update({f"g_{k}": v for k, v in terms.items() if k != "adversarial"})
+        return stats
 
     def _update_ema(self):
         # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...): decay_t =
@@ -246,10 +262,12 @@ class GAN(keras.Model):
         label_chunks = tf.split(labels, k) if (k > 1 and labels is not None) else [labels] * k
         for real_i, labels_i in zip(real_chunks, label_chunks):  # unrolled: k is a constant
             d_stats = self._discriminator_step(real_i, labels_i)
-        g_loss = self._generator_step(tf.shape(real_chunks[-1])[0], label_chunks[-1])
-        for name, value in d_stats.items():
+        g_stats = self._generator_step(tf.shape(real_chunks[-1])[0], label_chunks[-1])
+        for name, value in {**d_stats, **g_stats}.items():
+            if name not in self.trackers:  # a subclass's extra term; created while tracing
+                raise KeyError(f"{type(self).__name__} returns loss term {name!r}; declare "
+                               "it in `extra_metrics` so it is tracked.")
             self.trackers[name].update_state(tf.reduce_mean(value))
-        self.trackers["g_loss"].update_state(tf.reduce_mean(g_loss))
         return {name: t.result() for name, t in self.trackers.items()}
 
     # -- serialization -------------------------------------------------------------------

@@ -5,11 +5,11 @@ with Conditional Adversarial Networks", CVPR 2017)."""
 import keras
 import tensorflow as tf
 
-from kerasgen import distribute
 from kerasgen.layers.blocks import NORMS
 from kerasgen.layers.patchgan import patchgan_discriminator
 from kerasgen.layers.unet import unet_generator
 from kerasgen.losses import gan as gan_losses
+from kerasgen.models import training
 from kerasgen.models.common import positive_int
 from kerasgen.registry import register_model
 
@@ -84,8 +84,10 @@ class Pix2Pix(keras.Model):
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Adam(2e-4, beta_1=0.5) for each network, as in the paper."""
         super().compile(optimizer=None, **kwargs)
-        self.g_optimizer = _player_optimizer(g_optimizer, self.dtype_policy)
-        self.d_optimizer = _player_optimizer(d_optimizer, self.dtype_policy)
+        self.g_optimizer = training.player_optimizer(g_optimizer, self.dtype_policy,
+                                                     keras.optimizers.Adam(2e-4, beta_1=0.5))
+        self.d_optimizer = training.player_optimizer(d_optimizer, self.dtype_policy,
+                                                     keras.optimizers.Adam(2e-4, beta_1=0.5))
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
 
@@ -165,10 +167,11 @@ class Pix2Pix(keras.Model):
         # D's gradients come from d_loss, G's from g_loss, each through its own tape.
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             terms = self._terms(source, target, training=True)
-            g_scaled = self.g_optimizer.scale_loss(distribute.global_mean(terms["g_loss"]))
-            d_scaled = self.d_optimizer.scale_loss(distribute.global_mean(terms["d_loss"]))
-        _apply(self.g_optimizer, g_tape, g_scaled, self.generator.trainable_variables)
-        _apply(self.d_optimizer, d_tape, d_scaled, self.discriminator.trainable_variables)
+            g_scaled = training.scaled_mean(self.g_optimizer, terms["g_loss"])
+            d_scaled = training.scaled_mean(self.d_optimizer, terms["d_loss"])
+        training.apply(self.g_optimizer, g_tape, g_scaled, self.generator.trainable_variables)
+        training.apply(self.d_optimizer, d_tape, d_scaled,
+                       self.discriminator.trainable_variables)
         return self._track(terms)
 
     def test_step(self, data):
@@ -189,17 +192,3 @@ class Pix2Pix(keras.Model):
             "norm": self.norm, "loss": self.loss, "l1_weight": self.l1_weight,
             "adversarial_weight": self.adversarial_weight, "dropout": self.dropout})
         return config
-
-
-def _player_optimizer(optimizer, policy):
-    optimizer = keras.optimizers.get(optimizer) if optimizer else keras.optimizers.Adam(
-        2e-4, beta_1=0.5)
-    if policy.name == "mixed_float16" and not isinstance(
-            optimizer, keras.optimizers.LossScaleOptimizer):
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)  # float16 underflows
-    return optimizer
-
-
-def _apply(optimizer, tape, scaled_loss, variables):
-    grads = tape.gradient(scaled_loss, variables)
-    optimizer.apply_gradients(zip(grads, variables))
