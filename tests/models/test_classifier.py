@@ -24,3 +24,49 @@ def test_classifier_fits_scores_and_round_trips(tmp_path):
 def test_classifier_rejects_a_bad_image_shape():
     with pytest.raises(ValueError, match=r"\(height, width, channels\); received \[28, 28\]"):
         kerasgen.models.Classifier(image_shape=[28, 28])
+
+
+def test_multi_label_classifier_reads_celeba_attributes_and_scores_each(tmp_path):
+    import os
+
+    import keras
+    import tensorflow as tf
+
+    from kerasgen.data.images import load_image_folder
+    from kerasgen.data.images import read_attributes
+    from kerasgen.metrics.attributes import per_attribute_accuracy
+
+    folder = tmp_path / "img"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(6):
+        bright = i % 2
+        image = np.full((16, 16, 3), 200 if bright else 30, np.uint8)
+        tf.io.write_file(str(folder / f"{i:06d}.jpg"), tf.io.encode_jpeg(image))
+        rows.append(f"{i:06d}.jpg {'1' if bright else '-1'} {'-1' if bright else ' 1'}")
+    attrs = tmp_path / "list_attr_celeba.txt"
+    attrs.write_text("6\nBright Dark\n" + "\n".join(rows) + "\n")
+    names, table = read_attributes(str(attrs))
+    assert names == ["Bright", "Dark"] and table["000001.jpg"].tolist() == [1.0, 0.0]
+    images, labels = load_image_folder(str(folder), 16, 3, labels_file=str(attrs),
+                                       verbose=False)
+    assert labels.shape == (6, 2) and labels.dtype == np.float32
+    clf = kerasgen.models.Classifier(image_shape=(16, 16, 3), num_classes=2, multi_label=True,
+                                     width=4, feature_dim=8, blocks=3, flip=True)
+    clf.compile(optimizer=keras.optimizers.Adam(0.01))
+    clf.fit(images / 255.0, labels, epochs=30, batch_size=6, verbose=0)
+    probs = np.asarray(clf.probabilities(images / 255.0))
+    assert probs.shape == (6, 2) and ((probs >= 0) & (probs <= 1)).all()
+    scores = per_attribute_accuracy(clf, images, labels)
+    assert scores["accuracy"].tolist() == [1.0, 1.0] and scores["majority"].tolist() == [0.5, 0.5]
+    clf.save(str(tmp_path / "c.keras"))
+    loaded = keras.saving.load_model(str(tmp_path / "c.keras"))
+    assert loaded.multi_label and loaded.blocks == 3
+    attrs.write_text("7\nBright Dark\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match="announces 7 rows; found 6"):
+        read_attributes(str(attrs))
+    attrs.write_text("6\nBright Dark\n000000.jpg 1 0\n")
+    with pytest.raises(ValueError, match=":3: expected a file name and 2 values of 1 or -1"):
+        read_attributes(str(attrs))
+    os.remove(attrs)
