@@ -43,7 +43,20 @@ def _sample(args):
 
     if args.num < 1:
         raise ValueError(f"--num must be >= 1; received {args.num}.")
-    model, _, _ = evaluate_lib.load_model(args.model)
+    model, _, run_config = evaluate_lib.load_model(args.model)
+    if hasattr(model, "translate"):  # a translator's samples: its held-out test grid
+        from kerasgen.images import translation_grid
+        from kerasgen.train import translation_examples
+
+        if run_config is None:
+            raise ValueError(f"{args.model}: a translator's sample grid shows its config's "
+                             "held-out pairs; pass a zoo name or a run folder with "
+                             "config.yaml (or use kerasgen translate on your images).")
+        source, target = translation_examples(model, run_config, args.num)
+        translation_grid(model, source, target, path=args.out)
+        print(f"Wrote {len(source)} held-out translations (source | output | target) from "
+              f"{args.model} to {args.out}")
+        return
     write_samples(model, args.num, args.seed, args.out, verbose=not args.quiet)
     print(f"Wrote {args.num} samples from {args.model} to {args.out}")
 

@@ -264,6 +264,12 @@ def validate(config):
             optional = " (or null)" if key in _OPTIONAL_COUNTS else ""
             raise ConfigError(f"{dotted}: must be >= 1{optional}; received {value}.")
     data = config.data
+    from kerasgen.data.pipeline import DATA_SOURCES
+
+    try:
+        DATA_SOURCES.get(data.source)
+    except LookupError as e:
+        raise ConfigError(f"data.source: {e}") from None
     for dotted, value in (("data.start", data.start), ("data.eval_start", data.eval_start)):
         if value < 0:
             raise ConfigError(f"{dotted}: must be >= 0; received {value}.")

@@ -106,9 +106,10 @@ def _eval_dataset(config, model):
     return eval_ds
 
 
-def _translation_examples(model, config):
-    """Fixed (source, target) pairs in [0, 1] for a translator's sample grid: held-out pairs
-    when the config has them, else the first training pairs."""
+def translation_examples(model, config, count=None):
+    """Fixed (source, target) pairs in [0, 1] for a translator's sample grid: the first
+    `count` (default num_samples, at most 16) held-out pairs when the config has them, else
+    the first training pairs."""
     if not hasattr(model, "translate") or config.data.source != "paired":
         return None
     from kerasgen.data.pipeline import load_pair_arrays
@@ -119,7 +120,7 @@ def _translation_examples(model, config):
     split = data.eval_split if (held_out and data.eval_split) else data.split
     examples = dataclasses.replace(data, start=data.start if split == data.split
                                    else data.eval_start)
-    n = min(config.train.num_samples, 16)
+    n = int(count) if count else min(config.train.num_samples, 16)
     if split == data.split:
         examples.stop = examples.start + n
     else:
@@ -182,7 +183,7 @@ def train(config, verbose="auto", callbacks=()):
     standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq,
-        examples=_translation_examples(model, config))
+        examples=translation_examples(model, config))
     if not (hasattr(model, "generate") or hasattr(model, "translate")):
         standard = [c for c in standard if type(c).__name__ != "SampleGrid"]
     if config.train.metrics_every_epochs:

@@ -318,3 +318,30 @@ def test_yaml_exponents_are_floats_and_bad_values_name_their_key(tmp_path):
     with pytest.raises(config_lib.ConfigError,
                        match="model.args.latent_dim: must be a positive integer; received 0"):
         build_model(config_lib.load(path, ["model.args.latent_dim=0"]))
+
+
+def test_data_sources_are_a_registry_that_fails_loudly(tmp_path):
+    import tensorflow as tf
+
+    from kerasgen.data.pipeline import DATA_SOURCES
+    from kerasgen.data.pipeline import make_dataset
+    from kerasgen.data.pipeline import register_source
+
+    with pytest.raises(config_lib.ConfigError, match="data.source: Unknown data source "
+                                                     "'imgs'. Known data sources: folder, "
+                                                     "idx, paired, tfds"):
+        vae_config(tmp_path, "data.source=imgs")
+
+    @register_source("constant_test_source")
+    def constant(config, value_range, split, shuffle, batch_size, verbose):
+        images = tf.data.Dataset.from_tensors(tf.zeros((28, 28, 1), tf.uint8)).repeat(8)
+        return images.batch(batch_size), 8
+
+    try:
+        config = vae_config(tmp_path, "data.source=constant_test_source")
+        ds, count = make_dataset(config.data, "unit", batch_size=4)
+        assert count == 8 and next(iter(ds)).shape == (4, 28, 28, 1)
+        with pytest.raises(KeyError, match="already registered"):
+            register_source("constant_test_source")(constant)
+    finally:
+        DATA_SOURCES._items.pop("constant_test_source")

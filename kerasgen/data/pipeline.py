@@ -4,11 +4,25 @@ import os
 
 import tensorflow as tf
 
+from kerasgen.registry import Registry
+
 from kerasgen.data.idx import load_idx_split
 from kerasgen.data.images import load_image_folder
 from kerasgen.data.images import preprocess
 
-SOURCES = ("idx", "folder", "paired", "tfds")
+# Data sources by name, like model families: `register_source("mine")` on a function
+# (config, value_range, split, shuffle, batch_size, verbose) -> (dataset, count or None) makes
+# `data.source: mine` work in configs; an unknown name fails listing the known ones.
+DATA_SOURCES = Registry("data source")
+
+
+def register_source(name):
+    def decorator(fn):
+        DATA_SOURCES.register(name, fn)
+        return fn
+
+    return decorator
+
 VALUE_RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
 DATA_ENV = "KERASGEN_DATA"
 
@@ -120,33 +134,39 @@ def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
     """
     split = split or config.split
     batch_size = batch_size or config.batch_size
-    if config.source not in SOURCES:
-        raise ValueError(f"Unknown data source {config.source!r}; expected one of "
-                         f"{', '.join(SOURCES)}.")
-    if config.source == "paired":
-        return _paired_dataset(config, value_range, split, shuffle, batch_size, verbose)
-    if config.source == "tfds":
-        ds = tfds_dataset(config.name, split, config.data_dir, config.image_size, config.crop,
-                          config.labels)
-        count, class_names = None, None
-    else:
-        path, start, stop = config.path, config.start, config.stop
-        if config.source == "folder":
-            path, start, stop = folder_selection(config, split)
-        images, labels, class_names = load_arrays(
-            config.source, path, split=split, image_size=config.image_size,
-            channels=config.channels, crop=config.crop, start=start, stop=stop,
-            labels=config.labels, labels_file=config.labels_file, verbose=verbose,
-            return_class_names=True)
-        count = len(images)
-        ds = tf.data.Dataset.from_tensor_slices(
-            (images, labels) if labels is not None else images)
+    return DATA_SOURCES.get(config.source)(config, value_range, split, shuffle, batch_size,
+                                           verbose)
+
+
+def _batched(ds, config, value_range, batch_size, shuffle, class_names=None):
     ds = batch_dataset(ds, batch_size, value_range, config.binarize, shuffle,
                        config.shuffle_buffer, config.seed, drop_remainder=shuffle)
     if class_names:
         ds.class_names = class_names
-    return ds, count
+    return ds
 
+
+@register_source("tfds")
+def _tfds_source(config, value_range, split, shuffle, batch_size, verbose):
+    ds = tfds_dataset(config.name, split, config.data_dir, config.image_size, config.crop,
+                      config.labels)
+    return _batched(ds, config, value_range, batch_size, shuffle), None
+
+
+@register_source("idx")
+@register_source("folder")
+def _array_source(config, value_range, split, shuffle, batch_size, verbose):
+    path, start, stop = config.path, config.start, config.stop
+    if config.source == "folder":
+        path, start, stop = folder_selection(config, split)
+    images, labels, class_names = load_arrays(
+        config.source, path, split=split, image_size=config.image_size,
+        channels=config.channels, crop=config.crop, start=start, stop=stop,
+        labels=config.labels, labels_file=config.labels_file, verbose=verbose,
+        return_class_names=True)
+    ds = tf.data.Dataset.from_tensor_slices(
+        (images, labels) if labels is not None else images)
+    return _batched(ds, config, value_range, batch_size, shuffle, class_names), len(images)
 
 
 def load_pair_arrays(config, split, jitter=False, verbose=True):
@@ -162,6 +182,7 @@ def load_pair_arrays(config, split, jitter=False, verbose=True):
                       verbose=verbose)
 
 
+@register_source("paired")
 def _paired_dataset(config, value_range, split, shuffle, batch_size, verbose):
     """(source, target) batches; training batches are jittered (Isola et al.: resize to
     286/256 of the size, random crop, mirror, identically for both sides)."""
