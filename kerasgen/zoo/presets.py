@@ -126,11 +126,14 @@ PRESETS = {
                    "out for the nearest-neighbour check",
         "license": "CelebA agreement: non-commercial research and education only; these "
                    "weights carry the same terms",
-        "metrics": {"memorization_score": 1.18, "fraction_closer_than_test_p1": 0.0,
+        "metrics": {"attribute_classifier_fid": 48.42, "attribute_classifier_kid_mean": 5.53,
+                    "memorization_score": 1.18, "fraction_closer_than_test_p1": 0.0,
                     "generated_distance": 0.291, "test_distance": 0.246},
         "command": "kerasgen train configs/dcgan_celeba_64.yaml",
         "metrics_command": "kerasgen evaluate dcgan_celeba --metrics '' --features pixels:32 "
-                           "--nearest-neighbours nn.png --num-generated 1000",
+                           "--nearest-neighbours nn.png --num-generated 1000; attribute "
+                           "classifier FID/KID: kerasgen evaluate dcgan_celeba --features "
+                           "classifier_celeba_attributes --metrics fid,kid",
     },
 }
 
