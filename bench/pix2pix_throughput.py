@@ -14,12 +14,13 @@ reference of the same case. Time 60+ steps: shorter runs are quantized by the CP
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from train_throughput import measure  # noqa: E402  (the same worker protocol)
+from train_throughput import time_fit  # noqa: E402
 
 
 def run_kerasgen(policy, size, batch, steps):
@@ -35,19 +36,7 @@ def run_kerasgen(policy, size, batch, steps):
         f"model.args.image_size={size}", f"data.batch_size={batch}", "data.jitter=false"])
     model = compile_model(build_model(config), config)
     ds, _ = make_dataset(config.data, "symmetric", verbose=False)
-    ds = ds.repeat()
-    model.fit(ds, steps_per_epoch=3, epochs=1, verbose=0)  # trace + warm up
-    start = time.perf_counter()
-    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
-    print(f"images_per_s {steps * batch / (time.perf_counter() - start):.2f}")
-
-
-def measure(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("images_per_s")]
-    if out.returncode or not lines:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
-    return float(lines[-1].split()[1])
+    print(f"images_per_s {time_fit(model, ds, steps, batch, 3):.2f}")
 
 
 def main():

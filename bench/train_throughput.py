@@ -33,12 +33,16 @@ def run_kerasgen(policy, jit, steps):
     config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_celeba_64.yaml"), overrides)
     model = compile_model(build_model(config), config)
     ds, _ = make_dataset(config.data, "symmetric", verbose=False)
+    print(f"images_per_s {time_fit(model, ds, steps, config.data.batch_size, 5):.1f}")
+
+
+def time_fit(model, ds, steps, batch_size, warmup_steps):
+    """Images/s of `steps` fit steps after `warmup_steps` that trace and warm up."""
     ds = ds.repeat()
-    model.fit(ds, steps_per_epoch=5, epochs=1, verbose=0)  # trace + warm up
+    model.fit(ds, steps_per_epoch=warmup_steps, epochs=1, verbose=0)
     start = time.perf_counter()
     model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
-    seconds = time.perf_counter() - start
-    print(f"images_per_s {steps * config.data.batch_size / seconds:.1f}")
+    return steps * batch_size / (time.perf_counter() - start)
 
 
 def measure(cmd):

@@ -77,3 +77,17 @@ def tiny_classifier(size=8, num_classes=3, feature_dim=8):
 
     return kerasgen.models.Classifier(image_shape=(size, size, 1), num_classes=num_classes,
                                       width=4, feature_dim=feature_dim)
+
+
+def tiny_pix2pix_config(config_name, folder, output_dir, batch_size=4):
+    """A pix2pix preset config shrunk to 16 px and narrow networks, on `folder` (24 images:
+    1-16 for training, 17-24 held out), one epoch."""
+    from kerasgen import config as config_lib
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return config_lib.load(os.path.join(root, "configs", config_name), [
+        f"data.path={folder}", "data.image_size=16", "data.stop=16", "data.eval_start=16",
+        "data.eval_stop=24", f"data.batch_size={batch_size}", "model.args.image_size=16",
+        "model.args.generator_width=4", "model.args.discriminator_width=8",
+        "model.args.patch_size=16", "train.mixed_precision=float32", "train.epochs=1",
+        "train.num_samples=4", f"train.output_dir={output_dir}"])

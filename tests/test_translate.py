@@ -14,6 +14,7 @@ from kerasgen.metrics.translation import evaluate_translation
 from kerasgen.metrics.translation import identity
 from kerasgen.metrics.translation import pair_scores
 from kerasgen.models import Pix2Pix
+from tests import helpers
 
 
 def tiny_pix2pix(source_channels=1):
@@ -99,20 +100,14 @@ def test_translate_export_serves_odd_sizes_and_passes_the_fresh_process_checks(t
 
 
 def test_cli_evaluate_scores_a_translator_run_beside_the_identity_baseline(tmp_path, capfd):
-    from kerasgen import config as config_lib
     from kerasgen.train import train
 
     folder = tmp_path / "faces"
     rng = np.random.default_rng(0)
     for i in range(24):
         write_png(str(folder / f"{i:03d}.png"), rng.integers(0, 255, (20, 20, 3)))
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    config = config_lib.load(os.path.join(root, "configs", "pix2pix_colorize_faces.yaml"), [
-        f"data.path={folder}", "data.image_size=16", "data.stop=16", "data.eval_start=16",
-        "data.eval_stop=24", "data.batch_size=8", "model.args.image_size=16",
-        "model.args.generator_width=4", "model.args.discriminator_width=8",
-        "model.args.patch_size=16", "train.mixed_precision=float32", "train.epochs=1",
-        "train.num_samples=4", f"train.output_dir={tmp_path / 'run'}"])
+    config = helpers.tiny_pix2pix_config("pix2pix_colorize_faces.yaml", folder,
+                                         tmp_path / "run", batch_size=8)
     train(config, verbose=0)
     code = cli.main(["evaluate", str(tmp_path / "run"), "--quiet", "--json",
                      str(tmp_path / "r.json")])

@@ -8,6 +8,7 @@ from kerasgen import config as config_lib
 from kerasgen.config import DataConfig
 from kerasgen.data import paired
 from kerasgen.data.pipeline import make_dataset
+from tests import helpers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -114,12 +115,7 @@ def test_pix2pix_trains_from_a_config_on_derived_edges(tmp_path):
         top = rng.integers(2, 20)
         image[top:top + 12, 8:28] = rng.integers(0, 120, 3)
         write_png(str(folder / f"{i:03d}.png"), image)
-    config = config_lib.load(os.path.join(ROOT, "configs", "pix2pix_edges2faces.yaml"), [
-        f"data.path={folder}", "data.image_size=16", "data.stop=16", "data.eval_start=16",
-        "data.eval_stop=24", "data.batch_size=4", "model.args.image_size=16",
-        "model.args.generator_width=4", "model.args.discriminator_width=8",
-        "model.args.patch_size=16", "train.mixed_precision=float32", "train.epochs=1",
-        "train.num_samples=4", f"train.output_dir={tmp_path / 'run'}"])
+    config = helpers.tiny_pix2pix_config("pix2pix_edges2faces.yaml", folder, tmp_path / "run")
     model, history = train(config, verbose=0)
     assert "val_l1" in history.history and np.isfinite(history.history["l1"]).all()
     assert int(model.g_optimizer.iterations) == 4  # 16 pairs / 4
