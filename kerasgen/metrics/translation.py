@@ -27,14 +27,18 @@ def to_channels(images, channels):
     return images
 
 
+PSNR_CAP = 60.0  # dB; an identical pair has infinite PSNR and would make the mean infinite
+
+
 def pair_scores(outputs, targets):
-    """Per-image L1 (mean absolute difference of [0, 1] pixels), PSNR (dB, peak 1) and SSIM
-    (`tf.image.ssim`, Gaussian 11x11, peak 1) of outputs against targets, (B,) each."""
+    """Per-image L1 (mean absolute difference of [0, 1] pixels), PSNR (dB, peak 1, capped at
+    PSNR_CAP: 8-bit rounding alone gives about 59 dB, so only identical pairs reach it) and
+    SSIM (`tf.image.ssim`, Gaussian 11x11, peak 1) of outputs against targets, (B,) each."""
     outputs = tf.clip_by_value(tf.convert_to_tensor(outputs, tf.float32), 0.0, 1.0)
     targets = tf.convert_to_tensor(targets, tf.float32)
     return {
         "l1": tf.reduce_mean(tf.abs(outputs - targets), axis=[1, 2, 3]).numpy(),
-        "psnr": tf.image.psnr(outputs, targets, max_val=1.0).numpy(),
+        "psnr": tf.minimum(tf.image.psnr(outputs, targets, max_val=1.0), PSNR_CAP).numpy(),
         "ssim": tf.image.ssim(outputs, targets, max_val=1.0).numpy(),
     }
 
@@ -76,6 +80,8 @@ def evaluate_translation(translate, sources, targets, metrics=("l1", "psnr", "ss
         if bar:
             bar.update(min(start + batch_size, len(sources)))
     result = {}
+    if "psnr" in metrics:
+        result["identical_pairs"] = int((np.concatenate(per_image["l1"]) == 0).sum())
     for name in ("l1", "psnr", "ssim"):
         if name in metrics:
             values = np.concatenate(per_image[name]).astype(np.float64)
