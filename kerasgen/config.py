@@ -8,7 +8,6 @@ constructor arguments *are* the model config.
 import dataclasses
 import inspect
 import os
-import re
 import typing
 from dataclasses import dataclass
 from dataclasses import field

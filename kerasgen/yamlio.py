@@ -25,7 +25,7 @@ _Loader.add_implicit_resolver(
 
 
 def parse_yaml(text, where):
-    """YAML text -> Python value, with `where` named in a ConfigError for broken YAML."""
+    """YAML text -> Python value; broken YAML raises YAMLError naming `where`."""
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
     except yaml.YAMLError as e:
