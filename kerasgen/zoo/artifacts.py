@@ -81,8 +81,9 @@ def fetch(entry):
         except ChecksumError as e:
             os.remove(cached)
             removed = (f"The cached copy {cached} failed verification ({e}) and was removed")
-            warnings.warn(removed + "; downloading it again.", stacklevel=2)
     base = os.environ.get(URL_ENV)
+    if removed and base:
+        warnings.warn(removed + "; downloading it again.", stacklevel=2)
     if not base:
         where = (f"{removed}, and it is not in {repo_zoo_dir()}" if removed else
                  f"Artifact {entry['artifact']!r} is neither in {repo_zoo_dir()} nor cached in "
