@@ -19,13 +19,17 @@ class TrainingDiverged(RuntimeError):
     """The loss or the weights became NaN or infinite; nothing from that state was saved."""
 
 
+def _optimizers(model):
+    """{attribute: optimizer} of a model: `optimizer`, or a two-player model's g_ and d_."""
+    found = {n: getattr(model, n, None) for n in ("optimizer", "g_optimizer", "d_optimizer")}
+    return {n: o for n, o in found.items() if o is not None}
+
+
 def model_variables(model):
     """The model's variables and those of its built optimizers (one or a GAN's two), once each."""
     variables, seen = [], set()
-    optimizers = [getattr(model, n, None) for n in ("optimizer", "g_optimizer", "d_optimizer")]
-    for v in list(model.weights) + [v for o in optimizers
-                                    if o is not None and getattr(o, "built", False)
-                                    for v in o.variables]:
+    for v in list(model.weights) + [v for o in _optimizers(model).values()
+                                    if getattr(o, "built", False) for v in o.variables]:
         if id(v) not in seen:
             seen.add(id(v))
             variables.append(v)
@@ -194,8 +198,7 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
     """
 
     def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=False):
-        super().__init__(backup_dir, save_freq=save_freq, double_checkpoint=True,
-                         delete_checkpoint=delete_checkpoint)
+        super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=delete_checkpoint)
         # Keras' `latest.weights.h5.bkp` cannot be passed to load_weights (it wants the
         # `.weights.h5` suffix), so the previous pair gets names of its own.
         self._prev_weights_path = os.path.join(backup_dir, "previous.weights.h5")
@@ -314,10 +317,7 @@ def _learning_rates(model):
     """{optimizer name: (learning-rate variable, its value)} for optimizers with a constant
     rate (a schedule has no variable to restore)."""
     rates = {}
-    for name in ("optimizer", "g_optimizer", "d_optimizer"):
-        optimizer = getattr(model, name, None)
-        if optimizer is None:
-            continue
+    for name, optimizer in _optimizers(model).items():
         optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
         variable = getattr(optimizer, "_learning_rate", None)
         if isinstance(variable, keras.Variable):

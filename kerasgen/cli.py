@@ -79,17 +79,13 @@ def _evaluate(args):
         report = evaluate_lib.evaluate_translator(
             model, run_config.data, metrics, args.features, args.num_real, args.split,
             args.seed, verbose=not args.quiet)
-        report["model"] = dict(source, name=args.model, family=type(model).__name__)
-        print(evaluate_lib.format_table(report))
-        out = args.json or os.path.join("runs", "evaluate", os.path.basename(
-            os.path.normpath(args.model)).replace(".keras", "") + ".json")
-        print(f"Report: {evaluate_lib.write_json(report, out)}")
-        return
-    data = evaluate_lib.data_config(model, run_config, args.data, args.source, args.train_data)
-    report = evaluate_lib.evaluate(
-        model, data, metrics, features=args.features, num_generated=args.num_generated,
-        num_real=args.num_real, split=args.split, nll_samples=args.k,
-        nearest_path=args.nearest_neighbours, seed=args.seed, verbose=not args.quiet)
+    else:
+        data = evaluate_lib.data_config(model, run_config, args.data, args.source,
+                                        args.train_data)
+        report = evaluate_lib.evaluate(
+            model, data, metrics, features=args.features, num_generated=args.num_generated,
+            num_real=args.num_real, split=args.split, nll_samples=args.k,
+            nearest_path=args.nearest_neighbours, seed=args.seed, verbose=not args.quiet)
     report["model"] = dict(source, name=args.model, family=type(model).__name__)
     print(evaluate_lib.format_table(report))
     out = args.json or os.path.join(

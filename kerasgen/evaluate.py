@@ -24,6 +24,7 @@ from kerasgen.metrics.nearest import memorization
 from kerasgen.metrics.nearest import nearest_neighbour_grid
 from kerasgen.metrics.sample_quality import SAMPLE_METRICS
 from kerasgen.metrics.sample_quality import check_metrics
+from kerasgen.images import cycling_labels
 from kerasgen.models.common import image_shape
 from kerasgen.metrics.sample_quality import protocol as sample_protocol
 from kerasgen.metrics.sample_quality import scores_from_outputs
@@ -296,7 +297,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
             raise ValueError(f"{extractor.name} features have no classes, so the Inception "
                              "Score is undefined; drop 'is' or use a classifier extractor.")
         classes = getattr(model, "num_classes", None)
-        gen_labels = np.arange(num_generated) % classes if classes else None
+        gen_labels = cycling_labels(model, num_generated)
         real_f, real_p, _ = features_lib.extract(
             extractor, features_lib.image_batches(images, batch_size), len(images),
             f"Features of {description}", verbose)
@@ -410,8 +411,7 @@ def _nearest(model, data, extractor, test_images, test_f, gen_f, num_nearest, pa
     train_f, _, _ = features_lib.extract(
         extractor, features_lib.image_batches(train_images, batch_size), len(train_images),
         f"Features of {train_description}", verbose)
-    classes = getattr(model, "num_classes", None)
-    labels = np.arange(num_nearest) % classes if classes else None
+    labels = cycling_labels(model, num_nearest)
     samples = np.asarray(model.generate(num_nearest, seed=seed, labels=labels))
     sample_f, _ = extractor.outputs(samples)
     _, info = nearest_neighbour_grid(samples, train_images, sample_f, train_f, path)

@@ -39,15 +39,21 @@ def save_png(path, image):
     return path
 
 
+def cycling_labels(model, num_samples):
+    """Class ids 0, 1, ..., K-1, 0, 1, ... (num_samples,) for a conditional model, so every
+    class is sampled equally; None for an unconditional one."""
+    classes = getattr(model, "num_classes", None)
+    return np.arange(int(num_samples)) % classes if classes else None
+
+
 def generate_grid(model, num_samples=64, seed=0, path=None, columns=None):
     """Sample a fixed-seed grid from any kerasgen model with `generate`; optionally save it.
 
     Conditional models get labels 0, 1, ..., num_classes - 1 repeated, so each grid row
     walks through the classes.
     """
-    labels = None
-    if getattr(model, "num_classes", None):
-        labels = tf.range(num_samples) % model.num_classes
+    labels = cycling_labels(model, num_samples)
+    if labels is not None:
         columns = columns or model.num_classes
     grid = make_grid(model.generate(int(num_samples), seed=seed, labels=labels), columns)
     if path:
@@ -88,8 +94,7 @@ MAX_GRID_SAMPLES = 1024  # a 32 x 32 grid; more samples go to an .npz file or a 
 
 def _sample_batches(model, num_samples, seed, batch_size):
     """(uint8 images, labels or None) batches: conditional models cycle labels 0..K-1."""
-    classes = getattr(model, "num_classes", None)
-    labels = np.arange(num_samples) % classes if classes else None
+    labels = cycling_labels(model, num_samples)
     start = 0
     for batch in generated_batches(model, num_samples, batch_size, seed, labels):
         n = len(batch)

@@ -108,21 +108,19 @@ class Pix2Pix(keras.Model):
         return self.generator(source, training=training)
 
     def deterministic_generator(self):
-        """The generator with test-time dropout off (same weights; built once): the same
-        input always gets the same output, as a served model should."""
+        """The generator with test-time dropout off: the same layers (so the same weights,
+        never copied) rewired with plain Dropout in place of AlwaysDropout, built once. The
+        same input always gets the same output, as a served model should."""
         if getattr(self, "_deterministic", None) is None:
             from kerasgen.layers.blocks import AlwaysDropout
 
-            def clone(layer):
+            def reuse(layer):
                 if isinstance(layer, AlwaysDropout):
                     return keras.layers.Dropout(layer.rate, name=layer.name)
-                return layer.__class__.from_config(layer.get_config())
+                return layer  # shared: weight updates show through
 
-            net = keras.models.clone_model(self.generator, clone_function=clone)
-            net.set_weights(self.generator.get_weights())
-            object.__setattr__(self, "_deterministic", net)  # not tracked: not saved
-        else:
-            self._deterministic.set_weights(self.generator.get_weights())
+            net = keras.models.clone_model(self.generator, clone_function=reuse)
+            object.__setattr__(self, "_deterministic", net)  # not tracked: not saved twice
         return self._deterministic
 
     def translate(self, images, stochastic=True):
