@@ -230,3 +230,52 @@ def test_conditions_other_than_class_ids_pass_through_uncast():
     # Truncated to int32 the embedding would be all zeros and give the same image.
     assert not np.allclose(out, gan.generate(np.zeros((1, 4), "float32"),
                                              labels=np.zeros((1, 3), "float32")))
+
+
+def _latent_free_gan():
+    """A pix2pix-shaped GAN on 8x8 images: G sees only its condition (no z), D sees both."""
+    source = keras.Input((8, 8, 1))
+    h = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(source)
+    h = keras.layers.Dropout(0.5)(h)
+    generator = keras.Model(source, keras.layers.Conv2D(1, 3, padding="same",
+                                                        activation="tanh")(h))
+    image, condition = keras.Input((8, 8, 1)), keras.Input((8, 8, 1))
+    h = keras.layers.Concatenate()([image, condition])
+    h = keras.layers.Conv2D(4, 3, strides=2, padding="same")(h)
+    discriminator = keras.Model([image, condition],
+                                keras.layers.Dense(1)(keras.layers.Flatten()(h)))
+    return kerasgen.models.GAN(generator, discriminator, latent_dim=None, conditional=True)
+
+
+def test_latent_free_conditional_gan_trains_generates_and_round_trips(tmp_path):
+    keras.utils.set_random_seed(0)
+    gan = _latent_free_gan()
+    gan.compile()
+    rng = np.random.default_rng(0)
+    conditions = rng.uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+    targets = np.flip(conditions, axis=2).copy()  # the "translation": a mirror
+    logs = gan.fit(targets, conditions, batch_size=8, epochs=1, verbose=0).history
+    assert np.isfinite(logs["g_loss"][0]) and np.isfinite(logs["d_loss"][0])
+    out = gan.generate(labels=conditions[:3])
+    assert out.shape == (3, 8, 8, 1)
+    assert gan.generate(3, labels=conditions[:3]).shape == (3, 8, 8, 1)
+    with pytest.raises(ValueError, match=r"no latents \(latent_dim=None\).*expected "
+                                         r"num_or_latents=None or 3.*received 5"):
+        gan.generate(5, labels=conditions[:3])
+    with pytest.raises(ValueError, match="pass labels="):
+        gan.generate()
+    with pytest.raises(ValueError, match="no latents"):
+        gan.sample_latents(2)
+    path = tmp_path / "latent_free.keras"
+    gan.save(path)
+    restored = keras.saving.load_model(path)
+    assert restored.latent_dim is None and restored.conditional
+    # Dropout is off at inference, so the same condition gives the same image.
+    np.testing.assert_allclose(restored.generate(labels=conditions[:3]), out, atol=1e-6)
+
+
+def test_latent_free_gan_must_be_conditional():
+    gan = _latent_free_gan()
+    with pytest.raises(ValueError, match="latent_dim=None leaves the generator without an "
+                                         "input.*conditional=True"):
+        kerasgen.models.GAN(gan.generator, gan.discriminator, latent_dim=None)

@@ -37,7 +37,8 @@ class GAN(keras.Model):
         generator: a Keras model mapping z (B, latent_dim) [and labels (B,)] to images in
             [-1, 1] (tanh), shape (B, H, W, C).
         discriminator: a Keras model mapping images [and labels] to logits/scores (B, 1).
-        latent_dim: size of z ~ N(0, I).
+        latent_dim: size of z ~ N(0, I), or None for a generator driven by its condition
+            alone (pix2pix-style: the noise is dropout); needs `conditional`.
         loss: "minimax", "non_saturating" (default), "least_squares", "wasserstein"
             (with weight clipping), "wasserstein_gp" or "hinge".
         discriminator_steps: k, discriminator updates per generator update.
@@ -48,6 +49,8 @@ class GAN(keras.Model):
             weights (Karras et al. 2018) and sample from it; the decay warms up as
             min(ema_decay, (1 + t) / (10 + t)) over generator steps t.
         num_classes: if set, both networks take integer labels as a second input.
+        conditional: both networks take a condition of any dtype (an image, a text
+            embedding) as a second input, passed through uncast; implied by `num_classes`.
         seed: seed of the model's `keras.random.SeedGenerator` (latents, interpolation).
 
     Example:
@@ -66,7 +69,8 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=100, loss="non_saturating",
                  discriminator_steps=1, gradient_penalty_weight=10.0, clip_value=0.01,
-                 label_smoothing=0.0, ema_decay=None, num_classes=None, seed=None, **kwargs):
+                 label_smoothing=0.0, ema_decay=None, num_classes=None, conditional=False,
+                 seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(generator, dict):
             generator = keras.saving.deserialize_keras_object(generator)
@@ -74,7 +78,7 @@ class GAN(keras.Model):
             discriminator = keras.saving.deserialize_keras_object(discriminator)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = positive_int("latent_dim", latent_dim)
+        self.latent_dim = None if latent_dim is None else positive_int("latent_dim", latent_dim)
         self.loss = gan_losses.check_loss_name(loss)
         self.discriminator_steps = positive_int("discriminator_steps", discriminator_steps)
         self.gradient_penalty_weight = float(gradient_penalty_weight)
@@ -84,6 +88,11 @@ class GAN(keras.Model):
             raise ValueError(f"ema_decay must be in (0, 1) or None; received {ema_decay}.")
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.num_classes = int(num_classes) if num_classes else None
+        self.conditional = bool(conditional) or self.num_classes is not None
+        if self.latent_dim is None and not self.conditional:
+            raise ValueError("latent_dim=None leaves the generator without an input; a "
+                             "latent-free GAN must be conditional (conditional=True or "
+                             "num_classes=...), or give latent_dim a size.")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.ema_generator = None
@@ -129,22 +138,26 @@ class GAN(keras.Model):
 
     # -- sampling --------------------------------------------------------------------------
     def _inputs(self, first, labels):
-        if self.num_classes:
+        """A network's inputs: `first` (z for G, images for D) and the condition; a
+        latent-free generator (first=None) takes the condition alone."""
+        if self.conditional:
             if labels is None:
-                raise ValueError(
-                    f"{type(self).__name__} is conditioned on {self.num_classes} classes; pass "
-                    "labels=... (integer class ids, one per sample)."
-                )
+                wanted = (f"integer class ids (of {self.num_classes} classes)"
+                          if self.num_classes else "conditions")
+                raise ValueError(f"{type(self).__name__} is conditional; pass labels=... "
+                                 f"({wanted}, one per sample).")
             labels = tf.convert_to_tensor(labels)
             if labels.dtype.is_integer:  # class ids; other conditions pass through as given
                 labels = tf.cast(labels, tf.int32)
-            return [first, labels]
+            return labels if first is None else [first, labels]
         if labels is not None:
             raise ValueError(f"{type(self).__name__} is unconditional; received labels.")
         return first
 
     def sample_latents(self, num_samples, seed=None):
         """z ~ N(0, I), (num_samples, latent_dim); `seed` (int) makes it reproducible."""
+        if self.latent_dim is None:
+            raise ValueError(f"{type(self).__name__} has no latents (latent_dim=None).")
         seed = self.seed_generator if seed is None else seed
         return keras.random.normal((int(num_samples), self.latent_dim), seed=seed)
 
@@ -152,16 +165,31 @@ class GAN(keras.Model):
         """Raw generator output in [-1, 1]: inputs are z, or [z, labels] when conditional."""
         return self.generator(inputs, training=training)
 
-    def generate(self, num_or_latents, seed=None, labels=None, use_ema=True):
+    def generate(self, num_or_latents=None, seed=None, labels=None, use_ema=True):
         """Images (B, H, W, C), float32 in [0, 1].
 
         Args:
-            num_or_latents: a number of samples, or latents (B, latent_dim).
+            num_or_latents: a number of samples, or latents (B, latent_dim); None (or the
+                number of conditions) for a latent-free model (latent_dim=None).
             seed: int for reproducible latents when a number is given.
-            labels: (B,) class ids, required by conditional models.
+            labels: (B,) class ids or (B, ...) conditions, required by conditional models.
             use_ema: sample from the EMA generator when the model keeps one.
         """
-        if isinstance(num_or_latents, numbers.Integral):
+        if self.latent_dim is None:
+            if labels is None:
+                raise ValueError(f"{type(self).__name__} has no latents (latent_dim=None): "
+                                 "pass labels=... (the conditions to generate from).")
+            count = int(tf.shape(labels)[0])
+            if num_or_latents is not None and (
+                    not isinstance(num_or_latents, numbers.Integral) or num_or_latents != count):
+                raise ValueError(f"{type(self).__name__} has no latents (latent_dim=None); "
+                                 f"expected num_or_latents=None or {count} (one per "
+                                 f"condition), received {num_or_latents!r}.")
+            z = None
+        elif num_or_latents is None:
+            raise ValueError("generate needs a number of samples or latents (B, "
+                             f"{self.latent_dim}); received None.")
+        elif isinstance(num_or_latents, numbers.Integral):
             z = self.sample_latents(num_or_latents, seed)
         else:
             z = tf.convert_to_tensor(num_or_latents, tf.float32)
@@ -174,6 +202,8 @@ class GAN(keras.Model):
 
     # -- training --------------------------------------------------------------------------
     def _latents_for(self, batch):
+        if self.latent_dim is None:
+            return None  # the generator's noise, if any, is its own (dropout)
         # Stateless draw with a per-replica seed: distinct noise on every replica.
         return tf.random.stateless_normal(
             [batch, self.latent_dim], distribute.replica_seed(self.seed_generator))
@@ -290,5 +320,6 @@ class GAN(keras.Model):
             "label_smoothing": self.label_smoothing,
             "ema_decay": self.ema_decay,
             "num_classes": self.num_classes,
+            "conditional": self.conditional,
             "seed": self.seed,
         }
