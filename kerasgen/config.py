@@ -263,36 +263,17 @@ def validate(config):
             optional = " (or null)" if key in _OPTIONAL_COUNTS else ""
             raise ConfigError(f"{dotted}: must be >= 1{optional}; received {value}.")
     data = config.data
-    from kerasgen.data.pipeline import DATA_SOURCES
+    from kerasgen.data.pipeline import check_source_config
 
-    try:
-        DATA_SOURCES.get(data.source)
-    except LookupError as e:
-        raise ConfigError(f"data.source: {e}") from None
     for dotted, value in (("data.start", data.start), ("data.eval_start", data.eval_start)):
         if value < 0:
             raise ConfigError(f"{dotted}: must be >= 0; received {value}.")
-    if isinstance(data.labels, str) and data.labels != "inferred":
-        raise ConfigError(f"data.labels: expected true, false or 'inferred'; received "
-                          f"{data.labels!r}.")
-    if data.source == "paired":
-        from kerasgen.data.paired import PAIRS
-        from kerasgen.data.paired import check_pairs
-
-        if data.pairs is None:
-            raise ConfigError(f"data.pairs: source 'paired' needs one of {', '.join(PAIRS)}; "
-                              "received null.")
-        try:
-            check_pairs(data.pairs, data.direction)
-        except ValueError as e:
-            raise ConfigError(f"data.{'pairs' if 'pairs' in str(e) else 'direction'}: {e}") \
-                from None
-        if not data.image_size:
-            raise ConfigError("data.image_size: paired data needs a square size (e.g. 64); "
-                              "received null.")
-    if data.eval_path and data.source not in ("folder", "paired"):
-        raise ConfigError(f"data.eval_path: only image folders take a held-out folder; "
-                          f"data.source is {data.source!r} (idx and tfds have named splits).")
+    try:
+        check_source_config(data)
+    except LookupError as e:
+        raise ConfigError(f"data.source: {e}") from None
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
     from kerasgen.metrics.sample_quality import check_metrics
 
     try:

@@ -56,3 +56,37 @@ def test_overrides(tmp_path):
         config_lib.load(path, ["train.epochs=many"])
     with pytest.raises(config_lib.ConfigError, match="key=value"):
         config_lib.load(path, ["train.epochs"])
+
+
+def test_data_fields_are_checked_against_their_source(tmp_path):
+    # A key another source reads is refused, naming the field, what this source reads and
+    # which sources would read it (as unknown model args are).
+    with pytest.raises(config_lib.ConfigError,
+                       match=r"data.pairs: source 'idx' does not read it \(received 'edges'\); "
+                             r"it reads .*path.*Remove it, or use a source that reads it: "
+                             r"paired\."):
+        config_lib.load(write(tmp_path, "data: {source: idx, path: mnist, pairs: edges}\n"))
+    with pytest.raises(config_lib.ConfigError, match=r"data.eval_path: source 'tfds' does not "
+                                                     r"read it.*folder, paired"):
+        config_lib.load(write(tmp_path, "data: {source: tfds, name: mnist, eval_path: x}\n"))
+    with pytest.raises(config_lib.ConfigError, match="data.binarize: source 'paired' does not"):
+        config_lib.load(write(tmp_path, "data: {source: paired, path: x, pairs: edges, "
+                                        "image_size: 64, binarize: true}\n"))
+    # Required fields and each source's own value checks.
+    with pytest.raises(config_lib.ConfigError, match="data.name: source 'tfds' needs it"):
+        config_lib.load(write(tmp_path, "data: {source: tfds}\n"))
+    with pytest.raises(config_lib.ConfigError, match="data.path: source 'folder' needs it"):
+        config_lib.load(write(tmp_path, "data: {source: folder}\n"))
+    with pytest.raises(config_lib.ConfigError, match="data.pairs: source 'paired' needs one of"):
+        config_lib.load(write(tmp_path, "data: {source: paired, path: x, image_size: 64}\n"))
+    with pytest.raises(config_lib.ConfigError, match="data.direction: Unknown direction 'AB'; expected AtoB or BtoA"):
+        config_lib.load(write(tmp_path, "data: {source: paired, path: x, pairs: folders, "
+                                        "direction: AB, image_size: 64}\n"))
+    with pytest.raises(config_lib.ConfigError, match="data.labels: expected true, false or "
+                                                     "'inferred'; received 'yes please'"):
+        config_lib.load(write(tmp_path, "data: {source: folder, path: x, "
+                                        "labels: yes please}\n"))
+    # A field at its default is not "set", whichever source is chosen.
+    config = config_lib.load(write(tmp_path, "data: {source: tfds, name: mnist, "
+                                             "jitter: true}\n"))
+    assert config.data.source == "tfds"

@@ -1,5 +1,6 @@
 """tf.data pipelines: uint8 images until batching, then float in the model's value range."""
 
+import collections
 import os
 
 import tensorflow as tf
@@ -15,13 +16,54 @@ from kerasgen.data.images import preprocess
 # `data.source: mine` work in configs; an unknown name fails listing the known ones.
 DATA_SOURCES = Registry("data source")
 
+# DataConfig fields every source honours; the others belong to the sources that declare them.
+COMMON_FIELDS = ("source", "split", "eval_split", "image_size", "channels", "batch_size",
+                 "shuffle_buffer", "seed")
 
-def register_source(name):
+
+class DataSource(collections.namedtuple("DataSource", "load reads requires check")):
+    """A registered source: `load` builds the dataset; `reads` names the DataConfig fields it
+    uses beyond COMMON_FIELDS (None: unchecked, for sources that did not say), `requires` the
+    ones that must be set, `check(config)` raises ValueError("data.<field>: ...") for values
+    it cannot use."""
+
+
+def register_source(name, reads=None, requires=(), check=None):
+    """Decorator: register a dataset function as `data.source: name` (see DataSource)."""
     def decorator(fn):
-        DATA_SOURCES.register(name, fn)
+        DATA_SOURCES.register(name, DataSource(fn, None if reads is None else tuple(reads),
+                                               tuple(requires), check))
         return fn
 
     return decorator
+
+
+def check_source_config(config):
+    """A DataConfig's fields checked against its source, as model args are against the
+    family: a field the source does not read but the config sets is refused (a typo for
+    another source's key would otherwise be silently ignored), a required one must be set,
+    and the source checks its own values. Raises ValueError naming the field."""
+    import dataclasses
+
+    source = DATA_SOURCES.get(config.source)
+    if source.reads is not None:
+        used = set(COMMON_FIELDS) | set(source.reads)
+        for f in dataclasses.fields(config):
+            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+            if f.name not in used and getattr(config, f.name) != default:
+                takers = sorted(n for n in DATA_SOURCES.names()
+                                if DATA_SOURCES.get(n).reads and f.name in DATA_SOURCES.get(n).reads)
+                raise ValueError(
+                    f"data.{f.name}: source {config.source!r} does not read it (received "
+                    f"{getattr(config, f.name)!r}); it reads {', '.join(sorted(used))}. "
+                    f"Remove it" + (f", or use a source that reads it: {', '.join(takers)}."
+                                    if takers else "."))
+    for name in source.requires:
+        if getattr(config, name) in (None, ""):
+            raise ValueError(f"data.{name}: source {config.source!r} needs it; received null.")
+    if source.check is not None:
+        source.check(config)
+
 
 VALUE_RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
 DATA_ENV = "KERASGEN_DATA"
@@ -134,8 +176,8 @@ def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
     """
     split = split or config.split
     batch_size = batch_size or config.batch_size
-    return DATA_SOURCES.get(config.source)(config, value_range, split, shuffle, batch_size,
-                                           verbose)
+    return DATA_SOURCES.get(config.source).load(config, value_range, split, shuffle,
+                                                batch_size, verbose)
 
 
 def _batched(ds, config, value_range, batch_size, shuffle, class_names=None):
@@ -146,15 +188,26 @@ def _batched(ds, config, value_range, batch_size, shuffle, class_names=None):
     return ds
 
 
-@register_source("tfds")
+@register_source("tfds", reads=("name", "data_dir", "crop", "labels", "binarize"),
+                 requires=("name",))
 def _tfds_source(config, value_range, split, shuffle, batch_size, verbose):
     ds = tfds_dataset(config.name, split, config.data_dir, config.image_size, config.crop,
                       config.labels)
     return _batched(ds, config, value_range, batch_size, shuffle), None
 
 
-@register_source("idx")
-@register_source("folder")
+def _check_labels(config):
+    if isinstance(config.labels, str) and config.labels != "inferred":
+        raise ValueError(f"data.labels: expected true, false or 'inferred'; received "
+                         f"{config.labels!r}.")
+
+
+@register_source("idx", reads=("path", "start", "stop", "labels", "binarize"),
+                 requires=("path",), check=_check_labels)
+@register_source("folder", reads=("path", "crop", "start", "stop", "eval_start", "eval_stop",
+                                  "labels", "labels_file", "class_names", "eval_path",
+                                  "binarize"),
+                 requires=("path",), check=_check_labels)
 def _array_source(config, value_range, split, shuffle, batch_size, verbose):
     path, start, stop = config.path, config.start, config.stop
     if config.source == "folder":
@@ -182,7 +235,25 @@ def load_pair_arrays(config, split, jitter=False, verbose=True):
                       verbose=verbose)
 
 
-@register_source("paired")
+def _check_paired(config):
+    from kerasgen.data.paired import PAIRS
+    from kerasgen.data.paired import check_pairs
+
+    if config.pairs is None:
+        raise ValueError(f"data.pairs: source 'paired' needs one of {', '.join(PAIRS)}; "
+                         "received null.")
+    try:
+        check_pairs(config.pairs, config.direction)
+    except ValueError as e:
+        raise ValueError(f"data.{'pairs' if 'pairs' in str(e) else 'direction'}: {e}") from None
+    if not config.image_size:
+        raise ValueError("data.image_size: paired data needs a square size (e.g. 64); "
+                         "received null.")
+
+
+@register_source("paired", reads=("path", "crop", "start", "stop", "eval_start", "eval_stop",
+                                  "eval_path", "pairs", "direction", "jitter"),
+                 requires=("path",), check=_check_paired)
 def _paired_dataset(config, value_range, split, shuffle, batch_size, verbose):
     """(source, target) batches; training batches are jittered (Isola et al.: resize to
     286/256 of the size, random crop, mirror, identically for both sides)."""
