@@ -102,7 +102,9 @@ def _export(args):
     path = export(model, args.out_dir, args.version)
     translator = hasattr(model, "translate")
     if translator:
-        names = "serving_default, translate"
+        from kerasgen.models.translator import signature_names
+
+        names = ", ".join(["serving_default"] + list(signature_names(model)))
     else:
         names = "serving_default, sample" + (", encode, decode" if hasattr(model, "encode")
                                              else "")
@@ -110,8 +112,9 @@ def _export(args):
     print(f"Inspect: saved_model_cli show --dir {path} --all")
     name = os.path.basename(os.path.normpath(args.out_dir))
     if translator:
-        body = {"signature_name": "translate",
-                "instances": [[[[0] * int(model.source_channels)] * 2] * 2]}
+        name_0, direction_0 = next(iter(signature_names(model).items()))
+        body = {"signature_name": name_0, "instances": [
+            [[[0] * int(model.translator(direction_0).source_channels)] * 4] * 4]}
     else:
         body = {"signature_name": "sample", "inputs": {"count": 4, "seed": 0}}
         if getattr(model, "num_classes", None):
@@ -144,7 +147,8 @@ def _translate(args):
     from kerasgen.translate import translate_files
 
     model, _, _ = evaluate_lib.load_model(args.model)
-    written = translate_files(model, args.inputs, args.out, verbose=not args.quiet)
+    written = translate_files(model, args.inputs, args.out, verbose=not args.quiet,
+                              direction=args.direction)
     print(f"Wrote {len(written)} translation(s) from {args.model} to {args.out}")
 
 
@@ -219,14 +223,18 @@ def main(argv=None):
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser(
-        "translate", parents=[common], help="translate image files with a pix2pix model",
+        "translate", parents=[common],
+        help="translate image files with a pix2pix or CycleGAN model",
         description="Translate image files (a file, a folder or a glob; any size and aspect) "
-                    "with a translation model (zoo name, run folder or .keras). Each image is "
-                    "resized to the model's square size, translated, and resized back to its "
-                    "own size; outputs are PNGs with the input's name in OUT.")
+                    "with a translation model (zoo name, run folder or .keras). Outputs are "
+                    "PNGs of each input's size, with its name, in OUT: pix2pix resizes each "
+                    "image to its square size and back; CycleGAN translates it at its own "
+                    "resolution (padded to a multiple of 4 and cropped back).")
     p.add_argument("model", help="zoo name, run folder or .keras file")
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     p.add_argument("--out", required=True, help="folder for the translated PNGs")
+    p.add_argument("--direction", default="a2b", choices=("a2b", "b2a"),
+                   help="CycleGAN: a2b (G, the default) or b2a (F); pix2pix: a2b only")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_translate)
 

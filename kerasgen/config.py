@@ -21,7 +21,7 @@ from kerasgen import yamlio
 
 @dataclass
 class DataConfig:
-    source: str = "idx"  # "idx" (MNIST-style folder), "folder" (JPEG/PNG), "paired", "tfds"
+    source: str = "idx"  # "idx" (MNIST-style), "folder" (JPEG/PNG), "paired", "unpaired", "tfds"
     path: Optional[str] = None  # idx or image folder; relative paths are under $KERASGEN_DATA
     name: Optional[str] = None  # TFDS dataset name, e.g. "mnist"
     data_dir: Optional[str] = None  # TFDS data_dir (prepared data; no download needed)
@@ -45,7 +45,14 @@ class DataConfig:
     # derived from an image folder: edges (XDoG line drawings) or grayscale (colourization).
     pairs: Optional[str] = None
     direction: str = "AtoB"  # side_by_side / folders: which side is the source
-    jitter: bool = True  # paired training data: resize by 286/256, random crop, mirror
+    jitter: bool = True  # paired/unpaired training data: resize by 286/256, random crop, mirror
+    # source "unpaired" (CycleGAN): cyclegan (trainA/ trainB/ testA/ testB), folders (path and
+    # path_b), attribute (path split by `attribute` of labels_file: A without, B with), edges
+    # or grayscale (A derived from the first half of the slice, B the second half), tfds.
+    domains: Optional[str] = None
+    path_b: Optional[str] = None  # domains: folders
+    attribute: Optional[str] = None  # domains: attribute, e.g. Eyeglasses
+    channels_a: Optional[int] = None  # domain A's channels when they differ from `channels`
     binarize: bool = False  # dynamic binarization: x ~ Bernoulli(pixel) every time it is seen
     batch_size: int = 128  # per generator/ELBO step; GANs read k times this per step
     shuffle_buffer: int = 60000  # the whole of MNIST: a full shuffle costs ~47 MB

@@ -8,8 +8,9 @@ the highest version). Signatures:
   gives the same images (stateless RNG).
 - VAEs also: `encode`(images (B, H, W, C) uint8 [, labels]) -> mean, stddev of q(z|x), and
   `decode`(z [, labels]) -> images.
-- Translators (pix2pix) instead: `serving_default` and `translate`(images (B, H, W, C) uint8,
-  any H and W) -> images at the input's size (`export_translator`).
+- Translators instead: `translate`(images (B, H, W, C) uint8, any H and W) -> images at the
+  input's size (pix2pix), or `translate_a2b` and `translate_b2a` (CycleGAN);
+  `serving_default` is the first of them (`export_translator`).
 
 Outputs are `{"images": uint8 (B, H, W, C)}` (float32 internally, whatever the training
 dtype policy). Inputs are checked in the graph, so a wrong shape or out-of-range value fails
@@ -77,37 +78,53 @@ def _write(archive, out_dir, path):
     return path
 
 
-def translate_any_size(net, images, size, channels):
-    """uint8 (B, H, W, C) of any H, W -> uint8 (B, H, W, out C): resized to the model's
-    `size` (bilinear, antialiased), translated by `net` ([-1, 1] in and out), resized back to
-    H x W. Aspect ratios are not kept inside the model; the output has the input's size."""
+def translate_any_size(translator, images):
+    """uint8 (B, H, W, C) of any H, W -> uint8 (B, H, W, out C) through a
+    `kerasgen.models.translator.Translator`. A fixed-size net (pix2pix) gets the images resized
+    (bilinear, antialiased) to its square side and its output resized back: aspect ratios are
+    not kept inside the model. A fully convolutional one (CycleGAN) runs at the image's own
+    size, reflection-padded at the bottom and right to a multiple of `multiple` and cropped
+    back, so nothing is resampled."""
     images = _checked(images, [tf.debugging.assert_equal(
-        tf.shape(images)[-1], channels,
-        message=f"images must have shape (batch, height, width, {channels}) uint8")])
+        tf.shape(images)[-1], translator.source_channels,
+        message=f"images must have shape (batch, height, width, "
+                f"{translator.source_channels}) uint8")])
     hw = tf.shape(images)[1:3]
-    x = tf.image.resize(tf.cast(images, tf.float32) / 255.0, (size, size), antialias=True)
-    y = (tf.cast(net(x * 2.0 - 1.0, training=False), tf.float32) + 1.0) / 2.0
-    y = tf.image.resize(y, hw, antialias=True)
+    x = tf.cast(images, tf.float32) / 255.0
+    if translator.image_size:
+        size = translator.image_size
+        x = tf.image.resize(x, (size, size), antialias=True)
+        y = (tf.cast(translator.net(x * 2.0 - 1.0, training=False), tf.float32) + 1.0) / 2.0
+        y = tf.image.resize(y, hw, antialias=True)
+    else:
+        m = translator.multiple
+        pad = (m - hw % m) % m
+        x = tf.pad(x, [[0, 0], [0, pad[0]], [0, pad[1]], [0, 0]], mode="SYMMETRIC")
+        y = (tf.cast(translator.net(x * 2.0 - 1.0, training=False), tf.float32) + 1.0) / 2.0
+        y = y[:, :hw[0], :hw[1]]
     return to_uint8(y)
 
 
 def export_translator(model, out_dir, version=None):
-    """Write a translator (pix2pix) as a SavedModel with `serving_default` and `translate`
-    signatures: images uint8 (B, H, W, source_channels), any H and W -> images uint8
-    (B, H, W, target_channels). Served translations are deterministic: the generator runs
-    with test-time dropout off (`model.deterministic_generator()`)."""
+    """Write a translator as a SavedModel: images uint8 (B, H, W, source channels), any H and
+    W -> images uint8 (B, H, W, target channels), deterministic (pix2pix's test-time dropout
+    off). pix2pix: `serving_default` and `translate`; CycleGAN: `translate_a2b`,
+    `translate_b2a` and `serving_default` (= a2b)."""
+    from kerasgen.models.translator import signature_names
+
     path = _version_path(out_dir, version)
-    net = model.deterministic_generator()
-    size, channels = int(model.image_size), int(model.source_channels)
-
-    def translate(images):
-        return {"images": translate_any_size(net, images, size, channels)}
-
     archive = keras.export.ExportArchive()
-    archive.track(net)
     spec = [tf.TensorSpec((None, None, None, None), tf.uint8, name="images")]
-    archive.add_endpoint("serving_default", translate, input_signature=spec)
-    archive.add_endpoint("translate", translate, input_signature=spec)
+    def endpoint(translator):
+        return lambda images: {"images": translate_any_size(translator, images)}
+
+    for i, (name, direction) in enumerate(signature_names(model).items()):
+        translator = model.translator(direction)
+        archive.track(translator.net)
+        translate = endpoint(translator)
+        if i == 0:
+            archive.add_endpoint("serving_default", translate, input_signature=spec)
+        archive.add_endpoint(name, translate, input_signature=spec)
     return _write(archive, out_dir, path)
 
 

@@ -109,34 +109,27 @@ def _refusal(fn, request):
     return None
 
 
-def _worker_load_translator(sigs, workdir):
-    """Translators: odd-size, non-square uint8 images in, the same size out, deterministic;
-    a wrong channel count and a float request refused."""
+def _accepted_channels(fn):
+    for c in (1, 3, 4, 2):  # the accepted channel count is checked in the graph
+        if _refusal(fn, {"images": np.zeros((1, 16, 16, c), np.uint8)}) is None:
+            return c
+    raise ExportCheckError("the translate signature refused images of 1 to 4 channels.")
+
+
+def _check_translate(name, fn, request):
+    """One translate signature: the input's size back, deterministic, bad requests refused."""
     import tensorflow as tf
 
-    fn = sigs["translate"]
-    channels = 1
-    for c in (1, 3):  # the accepted channel count is checked in the graph
-        probe = np.zeros((1, 16, 16, c), np.uint8)
-        if _refusal(fn, {"images": probe}) is None:
-            channels = c
-            break
-    rng = np.random.default_rng(0)
-    request = {"images": rng.integers(0, 256, (BATCH, 37, 53, channels)).astype("uint8")}
-    report = {"signatures": {}}
-    for name in sorted(sigs):
-        outputs = sigs[name](**{k: tf.constant(v) for k, v in request.items()})
-        report["signatures"][name] = _check_outputs(name, outputs, None)
+    channels = request["images"].shape[-1]
     images = fn(images=tf.constant(request["images"]))["images"].numpy()
-    if images.shape[:3] != (BATCH, 37, 53):
-        raise ExportCheckError(f"translate returned {images.shape} for (3, 37, 53, {channels}) "
-                               "images; expected the input's height and width.")
+    if images.dtype != np.uint8 or images.shape[:3] != request["images"].shape[:3]:
+        raise ExportCheckError(f"{name} returned {images.dtype} {images.shape} for "
+                               f"{request['images'].shape} uint8 images; expected uint8 at "
+                               "the input's height and width.")
     again = fn(images=tf.constant(request["images"]))["images"].numpy()
     if not np.array_equal(images, again):
-        raise ExportCheckError("translate is not deterministic: the same images gave "
+        raise ExportCheckError(f"{name} is not deterministic: the same images gave "
                                "different outputs.")
-    report["deterministic"] = True
-    _save_request(workdir, "translate", request, images)
     refused = {
         "wrong_channels": _refusal(fn, {"images": np.zeros((1, 16, 16, channels + 1),
                                                            np.uint8)}),
@@ -144,12 +137,37 @@ def _worker_load_translator(sigs, workdir):
     }
     for label, message in refused.items():
         if message is None:
-            raise ExportCheckError(f"translate accepted a request with the {label}.")
+            raise ExportCheckError(f"{name} accepted a request with the {label}.")
     if "images must have shape" not in refused["wrong_channels"]:
         raise ExportCheckError("wrong channels were refused without saying the expected "
                                f"shape: {refused['wrong_channels']!r}")
-    report["refused"] = refused
-    report["size"] = {"in": [BATCH, 37, 53, channels], "out": list(images.shape)}
+    return images, refused
+
+
+def _worker_load_translator(sigs, workdir):
+    """Translators (every `translate*` signature): odd-size, non-square uint8 images in, the
+    same size out, deterministic; a wrong channel count and a float request refused."""
+    import tensorflow as tf
+
+    names = sorted(n for n in sigs if n.startswith("translate"))
+    rng = np.random.default_rng(0)
+    report = {"signatures": {}, "deterministic": True}
+    for name in names:
+        channels = _accepted_channels(sigs[name])
+        request = {"images": rng.integers(0, 256, (BATCH, 37, 53, channels)).astype("uint8")}
+        images, refused = _check_translate(name, sigs[name], request)
+        report["signatures"][name] = _check_outputs(name, {"images": tf.constant(images)},
+                                                    None)
+        if name == names[0]:
+            _save_request(workdir, name, request, images)
+            report["refused"] = refused
+            report["size"] = {"in": [BATCH, 37, 53, channels], "out": list(images.shape)}
+    if "serving_default" in sigs:
+        channels = _accepted_channels(sigs["serving_default"])
+        request = {"images": rng.integers(0, 256, (BATCH, 37, 53, channels)).astype("uint8")}
+        images, _ = _check_translate("serving_default", sigs["serving_default"], request)
+        report["signatures"]["serving_default"] = _check_outputs(
+            "serving_default", {"images": images}, None)
     return report
 
 
@@ -158,7 +176,7 @@ def _worker_load(path, workdir):
 
     loaded = tf.saved_model.load(path)
     sigs = loaded.signatures
-    if "translate" in sigs:
+    if any(name.startswith("translate") for name in sigs):
         return _worker_load_translator(sigs, workdir)
     if "serving_default" not in sigs or "sample" not in sigs:
         raise ExportCheckError(f"missing signatures; found {sorted(sigs)}, expected at least "

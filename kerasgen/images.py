@@ -63,8 +63,21 @@ def generate_grid(model, num_samples=64, seed=0, path=None, columns=None):
 
 def translation_grid(model, source, target=None, path=None):
     """Rows of source | translation | target (when given), images in [0, 1]; one-channel
-    sides are shown in grey next to colour ones."""
+    sides are shown in grey next to colour ones. For a two-way model (CycleGAN) `source` and
+    `target` are images of domains A and B, shown as A | G(A) | F(G(A)) rows, then
+    B | F(B) | G(F(B)) rows."""
     source = np.asarray(source, np.float32)
+    if len(getattr(model, "directions", ())) == 2:
+        b = np.asarray(target, np.float32)
+        g_a = np.asarray(model.translate(source, "a2b"))
+        f_b = np.asarray(model.translate(b, "b2a"))
+        rows = _grid_rows([source, g_a, np.asarray(model.translate(g_a, "b2a"))])
+        rows = np.concatenate([rows, _grid_rows(
+            [b, f_b, np.asarray(model.translate(f_b, "a2b"))])])
+        grid = make_grid(rows, columns=3 * (2 if len(source) >= 8 else 1))
+        if path:
+            save_png(path, grid)
+        return grid
     columns = [source, np.asarray(model.translate(source))]
     if target is not None:
         columns.append(np.asarray(target, np.float32))
@@ -75,6 +88,12 @@ def translation_grid(model, source, target=None, path=None):
     if path:
         save_png(path, grid)
     return grid
+
+
+def _grid_rows(columns, channels=3):
+    """Interleave equal-length columns into rows, grey ones repeated to `channels`."""
+    columns = [np.repeat(c, channels, -1) if c.shape[-1] == 1 else c for c in columns]
+    return np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:])
 
 
 def generated_batches(model, num_images, batch_size=500, seed=0, labels=None):

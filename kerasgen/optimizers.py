@@ -7,6 +7,52 @@ import inspect
 import keras
 
 
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """The CycleGAN schedule (Zhu et al. 2017, Sec. 4): `initial_learning_rate` for
+    `constant_epochs`, then linear decay to 0 over `decay_epochs` more (100 + 100 in the
+    paper). Counted in optimizer steps, so a model restored from a `.keras` file or a backup
+    (which keeps the optimizer's iterations) continues where it stopped."""
+
+    def __init__(self, initial_learning_rate, constant_epochs, decay_epochs,
+                 steps_per_epoch):
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.constant_epochs = float(constant_epochs)
+        self.decay_epochs = float(decay_epochs)
+        if not steps_per_epoch or int(steps_per_epoch) < 1:
+            raise ValueError("constant_then_linear needs steps_per_epoch >= 1 (kerasgen "
+                             f"train fills it in from the data); received {steps_per_epoch}.")
+        if self.constant_epochs < 0 or self.decay_epochs <= 0:
+            raise ValueError("constant_then_linear needs constant_epochs >= 0 and "
+                             f"decay_epochs > 0; received {constant_epochs} and "
+                             f"{decay_epochs}.")
+        self.steps_per_epoch = int(steps_per_epoch)
+
+    def __call__(self, step):
+        epoch = keras.ops.cast(step, "float32") / self.steps_per_epoch
+        fraction = keras.ops.clip((epoch - self.constant_epochs) / self.decay_epochs, 0.0, 1.0)
+        return self.initial_learning_rate * (1.0 - fraction)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "constant_epochs": self.constant_epochs, "decay_epochs": self.decay_epochs,
+                "steps_per_epoch": self.steps_per_epoch}
+
+
+# Schedules of kerasgen's own, by their config name.
+SCHEDULES = {"constant_then_linear": ConstantThenLinearDecay}
+
+
+def fill_steps_per_epoch(spec, steps_per_epoch):
+    """A copy of an optimizer spec whose constant_then_linear schedule has steps_per_epoch
+    (kept if given); other specs unchanged."""
+    rate = (spec or {}).get("learning_rate")
+    if not isinstance(rate, dict) or rate.get("name") not in SCHEDULES or \
+            rate.get("steps_per_epoch"):
+        return spec
+    return dict(spec, learning_rate=dict(rate, steps_per_epoch=int(steps_per_epoch)))
+
+
 def from_spec(spec, key):
     """A Keras optimizer from `{name: ..., **kwargs}` (learning_rate may be a schedule
     `{name: CosineDecay, ...}`); None stays None. ValueError names `key`."""
@@ -24,8 +70,11 @@ def from_spec(spec, key):
             if not schedule:
                 raise ValueError(f"learning_rate schedule needs a 'name' (e.g. CosineDecay); "
                                  f"received {rate}.")
-            spec["learning_rate"] = keras.optimizers.schedules.deserialize(
-                {"class_name": schedule, "config": rate})
+            if schedule in SCHEDULES:
+                spec["learning_rate"] = SCHEDULES[schedule](**rate)
+            else:
+                spec["learning_rate"] = keras.optimizers.schedules.deserialize(
+                    {"class_name": schedule, "config": rate})
         return keras.optimizers.get({"class_name": name, "config": spec})
     except (TypeError, ValueError) as e:
         raise ValueError(f"{key}: {e}") from None

@@ -110,17 +110,24 @@ def translation_examples(model, config, count=None):
     """Fixed (source, target) pairs in [0, 1] for a translator's sample grid: the first
     `count` (default num_samples, at most 16) held-out pairs when the config has them, else
     the first training pairs."""
-    if not hasattr(model, "translate") or config.data.source != "paired":
+    if not hasattr(model, "translate") or config.data.source not in ("paired", "unpaired"):
         return None
+    from kerasgen.data.pipeline import load_domain_arrays
     from kerasgen.data.pipeline import load_pair_arrays
 
     data = config.data
+    n = int(count) if count else min(config.train.num_samples, 16)
+    if data.source == "unpaired":  # the first n held-out images of each domain
+        held_out = data.domains == "cyclegan" or data.eval_path or not _slices_overlap(
+            (data.start, data.stop), (data.eval_start, data.eval_stop))
+        split = data.eval_split if (held_out and data.eval_split) else data.split
+        a, b = load_domain_arrays(data, split, verbose=False)
+        return a[:n].astype("float32") / 255.0, b[:n].astype("float32") / 255.0
     held_out = data.eval_path or not _slices_overlap((data.start, data.stop),
                                                       (data.eval_start, data.eval_stop))
     split = data.eval_split if (held_out and data.eval_split) else data.split
     examples = dataclasses.replace(data, start=data.start if split == data.split
                                    else data.eval_start)
-    n = int(count) if count else min(config.train.num_samples, 16)
     if split == data.split:
         examples.stop = examples.start + n
     else:
@@ -163,7 +170,7 @@ def train(config, verbose="auto", callbacks=()):
     # Written before training starts, so a crashed run still records what it was.
     config_lib.save(config, os.path.join(out, "config.yaml"))
     keras.utils.set_random_seed(config.train.seed)
-    model = compile_model(build_model(config), config)
+    model = build_model(config)
     steps = getattr(model, "discriminator_steps", 1)  # D sees k fresh minibatches per step
     batch = config.data.batch_size * steps
     train_ds, count = make_dataset(config.data, value_range(model), batch_size=batch)
@@ -177,6 +184,8 @@ def train(config, verbose="auto", callbacks=()):
     if class_names and class_names != config.data.class_names:
         config.data.class_names = list(class_names)  # saved with the run: label i's name
         config_lib.save(config, os.path.join(out, "config.yaml"))
+    _fill_schedule_steps(config, count, batch, out)
+    model = compile_model(model, config)
     if config.train.steps_per_epoch:
         train_ds = train_ds.repeat()  # an epoch of N steps may span more than one pass
     eval_ds = _eval_dataset(config, model)
@@ -198,6 +207,27 @@ def train(config, verbose="auto", callbacks=()):
     except TrainingDiverged as e:
         raise TrainingDiverged(_diverged_message(e, config, out)) from None
     return model, history
+
+
+def _fill_schedule_steps(config, count, batch, out):
+    """Epoch-counted learning-rate schedules (constant_then_linear) get the run's steps per
+    epoch, saved with the run's config so a reload builds the same schedule."""
+    steps = config.train.steps_per_epoch or (count // batch if count else None)
+    changed = False
+    for key in ("optimizer", "g_optimizer", "d_optimizer"):
+        spec = getattr(config.train, key)
+        filled = optimizers.fill_steps_per_epoch(spec, steps) if steps else spec
+        rate = (filled or {}).get("learning_rate")
+        if isinstance(rate, dict) and rate.get("name") in optimizers.SCHEDULES and \
+                not rate.get("steps_per_epoch"):
+            raise config_lib.ConfigError(
+                f"train.{key}.learning_rate: {rate['name']} counts epochs, and this data "
+                "source does not say how many steps an epoch has; set train.steps_per_epoch.")
+        if filled is not spec:
+            setattr(config.train, key, filled)
+            changed = True
+    if changed:
+        config_lib.save(config, os.path.join(out, "config.yaml"))
 
 
 def _diverged_message(error, config, out):

@@ -1,10 +1,11 @@
-"""`kerasgen translate`: image files of any size through a translation model (pix2pix).
+"""`kerasgen translate`: image files of any size through a translation model.
 
-Policy: each image is decoded at its own size, resized (bilinear, antialiased) to the model's
-square input, translated, and resized back to its own height and width, so outputs line up
-with inputs; non-square images are squeezed into the square and stretched back (the model
-sees them distorted, the output is not). The same function serves the SavedModel's
-`translate` signature (`kerasgen.export.translate_any_size`).
+Policy: each image is decoded at its own size and the output has that size. pix2pix (a fixed
+square input) gets it resized (bilinear, antialiased) to its side, translated, and resized
+back; non-square images are squeezed into the square and stretched back (the model sees them
+distorted, the output is not). CycleGAN (fully convolutional) translates it at its own
+resolution, mirror-padded at the bottom and right to a multiple of 4 and cropped back. The
+same function serves the SavedModel's signatures (`kerasgen.export.translate_any_size`).
 """
 
 import glob
@@ -38,18 +39,18 @@ def expand_inputs(inputs):
     return files
 
 
-def translate_files(model, inputs, out_dir, verbose=True):
-    """Translate every input image to `out_dir/<name>.png`; returns the written paths."""
+def translate_files(model, inputs, out_dir, verbose=True, direction="a2b"):
+    """Translate every input image to `out_dir/<name>.png` (CycleGAN: in `direction`, "a2b"
+    or "b2a"); returns the written paths."""
     from kerasgen.export import translate_any_size
 
     if not hasattr(model, "translate"):
         raise ValueError(f"{type(model).__name__} does not translate images; expected a "
                          "translation model such as pix2pix.")
+    translator = model.translator(direction)
     files = expand_inputs(inputs)
-    net = model.deterministic_generator()
-    size, channels = int(model.image_size), int(model.source_channels)
-    fn = tf.function(lambda x: translate_any_size(net, x, size, channels),
-                     reduce_retracing=True)
+    channels = int(translator.source_channels)
+    fn = tf.function(lambda x: translate_any_size(translator, x), reduce_retracing=True)
     os.makedirs(out_dir, exist_ok=True)
     bar = keras.utils.Progbar(len(files), unit_name="image") if verbose else None
     written = []

@@ -76,4 +76,34 @@ mirrored.fit(tf.data.Dataset.from_tensor_slices((source, target)).batch(8), epoc
              verbose=0)
 out["pix2pix_max_weight_difference"] = float(max(
     np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
+
+
+# 4. CycleGAN: without the history pool (whose random draws differ per replica by design),
+#    two replicas equal one device; with it, a mirrored step runs and each replica keeps its
+#    own pool (variables synchronized on read).
+def cyclegan(pool_size):
+    keras.utils.set_random_seed(0)
+    model = kerasgen.models.CycleGAN(image_size=8, channels_a=1, channels_b=3,
+                                     generator_width=4, residual_blocks=1,
+                                     discriminator_width=8, patch_size=16,
+                                     identity_weight=0.0, pool_size=pool_size)
+    model.compile()
+    return model
+
+
+unpaired = tf.data.Dataset.from_tensor_slices((source, target)).batch(8)
+single = cyclegan(0)
+single.fit(unpaired, epochs=1, verbose=0)
+with strategy.scope():
+    mirrored = cyclegan(0)
+mirrored.fit(unpaired, epochs=1, verbose=0)
+out["cyclegan_max_weight_difference"] = float(max(
+    np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
+with strategy.scope():
+    pooled = cyclegan(4)
+logs = pooled.fit(unpaired, epochs=2, verbose=0).history
+out["cyclegan_pool_finite"] = bool(all(np.isfinite(v).all() for v in logs.values()))
+out["cyclegan_pool_counts"] = [int(c.numpy()) for c in strategy.experimental_local_results(
+    pooled.pool_a.count._value if hasattr(pooled.pool_a.count, "_value")
+    else pooled.pool_a.count)]
 print("RESULT " + json.dumps(out))

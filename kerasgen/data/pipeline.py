@@ -270,3 +270,61 @@ def _paired_dataset(config, value_range, split, shuffle, batch_size, verbose):
     ds = batch_dataset(ds, batch_size, value_range, False, shuffle=False,
                        drop_remainder=shuffle)
     return ds, len(source)
+
+
+def _check_unpaired(config):
+    from kerasgen.data.unpaired import DOMAINS
+    from kerasgen.data.unpaired import check_domains
+
+    if config.domains is None:
+        raise ValueError(f"data.domains: source 'unpaired' needs one of {', '.join(DOMAINS)}; "
+                         "received null.")
+    try:
+        check_domains(config.domains)
+    except ValueError as e:
+        raise ValueError(f"data.domains: {e}") from None
+    needs = {"folders": ("path", "path_b"), "attribute": ("path", "labels_file", "attribute"),
+             "tfds": ("name",)}.get(config.domains, ("path",))
+    for name in needs:
+        if not getattr(config, name):
+            raise ValueError(f"data.{name}: domains {config.domains!r} needs it; received "
+                             "null.")
+    if not config.image_size:
+        raise ValueError("data.image_size: unpaired data needs a square size (e.g. 64); "
+                         "received null.")
+
+
+def load_domain_arrays(config, split, jitter=False, verbose=True):
+    """uint8 (A, B) arrays of an unpaired DataConfig's split (stored at the jitter's load
+    size when `jitter`): the training split reads [start:stop], any other [eval_start:
+    eval_stop] (of eval_path when set)."""
+    from kerasgen.data.paired import load_size
+    from kerasgen.data.unpaired import load_domains
+
+    path, start, stop = folder_selection(config, split)
+    return load_domains(
+        config.domains, resolve_path(path) if path else None, config.image_size,
+        config.channels, config.channels_a, "train" if split == config.split else "test",
+        start, stop, resolve_path(config.path_b) if config.path_b else None,
+        resolve_path(config.labels_file) if config.labels_file else None, config.attribute,
+        size=load_size(config.image_size, jitter), crop=config.crop, name=config.name,
+        data_dir=config.data_dir, verbose=verbose)
+
+
+@register_source("unpaired", reads=("path", "path_b", "crop", "start", "stop", "eval_start",
+                                    "eval_stop", "eval_path", "domains", "attribute",
+                                    "labels_file", "channels_a", "jitter", "name",
+                                    "data_dir"),
+                 check=_check_unpaired)
+def _unpaired_dataset(config, value_range, split, shuffle, batch_size, verbose):
+    """(a, b) batches of two domains (CycleGAN): the longer domain once per epoch, the
+    shorter repeating, each shuffled and jittered on its own."""
+    from kerasgen.data.unpaired import unpaired_dataset
+
+    augment = shuffle and config.jitter and split == config.split
+    a, b = load_domain_arrays(config, split, augment, verbose)
+    ds, count = unpaired_dataset(a, b, config.image_size if augment else None, shuffle,
+                                 config.shuffle_buffer, config.seed)
+    ds = batch_dataset(ds, batch_size, value_range, False, shuffle=False,
+                       drop_remainder=shuffle)
+    return ds, count

@@ -11,6 +11,8 @@ from kerasgen.layers.unet import unet_generator
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models import training
 from kerasgen.models.common import positive_int
+from kerasgen.models.translator import Translator
+from kerasgen.models.translator import check_direction
 from kerasgen.registry import register_model
 
 
@@ -41,6 +43,7 @@ class Pix2Pix(keras.Model):
 
     consumes = "pairs"
     data_range = "symmetric"  # tanh images in [-1, 1]
+    directions = ("a2b",)  # source -> target, the one direction it learns
 
     def __init__(self, image_size=256, source_channels=3, target_channels=3,
                  generator_width=64, discriminator_width=64, patch_size=70, norm="batch",
@@ -122,6 +125,13 @@ class Pix2Pix(keras.Model):
             net = keras.models.clone_model(self.generator, clone_function=reuse)
             object.__setattr__(self, "_deterministic", net)  # not tracked: not saved twice
         return self._deterministic
+
+    def translator(self, direction="a2b"):
+        """The deterministic generator and its shapes, for `kerasgen translate` and export
+        (inputs resized to image_size and back)."""
+        check_direction(self, direction)
+        return Translator(self.deterministic_generator(), self.image_size, None,
+                          self.source_channels, self.target_channels)
 
     def translate(self, images, stochastic=True):
         """Translate (B, image_size, image_size, source_channels) images in [0, 1] to targets
