@@ -203,6 +203,8 @@ def train(config, verbose="auto", callbacks=()):
                             steps_per_epoch=config.train.steps_per_epoch,
                             validation_data=eval_ds, shuffle=False,
                             callbacks=standard + list(callbacks), verbose=verbose)
+        if hasattr(model, "precise_batch_norm"):  # batch-norm statistics of the final weights
+            model.precise_batch_norm(train_ds)
         save_model_atomically(model, os.path.join(out, "model.keras"))
     except TrainingDiverged as e:
         raise TrainingDiverged(_diverged_message(e, config, out)) from None

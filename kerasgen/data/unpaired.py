@@ -117,14 +117,15 @@ def load_domains(domains, path, image_size, channels=3, channels_a=None, split="
         files = list_images(path)[start:stop]
         without, with_ = attribute_split(labels_file, attribute, path, files)
         images = load_image_folder(path, size, ch_b, crop, start, stop, verbose=verbose)
-        where = f"of {path}[{start}:{stop}]"
+        where = f"of {path}[{start}:{'' if stop is None else stop}]"
         a = _nonempty(images[without], f"A ({attribute} absent {where})")
         b = _nonempty(images[with_], f"B ({attribute} present {where})")
     elif domains in ("edges", "grayscale"):
         images = load_image_folder(path, size, ch_b, crop, start, stop, verbose=verbose)
         half = len(images) // 2
         if half == 0:
-            raise ValueError(f"{path}[{start}:{stop}]: {len(images)} image(s); unpaired "
+            raise ValueError(f"{path}[{start}:{'' if stop is None else stop}]: {len(images)} "
+                             f"image(s); unpaired "
                              f"{domains} needs at least 2 (A and B come from different ones).")
         a, b = derive(domains, images[:half]), images[half:]
     else:

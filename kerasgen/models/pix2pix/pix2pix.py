@@ -148,6 +148,13 @@ class Pix2Pix(keras.Model):
         y = tf.cast(net(x, training=False), tf.float32)
         return (y + 1.0) / 2.0
 
+    def precise_batch_norm(self, dataset, steps=100):
+        """Recompute the generator's batch-norm statistics from `steps` (source, target)
+        batches of `dataset` under the final weights (`training.precise_batch_norm`); a
+        no-op for instance norm. `kerasgen train` ends every pix2pix run with it."""
+        sources = (source for source, _ in dataset.take(int(steps)))
+        return training.precise_batch_norm(self.generator, sources)
+
     # -- training --------------------------------------------------------------------------
     def _terms(self, source, target, training):
         fake = self.generator(source, training=training)

@@ -1,0 +1,150 @@
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasgen import config as config_lib
+from kerasgen.config import DataConfig
+from kerasgen.data import unpaired
+from kerasgen.data.pipeline import make_dataset
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ATTRIBUTES = ["Smiling", "Eyeglasses"]
+
+
+def write_png(path, array):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tf.io.write_file(path, tf.io.encode_png(np.asarray(array, np.uint8)))
+
+
+def faces_with_attributes(tmp_path, n=12, glasses=(1, 4, 7)):
+    """n 20x24 images; image i has value 10 i; `glasses` (indices) wear eyeglasses."""
+    folder = tmp_path / "img"
+    rows = []
+    for i in range(n):
+        name = f"{i + 1:06d}.png"
+        write_png(str(folder / name), np.full((24, 20, 3), 10 * i, np.uint8))
+        rows.append(f"{name} {1 if i % 2 else -1} {1 if i in glasses else -1}")
+    labels = tmp_path / "attr.txt"
+    labels.write_text(f"{n}\n{' '.join(ATTRIBUTES)}\n" + "\n".join(rows) + "\n")
+    return folder, labels
+
+
+def cyclegan_layout(tmp_path, counts=(5, 3, 2, 2)):
+    root = tmp_path / "horse2zebra"
+    for sub, n, value in zip(("trainA", "trainB", "testA", "testB"), counts, (0, 100, 50, 150)):
+        for i in range(n):
+            write_png(str(root / sub / f"{i}.jpg.png"), np.full((12, 12, 3), value + i,
+                                                               np.uint8))
+    return root
+
+
+def test_attribute_splits_one_folder_into_two_domains(tmp_path):
+    folder, labels = faces_with_attributes(tmp_path)
+    a, b = unpaired.load_domains("attribute", str(folder), 16, labels_file=str(labels),
+                                 attribute="Eyeglasses", verbose=False)
+    assert len(a) == 9 and len(b) == 3
+    # Domain B holds exactly images 1, 4 and 7 (values 10, 40, 70).
+    assert sorted(int(x[8, 8, 0]) for x in b) == [10, 40, 70]
+    with pytest.raises(ValueError, match="no attribute 'Glasses'; its attributes are Smiling, "
+                                         "Eyeglasses"):
+        unpaired.load_domains("attribute", str(folder), 16, labels_file=str(labels),
+                              attribute="Glasses", verbose=False)
+    with pytest.raises(ValueError, match=r"Domain B \(Eyeglasses present of .*\[8:\]\) is "
+                                         "empty"):
+        unpaired.load_domains("attribute", str(folder), 16, labels_file=str(labels),
+                              attribute="Eyeglasses", start=8, verbose=False)
+
+
+def test_cyclegan_layout_streams_the_longer_domain_with_the_shorter_repeating(tmp_path):
+    root = cyclegan_layout(tmp_path)
+    config = DataConfig(source="unpaired", domains="cyclegan", path=str(root), image_size=12,
+                        channels=3, batch_size=1, jitter=False, seed=0)
+    ds, count = make_dataset(config, "unit", verbose=False)
+    pairs = [(int(a[0, 0, 0, 0] * 255 + 0.5), int(b[0, 0, 0, 0] * 255 + 0.5)) for a, b in ds]
+    assert count == 5 and len(pairs) == 5
+    assert sorted(a for a, _ in pairs) == [0, 1, 2, 3, 4]  # every A image once
+    assert {b for _, b in pairs} <= {100, 101, 102} and len({b for _, b in pairs}) == 3
+    test_a, test_b = unpaired.load_domains("cyclegan", str(root), 12, split="test",
+                                           verbose=False)
+    assert (len(test_a), len(test_b)) == (2, 2) and int(test_b[0, 0, 0, 0]) == 150
+    os.rename(root / "trainB", root / "train_b")
+    with pytest.raises(FileNotFoundError, match=r"needs subfolders trainA/, trainB/, testA/, "
+                                                r"testB/; .*trainB' is missing \(found: "
+                                                r"testA, testB, trainA, train_b\)"):
+        unpaired.load_domains("cyclegan", str(root), 12, verbose=False)
+
+
+def test_jitter_crops_each_side_on_its_own(tmp_path):
+    folder, labels = faces_with_attributes(tmp_path, n=8, glasses=(0, 1, 2, 3))
+    config = DataConfig(source="unpaired", domains="attribute", attribute="Eyeglasses",
+                        path=str(folder), labels_file=str(labels), image_size=16, channels=3,
+                        batch_size=2, jitter=True)
+    ds, count = make_dataset(config, "symmetric", verbose=False)
+    a, b = next(iter(ds))
+    assert count == 4 and a.shape == b.shape == (2, 16, 16, 3)
+    assert -1.0 <= float(tf.reduce_min(a)) and float(tf.reduce_max(b)) <= 1.0
+
+
+def test_derived_edges_take_the_two_sides_from_different_images(tmp_path):
+    folder, _ = faces_with_attributes(tmp_path, n=6)
+    a, b = unpaired.load_domains("edges", str(folder), 16, verbose=False)
+    assert a.shape == (3, 16, 16, 1) and b.shape == (3, 16, 16, 3)
+    assert sorted(int(x[0, 0, 0]) for x in b) == [30, 40, 50]  # the second half
+    with pytest.raises(ValueError, match="1 image.*needs at least 2"):
+        unpaired.load_domains("grayscale", str(folder), 16, stop=1, verbose=False)
+
+
+def test_tfds_cycle_gan_from_a_prepared_data_dir():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=3):
+        a, b = unpaired.load_domains("tfds", None, 16, name="cycle_gan/horse2zebra",
+                                     verbose=False)
+    assert a.shape == (3, 16, 16, 3) and b.shape == (3, 16, 16, 3) and a.dtype == np.uint8
+
+
+def test_config_errors_name_the_field(tmp_path):
+    path = os.path.join(ROOT, "configs", "cyclegan_glasses.yaml")
+    with pytest.raises(config_lib.ConfigError, match="data.domains: Unknown domains 'pairs'; "
+                                                     "expected one of cyclegan, folders"):
+        config_lib.load(path, ["data.domains=pairs"])
+    with pytest.raises(config_lib.ConfigError, match="data.attribute: domains 'attribute' "
+                                                     "needs it"):
+        config_lib.load(path, ["data.attribute=null"])
+    with pytest.raises(config_lib.ConfigError, match="data.path_b: domains 'folders' needs"):
+        config_lib.load(path, ["data.domains=folders"])
+    with pytest.raises(config_lib.ConfigError, match="data.pairs: source 'unpaired' does not "
+                                                     "read it.*paired"):
+        config_lib.load(path, ["data.pairs=edges"])
+
+
+def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
+    import keras
+
+    from kerasgen.train import train
+
+    folder, labels = faces_with_attributes(tmp_path, n=24, glasses=tuple(range(0, 24, 3)))
+    config = config_lib.load(os.path.join(ROOT, "configs", "cyclegan_glasses.yaml"), [
+        f"data.path={folder}", f"data.labels_file={labels}", "data.image_size=16",
+        "data.stop=16", "data.eval_start=16", "data.eval_stop=24", "data.batch_size=2",
+        "model.args.image_size=16", "model.args.generator_width=4",
+        "model.args.residual_blocks=1", "model.args.discriminator_width=8",
+        "model.args.patch_size=16", "train.mixed_precision=float32", "train.epochs=2",
+        "train.num_samples=4", f"train.output_dir={tmp_path / 'run'}"])
+    model, history = train(config, verbose=0)
+    # 16 training faces: 10 without glasses (A, the longer domain) -> 5 steps of 2 an epoch.
+    assert int(model.g_optimizer.iterations) == 10
+    assert np.isfinite(history.history["g_loss"]).all()
+    saved = config_lib.load(str(tmp_path / "run" / "config.yaml"))
+    assert saved.train.g_optimizer["learning_rate"]["steps_per_epoch"] == 5
+    # constant 2 epochs, decay over 2: still at the initial rate after 2 epochs.
+    assert abs(float(model.g_optimizer.learning_rate) - 2e-4) < 1e-9
+    grid = tf.io.decode_png(tf.io.read_file(str(tmp_path / "run" / "samples" /
+                                                "samples_latest.png"))).numpy()
+    # Held-out faces 17-24: 6 without glasses, 2 with; rows A | G(A) | F(G(A)) for the
+    # first 4 A images and B | F(B) | G(F(B)) for the 2 B images, 16 px with 2 px padding.
+    assert grid.shape == (6 * 18 + 2, 3 * 18 + 2, 3)
+    loaded = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
+    assert int(loaded.g_optimizer.iterations) == 10
