@@ -54,8 +54,10 @@ def _sample(args):
                              "config.yaml (or use kerasgen translate on your images).")
         source, target = translation_examples(model, run_config, args.num)
         translation_grid(model, source, target, path=args.out)
-        print(f"Wrote {len(source)} held-out translations (source | output | target) from "
-              f"{args.model} to {args.out}")
+        rows = ("A | G(A) | F(G(A)) and B | F(B) | G(F(B))"
+                if len(model.directions) == 2 else "source | output | target")
+        print(f"Wrote {len(source)} held-out translations ({rows}) from {args.model} to "
+              f"{args.out}")
         return
     write_samples(model, args.num, args.seed, args.out, verbose=not args.quiet)
     print(f"Wrote {args.num} samples from {args.model} to {args.out}")

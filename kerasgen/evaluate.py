@@ -347,9 +347,16 @@ def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
     from kerasgen.metrics.translation import identity
 
     metrics = check_translation_metrics(metrics)
+    if data.source == "unpaired" and data.domains in ("edges", "grayscale"):
+        # Unpaired training, paired scoring: the held-out faces have their ground truth.
+        data = dataclasses.replace(data, source="paired", pairs=data.domains, domains=None)
+    elif data.source == "unpaired" and data.domains == "attribute":
+        return evaluate_attribute_transfer(model, data, features, split, verbose)
     if data.source != "paired":
-        raise ValueError(f"Translators are scored on paired data (data.source: paired); the "
-                         f"config's source is {data.source!r}.")
+        raise ValueError(f"Translators are scored on paired data (data.source: paired), or "
+                         f"on an attribute split (data.domains: attribute); the config's "
+                         f"source is {data.source!r}"
+                         + (f" with domains {data.domains!r}." if data.domains else "."))
     held_out = "test" if split == "test" else data.split
     if held_out == "test" and not data.eval_path:
         check_distinct_splits(dataclasses.replace(data, source="folder"), "test")
@@ -382,6 +389,57 @@ def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
         report["metrics"].update({f"{name}.{k}": v for k, v in scores.items()})
     if extractor is not None:
         report["protocol"]["features"] = extractor.protocol()
+    return report
+
+
+def evaluate_attribute_transfer(model, data, features=None, split="test", verbose=True):
+    """Score a CycleGAN between faces without (A) and with (B) an attribute on the held-out
+    slice, both ways, with a multi-label attribute classifier (`features`, default
+    classifier_celeba_attributes): `kerasgen.metrics.attribute_transfer`. FID references are
+    the real faces of the target domain in the whole folder (training and held-out slices:
+    a rare attribute has too few held-out faces for a covariance of its own)."""
+    from kerasgen.data.images import read_attributes
+    from kerasgen.data.pipeline import load_domain_arrays
+    from kerasgen.metrics.attribute_transfer import attribute_transfer
+
+    held_out = "test" if split == "test" else data.split
+    a, b = load_domain_arrays(data, held_out, verbose=verbose)
+    whole = dataclasses.replace(data, start=0, stop=None, eval_start=0, eval_stop=None)
+    all_a, all_b = load_domain_arrays(whole, data.split, verbose=verbose)
+    extractor = features_lib.get_extractor(features or _translation_extractor(data))
+    classifier = getattr(extractor, "classifier", None)
+    if not getattr(classifier, "multi_label", False):
+        raise ValueError(f"Attribute translation is judged by a multi-label attribute "
+                         f"classifier as --features (e.g. classifier_celeba_attributes); "
+                         f"received {extractor.name}.")
+    names, _ = read_attributes(resolve_path(data.labels_file))
+    index = names.index(data.attribute)
+
+    def reference(images, what):
+        f, _, _ = features_lib.extract(extractor, features_lib.image_batches(images),
+                                       len(images), f"Features of {what}", verbose)
+        return f
+
+    path, start, stop = folder_selection(data, held_out)
+    report = {"metrics": {}, "protocol": {
+        "images": f"{path} [{start}:{stop if stop is not None else ''}] split by "
+                  f"{data.attribute}: {len(a)} without (A), {len(b)} with (B), "
+                  f"{data.image_size}x{data.image_size}",
+        "target": "share the classifier judges to carry the target value of "
+                  f"{data.attribute} (present for a2b, absent for b2a), before / after",
+        "others_unchanged": f"share of the other {len(names) - 1} attribute verdicts that "
+                            "are the same on output and input",
+        "cycle_l1": "mean |F(G(x)) - x| (a2b) or |G(F(x)) - x| (b2a) of [0, 1] pixels",
+        "fid": f"outputs vs real target-domain faces of the whole folder ({len(all_b)} with, "
+               f"{len(all_a)} without); fid_input: the untranslated inputs vs the same",
+        "features": extractor.protocol()}}
+    for direction, source, target_images, value in (("a2b", a, all_b, 1), ("b2a", b, all_a, 0)):
+        back = "b2a" if direction == "a2b" else "a2b"
+        scores = attribute_transfer(
+            lambda x, d=direction: model.translate(x, d),
+            lambda x, d=back: model.translate(x, d), source, classifier, index, value,
+            extractor, reference(target_images, f"real {direction[-1].upper()} faces"))
+        report["metrics"].update({f"{direction}.{k}": v for k, v in scores.items()})
     return report
 
 

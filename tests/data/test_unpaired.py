@@ -148,3 +148,18 @@ def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
     assert grid.shape == (6 * 18 + 2, 3 * 18 + 2, 3)
     loaded = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
     assert int(loaded.g_optimizer.iterations) == 10
+    # Scored both ways on the held-out faces by a (here untrained) attribute classifier.
+    import kerasgen
+    from kerasgen.evaluate import evaluate_translator
+
+    judge = kerasgen.models.Classifier(image_shape=(16, 16, 3), num_classes=2,
+                                       multi_label=True, width=4, feature_dim=8)
+    judge.save(str(tmp_path / "judge.keras"))
+    report = evaluate_translator(loaded, config.data, features=str(tmp_path / "judge.keras"),
+                                 verbose=False)
+    metrics = report["metrics"]
+    assert metrics["a2b.count"] == 6 and metrics["b2a.count"] == 2
+    for key in ("target_before", "target_after", "others_unchanged"):
+        assert 0.0 <= metrics[f"a2b.{key}"] <= 1.0
+    assert np.isfinite(metrics["a2b.fid"]) and metrics["b2a.cycle_l1"] > 0
+    assert "6 without (A), 2 with (B)" in report["protocol"]["images"]
