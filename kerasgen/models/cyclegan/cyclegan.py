@@ -117,11 +117,9 @@ class CycleGAN(keras.Model):
         self.discriminator_b = patchgan_discriminator(self.image_size, None, self.channels_b,
                                                       name="D_b", **disc)
         size = (self.image_size, self.image_size)
-        # Untracked (object.__setattr__): the pools are training state, not saved weights.
-        object.__setattr__(self, "pool_a", HistoryPool(self.pool_size,
-                                                       size + (self.channels_a,), "pool_a"))
-        object.__setattr__(self, "pool_b", HistoryPool(self.pool_size,
-                                                       size + (self.channels_b,), "pool_b"))
+        # Saved with the weights (and backups), so a resumed run keeps its pools.
+        self.pool_a = HistoryPool(self.pool_size, size + (self.channels_a,), name="pool_a")
+        self.pool_b = HistoryPool(self.pool_size, size + (self.channels_b,), name="pool_b")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (
             "g_loss", "d_loss", "adversarial", "cycle", "identity", "d_a", "d_b",
             "real_score", "fake_score")}
