@@ -231,7 +231,7 @@ def main(argv=None):
                     "with a translation model (zoo name, run folder or .keras). Outputs are "
                     "PNGs of each input's size, with its name, in OUT: pix2pix resizes each "
                     "image to its square size and back; CycleGAN translates it at its own "
-                    "resolution (padded to a multiple of 4 and cropped back).")
+                    "resolution (mirror-extended to a multiple of 4 and cropped back).")
     p.add_argument("model", help="zoo name, run folder or .keras file")
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     p.add_argument("--out", required=True, help="folder for the translated PNGs")

@@ -78,13 +78,23 @@ def _write(archive, out_dir, path):
     return path
 
 
+def _mirror_extend(x, size, axis):
+    """Extend `x` along `axis` to `size` by mirroring at its end (x, flip(x), x, ...), which
+    is symmetric padding that also works when the padding exceeds the image."""
+    period = tf.concat([x, tf.reverse(x, [axis])], axis)
+    reps = [1, 1, 1, 1]
+    reps[axis] = size // tf.shape(period)[axis] + 1
+    tiled = tf.tile(period, reps)
+    return tiled[:, :size] if axis == 1 else tiled[:, :, :size]
+
+
 def translate_any_size(translator, images):
     """uint8 (B, H, W, C) of any H, W -> uint8 (B, H, W, out C) through a
     `kerasgen.models.translator.Translator`. A fixed-size net (pix2pix) gets the images resized
     (bilinear, antialiased) to its square side and its output resized back: aspect ratios are
     not kept inside the model. A fully convolutional one (CycleGAN) runs at the image's own
-    size, reflection-padded at the bottom and right to a multiple of `multiple` and cropped
-    back, so nothing is resampled."""
+    size, mirror-extended at the bottom and right to a multiple of `multiple` (at least two)
+    and cropped back, so nothing is resampled."""
     images = _checked(images, [tf.debugging.assert_equal(
         tf.shape(images)[-1], translator.source_channels,
         message=f"images must have shape (batch, height, width, "
@@ -98,8 +108,9 @@ def translate_any_size(translator, images):
         y = tf.image.resize(y, hw, antialias=True)
     else:
         m = translator.multiple
-        pad = (m - hw % m) % m
-        x = tf.pad(x, [[0, 0], [0, pad[0]], [0, pad[1]], [0, 0]], mode="SYMMETRIC")
+        # A multiple of m, and at least 2 m: the residual blocks at 1/4 size mirror-pad by 1.
+        target = tf.maximum((hw + m - 1) // m * m, 2 * m)
+        x = _mirror_extend(_mirror_extend(x, target[0], 1), target[1], 2)
         y = (tf.cast(translator.net(x * 2.0 - 1.0, training=False), tf.float32) + 1.0) / 2.0
         y = y[:, :hw[0], :hw[1]]
     return to_uint8(y)

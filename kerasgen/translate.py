@@ -4,7 +4,8 @@ Policy: each image is decoded at its own size and the output has that size. pix2
 square input) gets it resized (bilinear, antialiased) to its side, translated, and resized
 back; non-square images are squeezed into the square and stretched back (the model sees them
 distorted, the output is not). CycleGAN (fully convolutional) translates it at its own
-resolution, mirror-padded at the bottom and right to a multiple of 4 and cropped back. The
+resolution, mirror-extended at the bottom and right to a multiple of 4 (at least 8 px) and
+cropped back. The
 same function serves the SavedModel's signatures (`kerasgen.export.translate_any_size`).
 """
 

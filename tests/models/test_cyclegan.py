@@ -178,3 +178,21 @@ def test_export_serves_both_directions_at_odd_sizes(tmp_path):
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"images must have shape \(batch, "
                                                              r"height, width, 3\) uint8"):
         loaded.signatures["translate_b2a"](images=tf.constant(grey))
+
+
+def test_readme_cyclegan_body_matches_the_exported_signature(tmp_path):
+    import json
+    import os
+    import re
+
+    from kerasgen.export import export
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    readme = open(os.path.join(root, "README.md")).read()
+    section = readme[readme.index("## Unpaired translation (CycleGAN)"):]
+    section = section[:section.index("\n## ", 5)]
+    (body,) = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", section, re.S)]
+    loaded = tf.saved_model.load(export(small(channels_a=3), str(tmp_path / "m")))
+    signature = loaded.signatures[body["signature_name"]]
+    images = signature(images=tf.constant(body["inputs"]["images"], tf.uint8))["images"]
+    assert images.dtype == tf.uint8 and images.shape == (1, 2, 2, 3)
