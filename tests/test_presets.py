@@ -123,41 +123,25 @@ def test_celeba_attribute_classifier_accuracy_on_a_held_out_slice(data_dir):
     assert scores["accuracy"].mean() > scores["majority"].mean() + 0.05
 
 
-def test_pix2pix_colorize_faces_beats_the_grey_copy_on_a_held_out_slice(data_dir):
-    """Faces 9001-9100 with dropout off, so the numbers are exact (the card: 9001-10000,
-    dropout on, L1 0.0536 vs 0.0641)."""
+@pytest.mark.parametrize("name, card_l1, l1_margin, psnr_margin", [
+    ("pix2pix_colorize_faces", 0.05318, 0.01, 2.0),  # card (dropout on): 0.0536 vs 0.0641
+    ("pix2pix_edges2faces", 0.13139, 0.3, 8.0),  # card (dropout on): 0.130 vs 0.506
+])
+def test_pix2pix_presets_beat_copying_the_input_on_a_held_out_slice(
+        data_dir, name, card_l1, l1_margin, psnr_margin):
+    """Faces 9001-9100 with dropout off, so the numbers are exact (the cards measure
+    9001-10000 with dropout on)."""
     from kerasgen import config as config_lib
     from kerasgen.data.pipeline import load_pair_arrays
     from kerasgen.metrics.translation import identity
     from kerasgen.metrics.translation import pair_scores
 
-    data = config_lib.load(zoo.config_path("pix2pix_colorize_faces"),
-                           ["data.eval_stop=9100"]).data
+    data = config_lib.load(zoo.config_path(name), ["data.eval_stop=9100"]).data
     source, target = load_pair_arrays(data, "test", verbose=False)
-    model = zoo.load("pix2pix_colorize_faces", compile=False)
+    model = zoo.load(name, compile=False)
     out = np.asarray(model.translate(source / 255.0, stochastic=False))
     scores = pair_scores(out, target / 255.0)
     baseline = pair_scores(identity(source / 255.0, 3), target / 255.0)
-    assert abs(scores["l1"].mean() - 0.05318) < 5e-4, scores["l1"].mean()
-    assert scores["l1"].mean() < baseline["l1"].mean() - 0.01
-    assert scores["psnr"].mean() > baseline["psnr"].mean() + 2.0
-
-
-def test_pix2pix_edges2faces_beats_the_copied_drawing_on_a_held_out_slice(data_dir):
-    """Faces 9001-9100 with dropout off, so the numbers are exact (the card: 9001-10000,
-    dropout on, L1 0.130 vs 0.506)."""
-    from kerasgen import config as config_lib
-    from kerasgen.data.pipeline import load_pair_arrays
-    from kerasgen.metrics.translation import identity
-    from kerasgen.metrics.translation import pair_scores
-
-    data = config_lib.load(zoo.config_path("pix2pix_edges2faces"),
-                           ["data.eval_stop=9100"]).data
-    source, target = load_pair_arrays(data, "test", verbose=False)
-    model = zoo.load("pix2pix_edges2faces", compile=False)
-    out = np.asarray(model.translate(source / 255.0, stochastic=False))
-    scores = pair_scores(out, target / 255.0)
-    baseline = pair_scores(identity(source / 255.0, 3), target / 255.0)
-    assert abs(scores["l1"].mean() - 0.13139) < 5e-4, scores["l1"].mean()
-    assert scores["l1"].mean() < baseline["l1"].mean() - 0.3
-    assert scores["psnr"].mean() > baseline["psnr"].mean() + 8.0
+    assert abs(scores["l1"].mean() - card_l1) < 5e-4, scores["l1"].mean()
+    assert scores["l1"].mean() < baseline["l1"].mean() - l1_margin
+    assert scores["psnr"].mean() > baseline["psnr"].mean() + psnr_margin

@@ -19,6 +19,41 @@ def apply(optimizer, tape, scaled_loss, variables):
     optimizer.apply_gradients(zip(grads, variables))
 
 
+class TwoPlayers:
+    """compile / get_compile_config / compile_from_config for a model whose generator side
+    and discriminator side each train with their own optimizer (`g_optimizer`,
+    `d_optimizer`), both saved and restored by `.keras`. A model lists its sides'
+    variables (`generator_variables`, `discriminator_variables`) and may override
+    `default_optimizers` (Adam(2e-4, beta_1=0.5) each, Radford et al.'s and Isola et al.'s).
+    Put it before keras.Model in the bases."""
+
+    def default_optimizers(self):
+        return (keras.optimizers.Adam(2e-4, beta_1=0.5),
+                keras.optimizers.Adam(2e-4, beta_1=0.5))
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """One optimizer per side; None takes the model's default. Under mixed_float16 each
+        gets its own loss scaler."""
+        super().compile(optimizer=None, **kwargs)
+        default_g, default_d = self.default_optimizers()
+        self.g_optimizer = player_optimizer(g_optimizer, self.dtype_policy, default_g)
+        self.d_optimizer = player_optimizer(d_optimizer, self.dtype_policy, default_d)
+        # Built now so a `.keras` file's optimizer state has variables to load into.
+        self.g_optimizer.build(self.generator_variables())
+        self.d_optimizer.build(self.discriminator_variables())
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):
+            return None
+        return {"g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+                "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer)}
+
+    def compile_from_config(self, config):
+        self.compile(
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]))
+
+
 def player_optimizer(optimizer, policy, default):
     """`optimizer` (anything `keras.optimizers.get` takes) or `default`, wrapped in a
     LossScaleOptimizer under mixed_float16, where float16 gradients would underflow."""

@@ -34,7 +34,7 @@ def cycle_losses(real_a, real_b, fake_a, fake_b, cycled_a, cycled_b, same_a=None
 
 
 @register_model("cyclegan")
-class CycleGAN(keras.Model):
+class CycleGAN(training.TwoPlayers, keras.Model):
     """CycleGAN: generators G: A -> B and F: B -> A, PatchGAN discriminators D_A and D_B,
     trained with `model.fit` on unpaired (a, b) batches in [-1, 1].
 
@@ -137,32 +137,18 @@ class CycleGAN(keras.Model):
     def discriminators(self):
         return [self.discriminator_a, self.discriminator_b]
 
-    # -- compile ---------------------------------------------------------------------------
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """One optimizer for the generator pair, one for the discriminator pair (as the
-        reference implementation chains their parameters); Adam(2e-4, beta_1=0.5) each."""
-        super().compile(optimizer=None, **kwargs)
-        self.g_optimizer = training.player_optimizer(g_optimizer, self.dtype_policy,
-                                                     keras.optimizers.Adam(2e-4, beta_1=0.5))
-        self.d_optimizer = training.player_optimizer(d_optimizer, self.dtype_policy,
-                                                     keras.optimizers.Adam(2e-4, beta_1=0.5))
-        self.g_optimizer.build(self._variables(self.generators))
-        self.d_optimizer.build(self._variables(self.discriminators))
+    # -- the two players (compile / save / restore: training.TwoPlayers) -------------------
+    # One optimizer for the generator pair and one for the discriminator pair, as the
+    # reference implementation chains their parameters; Adam(2e-4, beta_1=0.5) each.
+    def generator_variables(self):
+        return self._variables(self.generators)
+
+    def discriminator_variables(self):
+        return self._variables(self.discriminators)
 
     @staticmethod
     def _variables(networks):
         return [v for net in networks for v in net.trainable_variables]
-
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):
-            return None
-        return {"g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-                "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(
-            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]))
 
     # -- use -------------------------------------------------------------------------------
     def call(self, images, training=False):

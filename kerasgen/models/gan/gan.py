@@ -25,7 +25,7 @@ def default_optimizers(loss):
 
 
 @register_model("gan")
-class GAN(keras.Model):
+class GAN(training.TwoPlayers, keras.Model):
     """A GAN trained by alternating updates (Goodfellow et al. 2014, Algorithm 1).
 
     Each `train_step` receives a batch of `discriminator_steps * b` real images, splits it into
@@ -110,31 +110,16 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    # -- compile and its serialization -----------------------------------------------------
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Two optimizers, one per player. Defaults follow the loss's paper."""
-        super().compile(optimizer=None, **kwargs)
-        default_g, default_d = default_optimizers(self.loss)
-        # One loss scaler per player under mixed_float16.
-        self.g_optimizer = training.player_optimizer(g_optimizer, self.dtype_policy, default_g)
-        self.d_optimizer = training.player_optimizer(d_optimizer, self.dtype_policy, default_d)
-        # Build now so a `.keras` file's optimizer state has variables to load into.
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+    # -- the two players (compile / save / restore: training.TwoPlayers) -------------------
+    def default_optimizers(self):
+        """The optimizers the loss's paper trains with."""
+        return default_optimizers(self.loss)
 
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):
-            return None
-        return {
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-        }
+    def generator_variables(self):
+        return self.generator.trainable_variables
 
-    def compile_from_config(self, config):
-        self.compile(
-            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
-        )
+    def discriminator_variables(self):
+        return self.discriminator.trainable_variables
 
     # -- sampling --------------------------------------------------------------------------
     def _inputs(self, first, labels):

@@ -17,7 +17,7 @@ from kerasgen.registry import register_model
 
 
 @register_model("pix2pix")
-class Pix2Pix(keras.Model):
+class Pix2Pix(training.TwoPlayers, keras.Model):
     """Paired translation x -> y. Batches are `(source, target)` pairs in [-1, 1].
 
     Args:
@@ -83,27 +83,12 @@ class Pix2Pix(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    # -- compile ---------------------------------------------------------------------------
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Adam(2e-4, beta_1=0.5) for each network, as in the paper."""
-        super().compile(optimizer=None, **kwargs)
-        self.g_optimizer = training.player_optimizer(g_optimizer, self.dtype_policy,
-                                                     keras.optimizers.Adam(2e-4, beta_1=0.5))
-        self.d_optimizer = training.player_optimizer(d_optimizer, self.dtype_policy,
-                                                     keras.optimizers.Adam(2e-4, beta_1=0.5))
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+    # -- the two players (compile / save / restore: training.TwoPlayers) -------------------
+    def generator_variables(self):
+        return self.generator.trainable_variables
 
-    def get_compile_config(self):
-        if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):
-            return None
-        return {"g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-                "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer)}
-
-    def compile_from_config(self, config):
-        self.compile(
-            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
-            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]))
+    def discriminator_variables(self):
+        return self.discriminator.trainable_variables
 
     # -- use -------------------------------------------------------------------------------
     def call(self, source, training=False):
