@@ -6,6 +6,20 @@ import keras
 NORMS = ("batch", "instance", "none")
 
 
+def check_norm_and_loss(norm, loss, family):
+    """The norm checked and the adversarial loss's canonical name, for translators trained
+    without a critic constraint (the Wasserstein objectives need one)."""
+    from kerasgen.losses import gan as gan_losses
+
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {', '.join(NORMS)}; received {norm!r}.")
+    loss = gan_losses.check_loss_name(loss)
+    if loss in ("wasserstein", "wasserstein_gp"):
+        raise ValueError(f"loss {loss!r} needs a critic constraint {family} does not apply; "
+                         "use non_saturating, least_squares, hinge or minimax.")
+    return loss
+
+
 def init():
     return keras.initializers.RandomNormal(0.0, 0.02)
 

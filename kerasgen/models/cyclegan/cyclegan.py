@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 
 from kerasgen import distribute
-from kerasgen.layers.blocks import NORMS
+from kerasgen.layers.blocks import check_norm_and_loss
 from kerasgen.layers.patchgan import patchgan_discriminator
 from kerasgen.layers.resnet import RESNET_MULTIPLE
 from kerasgen.layers.resnet import default_residual_blocks
@@ -85,13 +85,8 @@ class CycleGAN(training.TwoPlayers, keras.Model):
                                 else positive_int("residual_blocks", residual_blocks))
         self.discriminator_width = positive_int("discriminator_width", discriminator_width)
         self.patch_size = int(patch_size)
-        if norm not in NORMS:
-            raise ValueError(f"norm must be one of {', '.join(NORMS)}; received {norm!r}.")
+        self.loss = check_norm_and_loss(norm, loss, "CycleGAN")
         self.norm = norm
-        self.loss = gan_losses.check_loss_name(loss)
-        if self.loss in ("wasserstein", "wasserstein_gp"):
-            raise ValueError(f"loss {loss!r} needs a critic constraint CycleGAN does not "
-                             "apply; use least_squares, non_saturating, hinge or minimax.")
         self.cycle_weight = float(cycle_weight)
         self.identity_weight = float(identity_weight)
         if self.identity_weight and self.channels_a != self.channels_b:

@@ -5,7 +5,7 @@ with Conditional Adversarial Networks", CVPR 2017)."""
 import keras
 import tensorflow as tf
 
-from kerasgen.layers.blocks import NORMS
+from kerasgen.layers.blocks import check_norm_and_loss
 from kerasgen.layers.patchgan import patchgan_discriminator
 from kerasgen.layers.unet import unet_generator
 from kerasgen.losses import gan as gan_losses
@@ -56,13 +56,8 @@ class Pix2Pix(training.TwoPlayers, keras.Model):
         self.generator_width = positive_int("generator_width", generator_width)
         self.discriminator_width = positive_int("discriminator_width", discriminator_width)
         self.patch_size = int(patch_size)
-        if norm not in NORMS:
-            raise ValueError(f"norm must be one of {', '.join(NORMS)}; received {norm!r}.")
+        self.loss = check_norm_and_loss(norm, loss, "pix2pix")
         self.norm = norm
-        self.loss = gan_losses.check_loss_name(loss)
-        if self.loss in ("wasserstein", "wasserstein_gp"):
-            raise ValueError(f"loss {loss!r} needs a critic constraint pix2pix does not apply; "
-                             "use non_saturating, least_squares, hinge or minimax.")
         self.l1_weight = float(l1_weight)
         self.adversarial_weight = float(adversarial_weight)
         if not 0.0 <= float(dropout) < 1.0:
