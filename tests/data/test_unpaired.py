@@ -167,3 +167,37 @@ def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
         assert 0.0 <= metrics[f"a2b.{key}"] <= 1.0
     assert np.isfinite(metrics["a2b.fid"]) and metrics["b2a.cycle_l1"] > 0
     assert "6 without (A), 2 with (B)" in report["protocol"]["images"]
+
+
+def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
+    import keras
+
+    from kerasgen.train import train
+
+    class Crash(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if int(self.model.g_optimizer.iterations) == 7:
+                self.model.stop_training = True
+                raise RuntimeError("simulated crash")
+
+    folder, labels = faces_with_attributes(tmp_path, n=24, glasses=tuple(range(0, 24, 3)))
+    config = config_lib.load(os.path.join(ROOT, "configs", "cyclegan_glasses.yaml"), [
+        f"data.path={folder}", f"data.labels_file={labels}", "data.image_size=16",
+        "data.stop=16", "data.eval_start=16", "data.eval_stop=24", "data.batch_size=2",
+        "model.args.image_size=16", "model.args.generator_width=4",
+        "model.args.residual_blocks=1", "model.args.discriminator_width=8",
+        "model.args.patch_size=16", "model.args.pool_size=30",
+        "train.mixed_precision=float32", "train.epochs=3", "train.checkpoint_every_steps=3",
+        "train.num_samples=2", f"train.output_dir={tmp_path / 'run'}"])
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(config, verbose=0, callbacks=[Crash()])
+    # 5 steps an epoch; backups at steps 3, 5 (epoch end) and 6 before the crash at step 7.
+    model, history = train(config, verbose=0)
+    assert len(history.history["g_loss"]) == 2  # epochs 2 and 3; epoch 1 was kept
+    assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 6 + 10
+    # The pools came back with the backup (6 steps x 2 fakes = 12) and kept filling: full at
+    # 30 (an empty pool would hold only the 10 resumed steps' 20 fakes).
+    assert int(model.pool_a.count.numpy()) == int(model.pool_b.count.numpy()) == 30
+    # The schedule continued from step 6, not from 0: constant for 1 epoch, decaying to 0
+    # over the next 2, so it ends at 0 after 15 steps.
+    assert float(model.g_optimizer.learning_rate) == 0.0
