@@ -1,0 +1,304 @@
+"""Captions for text-to-image models: CelebA captions made from attributes, and readers for
+the caption layouts users already have.
+
+    python -m kerasgen.data.captions celeba-10k/list_attr_celeba.txt --out captions.jsonl
+        [--per-image 5] [--seed 0]
+
+writes a JSONL caption file, one line per caption: {"file", "caption", "stated"}, where
+`stated` maps each attribute the caption asserts to 1 (present) or 0 (said to be absent,
+e.g. "no beard"), so evaluation can check a generated face against what its caption says.
+Generation is deterministic given the seed: the same file is written every time, and training
+and evaluation read the same captions.
+
+Readers (`read_captions(path, images_folder)` picks by extension or layout), each returning
+{image file relative to the folder: [captions]}:
+- JSONL (`{"file": ..., "caption": ...}` per line) and CSV (`file,caption` rows, a header
+  row optional): one or many captions per image;
+- the CUB-200 / Oxford-102 layout: a folder of `.txt` files, one per image (same relative
+  path and stem), one caption per line;
+- COCO captions JSON (`images` with `id`/`file_name`, `annotations` with `image_id`/`caption`).
+
+Rules: captions are stripped; an empty caption is an error naming its line; a file that is
+not UTF-8 is an error naming the byte offset; a caption for an image that is not in the
+folder is an error; images without a caption are an error listing the first few (pass
+`allow_missing=True` to drop them instead, which the caller then reports).
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+
+from kerasgen.data.images import list_images
+from kerasgen.data.images import read_attributes
+
+# -- CelebA captions from attributes -----------------------------------------------------------
+HAIR_COLOURS = {"Black_Hair": "black", "Blond_Hair": "blond", "Brown_Hair": "brown",
+                "Gray_Hair": "gray"}
+HAIR_STYLES = {"Wavy_Hair": "wavy", "Straight_Hair": "straight"}
+# Attribute -> phrases after "with" (several wordings, chosen by the seeded generator).
+WITH = {
+    "Eyeglasses": ["glasses", "eyeglasses", "a pair of glasses"],
+    "Goatee": ["a goatee"],
+    "Mustache": ["a mustache", "a moustache"],
+    "Bangs": ["bangs", "a fringe"],
+    "Heavy_Makeup": ["heavy makeup", "a lot of makeup"],
+    "Wearing_Lipstick": ["lipstick", "red lips"],
+    "Wearing_Hat": ["a hat"],
+    "Wearing_Earrings": ["earrings"],
+    "Wearing_Necklace": ["a necklace"],
+    "Wearing_Necktie": ["a tie", "a necktie"],
+    "Big_Nose": ["a big nose", "a large nose"],
+    "Pointy_Nose": ["a pointy nose"],
+    "Big_Lips": ["big lips", "full lips"],
+    "High_Cheekbones": ["high cheekbones"],
+    "Rosy_Cheeks": ["rosy cheeks"],
+    "Arched_Eyebrows": ["arched eyebrows"],
+    "Bushy_Eyebrows": ["bushy eyebrows", "thick eyebrows"],
+    "Bags_Under_Eyes": ["bags under the eyes"],
+    "Double_Chin": ["a double chin"],
+    "Sideburns": ["sideburns"],
+    "5_o_Clock_Shadow": ["stubble", "a five o'clock shadow"],
+    "Receding_Hairline": ["a receding hairline"],
+    "Mouth_Slightly_Open": ["the mouth slightly open"],
+}
+# Attribute -> "this person <verb phrase>" forms for the "has/wears" template.
+WEARS = {"Eyeglasses": "wears glasses", "Wearing_Hat": "wears a hat",
+         "Wearing_Earrings": "wears earrings", "Wearing_Necklace": "wears a necklace",
+         "Wearing_Necktie": "wears a tie", "Wearing_Lipstick": "wears lipstick",
+         "Heavy_Makeup": "wears heavy makeup"}
+# Absent attributes worth saying ("no beard", "no glasses").
+ABSENT = {"No_Beard": (1, "a beard", ["no beard", "a clean-shaven face"]),
+          "Eyeglasses": (0, None, ["no glasses"]),
+          "Wearing_Hat": (0, None, ["no hat"])}
+
+
+def _subject(attrs, rng):
+    male = attrs.get("Male") == 1
+    young = attrs.get("Young") == 1
+    noun = rng.choice(["man", "guy", "gentleman"] if male else ["woman", "lady", "girl"]
+                      if young else ["woman", "lady"])
+    age = rng.choice(["young", ""]) if young else rng.choice(["older", "middle-aged", "old"])
+    words = []
+    stated = {"Male": int(male)}
+    if age:
+        words.append(age)
+        stated["Young"] = int(young)
+    if attrs.get("Smiling") == 1 and rng.random() < 0.8:
+        words.insert(0, "smiling")
+        stated["Smiling"] = 1
+    elif attrs.get("Smiling") == 0 and rng.random() < 0.2:
+        words.insert(0, "serious")
+        stated["Smiling"] = 0
+    if attrs.get("Bald") == 1:
+        words.append("bald")
+        stated["Bald"] = 1
+    return " ".join(words + [noun]), stated
+
+
+def _hair(attrs, rng, stated):
+    if attrs.get("Bald") == 1:
+        return None
+    colour = [v for k, v in HAIR_COLOURS.items() if attrs.get(k) == 1]
+    style = [v for k, v in HAIR_STYLES.items() if attrs.get(k) == 1]
+    if not colour and not style:
+        return None
+    for k, v in {**HAIR_COLOURS, **HAIR_STYLES}.items():
+        if v in colour or v in style:
+            stated[k] = 1
+    return " ".join(style[:1] + colour[:1] + ["hair"])
+
+
+def caption_for(attrs, rng, max_details=3):
+    """One caption (text, stated) for {attribute: 0/1}; `rng` a random.Random. `stated`
+    holds exactly the attributes the text asserts."""
+    subject, stated = _subject(attrs, rng)
+    details = []  # (attribute or None, phrase)
+    hair = _hair(attrs, rng, stated)
+    if hair:
+        details.append((None, hair))
+    present = [k for k in WITH if attrs.get(k) == 1 and k not in stated]
+    rng.shuffle(present)
+    for k in present[:max(0, max_details - len(details))]:
+        details.append((k, rng.choice(WITH[k])))
+        stated[k] = 1
+    if rng.random() < 0.3:  # sometimes say what is absent
+        options = [(k, phrases) for k, (value, _, phrases) in ABSENT.items()
+                   if attrs.get(k) == value and k not in stated
+                   and not (k == "No_Beard" and attrs.get("Male") != 1)]
+        if options:
+            k, phrases = rng.choice(options)
+            details.append((None, rng.choice(phrases)))
+            stated[k] = ABSENT[k][0] if k == "No_Beard" else 0
+    article = "an" if subject[0] in "aeiou" else "a"
+    if not details:
+        return rng.choice([f"{article} {subject}", f"a photo of {article} {subject}",
+                           f"a face of {article} {subject}"]), stated
+    if rng.random() < 0.25:  # "this smiling man has a goatee and wears glasses"
+        has = [phrase for k, phrase in details if k not in WEARS]
+        wears = [WEARS[k] for k, _ in details if k in WEARS]
+        parts = ([f"has {_join(has)}"] if has else []) + wears
+        return f"this {subject} {' and '.join(parts)}", stated
+    lead = rng.choice([f"{article} {subject}", f"a photo of {article} {subject}"])
+    return f"{lead} with {_join([phrase for _, phrase in details])}", stated
+
+
+def _join(items):
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def celeba_captions(attributes_file, per_image=5, seed=0, files=None):
+    """[{"file", "caption", "stated"}] for every image of a CelebA attribute file (or
+    `files`), `per_image` distinct phrasings each where the attributes allow; deterministic
+    given `seed` (each image's generator is seeded from the seed and its name)."""
+    names, table = read_attributes(attributes_file)
+    rows = []
+    for file in (files if files is not None else sorted(table)):
+        attrs = {n: int(v) for n, v in zip(names, table[file])}
+        rng = random.Random(f"{seed}:{file}")
+        seen = set()
+        for _ in range(per_image * 4):  # a few tries for distinct wordings
+            text, stated = caption_for(attrs, rng)
+            if text not in seen:
+                seen.add(text)
+                rows.append({"file": file, "caption": text, "stated": stated})
+            if len(seen) == per_image:
+                break
+    return rows
+
+
+def write_jsonl(rows, path):
+    """Write caption rows atomically, one JSON object per line."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+# -- readers -----------------------------------------------------------------------------------
+def _read_text(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text (byte {e.start}: {raw[e.start:e.start + 1]!r})"
+                         "; expected captions encoded as UTF-8.") from None
+
+
+def _add(table, file, caption, where):
+    caption = (caption or "").strip()
+    if not caption:
+        raise ValueError(f"{where}: empty caption for {file!r}; expected some text.")
+    table.setdefault(file, []).append(caption)
+
+
+def _read_jsonl(path):
+    table = {}
+    for number, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            file, caption = row["file"], row["caption"]
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"{path}:{number}: expected a JSON object with 'file' and "
+                             f"'caption'; received {line[:80]!r}.") from None
+        _add(table, file, caption, f"{path}:{number}")
+    return table
+
+
+def _read_csv(path):
+    table = {}
+    for number, row in enumerate(csv.reader(_read_text(path).splitlines()), 1):
+        if not row or (number == 1 and [c.strip().lower() for c in row] == ["file", "caption"]):
+            continue
+        if len(row) != 2:
+            raise ValueError(f"{path}:{number}: expected 'file,caption' (quote captions "
+                             f"holding commas); received {row!r}.")
+        _add(table, row[0].strip(), row[1], f"{path}:{number}")
+    return table
+
+
+def _read_text_folder(folder, images):
+    table = {}
+    for image in images:
+        txt = os.path.join(folder, os.path.splitext(image)[0] + ".txt")
+        if not os.path.exists(txt):
+            continue
+        for number, line in enumerate(_read_text(txt).splitlines(), 1):
+            if line.strip():
+                _add(table, image, line, f"{txt}:{number}")
+    return table
+
+
+def _read_coco(path):
+    try:
+        data = json.loads(_read_text(path))
+        files = {image["id"]: image["file_name"] for image in data["images"]}
+        annotations = data["annotations"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: expected COCO captions JSON ('images' with id and "
+                         f"file_name, 'annotations' with image_id and caption); {e}.") from None
+    table = {}
+    for i, a in enumerate(annotations):
+        if a.get("image_id") not in files:
+            raise ValueError(f"{path}: annotation {i} names image_id {a.get('image_id')!r}, "
+                             "which is not in 'images'.")
+        _add(table, files[a["image_id"]], a.get("caption"), f"{path}: annotation {i}")
+    return table
+
+
+def read_captions(path, images_folder, allow_missing=False):
+    """{image (relative to images_folder): [captions]} from a caption file or folder (see the
+    module docstring), checked against the images in `images_folder`."""
+    images = [os.path.relpath(p, images_folder) for p in list_images(images_folder)]
+    if os.path.isdir(path):
+        table = _read_text_folder(path, images)
+    elif path.endswith(".jsonl"):
+        table = _read_jsonl(path)
+    elif path.endswith(".csv"):
+        table = _read_csv(path)
+    elif path.endswith(".json"):
+        table = _read_coco(path)
+    else:
+        raise ValueError(f"{path}: unknown caption layout; expected a .jsonl, .csv or COCO "
+                         ".json file, or a folder of .txt files (CUB / Oxford-102).")
+    present = set(images)
+    absent = [f for f in table if f not in present]
+    if absent:
+        raise ValueError(f"{path}: captions for {len(absent)} image(s) not in "
+                         f"{images_folder!r}, e.g. {', '.join(sorted(absent)[:3])}.")
+    missing = [f for f in images if f not in table]
+    if missing and not allow_missing:
+        raise ValueError(f"{path}: no caption for {len(missing)} of {len(images)} image(s), "
+                         f"e.g. {', '.join(missing[:3])}; caption every image or pass "
+                         "allow_missing=True to leave them out.")
+    return {f: table[f] for f in images if f in table}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Write CelebA captions made from attributes.")
+    parser.add_argument("attributes", help="list_attr_celeba.txt (relative paths under "
+                                           "$KERASGEN_DATA)")
+    parser.add_argument("--out", required=True, help="the JSONL caption file to write")
+    parser.add_argument("--per-image", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    from kerasgen.data.pipeline import resolve_path
+
+    if args.per_image < 1:
+        parser.error(f"--per-image must be >= 1; received {args.per_image}.")
+    rows = celeba_captions(resolve_path(args.attributes), args.per_image, args.seed)
+    write_jsonl(rows, args.out)
+    images = len({r["file"] for r in rows})
+    print(f"Wrote {len(rows)} captions of {images} images to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
