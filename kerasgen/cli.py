@@ -27,6 +27,8 @@ def _train(args):
     overrides = list(args.set or [])
     if args.output_dir:
         overrides.append(f"train.output_dir={args.output_dir}")
+    if args.strategy:
+        overrides.append(f"train.strategy={args.strategy}")
     config = config_lib.load(args.config, overrides)
     model, history = train(config, verbose=0 if args.quiet else "auto")  # noqa: F841
     out = output_dir(config)
@@ -172,6 +174,9 @@ def main(argv=None):
                    help="override a config value, e.g. --set train.epochs=2 (repeatable)")
     p.add_argument("--output-dir", help="where checkpoints, logs and samples go "
                                         "(default runs/<config name>)")
+    p.add_argument("--strategy", choices=("default", "mirrored"),
+                   help="tf.distribute strategy (train.strategy): mirrored trains on every "
+                        "local GPU, the configured batch being the global batch")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 

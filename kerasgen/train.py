@@ -170,7 +170,28 @@ def train(config, verbose="auto", callbacks=()):
     # Written before training starts, so a crashed run still records what it was.
     config_lib.save(config, os.path.join(out, "config.yaml"))
     keras.utils.set_random_seed(config.train.seed)
+    strategy = make_strategy(config.train.strategy)
+    with strategy.scope():  # variables of the model, its optimizers and metrics per replica
+        model, history = _train_in_scope(config, out, strategy, verbose, callbacks)
+    return model, history
+
+
+def make_strategy(name):
+    """The tf.distribute strategy a config names (see TrainConfig.strategy)."""
+    import tensorflow as tf
+
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()  # the default: one device, no replicas
+
+
+def _train_in_scope(config, out, strategy, verbose, callbacks):
     model = build_model(config)
+    replicas = strategy.num_replicas_in_sync
+    if config.data.batch_size % replicas:
+        raise config_lib.ConfigError(
+            f"data.batch_size: {config.data.batch_size} does not split evenly over "
+            f"{replicas} replicas; expected a multiple of {replicas}.")
     steps = getattr(model, "discriminator_steps", 1)  # D sees k fresh minibatches per step
     batch = config.data.batch_size * steps
     train_ds, count = make_dataset(config.data, value_range(model), batch_size=batch)

@@ -2,6 +2,10 @@
 
 import json
 import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # `tests.helpers` when run as a script
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import tensorflow as tf  # noqa: E402
@@ -14,96 +18,136 @@ import numpy as np  # noqa: E402
 
 import kerasgen  # noqa: E402
 
-strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-rng = np.random.default_rng(0)
-x = rng.uniform(0, 1, (32, 8, 8, 1)).astype("float32")
-out = {"replicas": strategy.num_replicas_in_sync}
-
-# 1. A deterministic model: one SGD step on a global batch of 16 split over two replicas must
-#    equal the same step on one device (losses averaged over the global batch).
-def autoencoder():
-    keras.utils.set_random_seed(0)
-    model = kerasgen.models.Autoencoder(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,),
-                                        architecture="mlp")
-    model.compile(optimizer=keras.optimizers.SGD(0.1))
-    return model
-
-single = autoencoder()
-single.fit(x[:16], batch_size=16, epochs=1, shuffle=False, verbose=0)
-with strategy.scope():
-    mirrored = autoencoder()
-mirrored.fit(tf.data.Dataset.from_tensor_slices(x[:16]).batch(16), epochs=1, verbose=0)
-out["max_weight_difference"] = float(max(
-    np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
-
-# 2. GAN and VAE train steps run per replica, with distinct latents on each replica.
-with strategy.scope():
-    gan = kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=8,
-                                discriminator_width=8, ema_decay=0.9, discriminator_steps=2,
-                                loss="wasserstein_gp", discriminator_normalization="layer")
-    gan.compile()
-    vae = kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,))
-    vae.compile(optimizer="adam")
-ds = tf.data.Dataset.from_tensor_slices(x * 2 - 1).batch(16, drop_remainder=True)
-gan_logs = gan.fit(ds, epochs=2, verbose=0).history
-vae_logs = vae.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), epochs=2, verbose=0).history
-out["finite"] = bool(all(np.isfinite(v).all() for v in {**gan_logs, **vae_logs}.values()))
-out["g_iterations"] = int(gan.g_optimizer.iterations.numpy())
-out["d_iterations"] = int(gan.d_optimizer.iterations.numpy())
-latents = strategy.run(tf.function(lambda: gan._latents_for(4)))
-a, b = [t.numpy() for t in strategy.experimental_local_results(latents)]
-out["latents_differ"] = bool(np.abs(a - b).max() > 1e-3)
-# 3. pix2pix: one step on two replicas equals one step on one device (dropout off and
-#    instance norm, so nothing depends on how the batch is split).
-source = x[:8] * 2 - 1
-target = np.concatenate([source, -source, source], axis=-1)
 
 
-def pix2pix():
-    keras.utils.set_random_seed(0)
-    model = kerasgen.models.Pix2Pix(image_size=8, source_channels=1, generator_width=4,
-                                    discriminator_width=8, patch_size=16, norm="instance",
-                                    dropout=0.0)
-    model.compile()
-    return model
+def per_replica_checks():
+    """Train steps of every family on two replicas (one MirroredStrategy per process: a
+    second one in the same process collides with the first's collective ops)."""
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (32, 8, 8, 1)).astype("float32")
+    out = {"replicas": strategy.num_replicas_in_sync}
+
+    # 1. A deterministic model: one SGD step on a global batch of 16 split over two replicas must
+    #    equal the same step on one device (losses averaged over the global batch).
+    def autoencoder():
+        keras.utils.set_random_seed(0)
+        model = kerasgen.models.Autoencoder(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,),
+                                            architecture="mlp")
+        model.compile(optimizer=keras.optimizers.SGD(0.1))
+        return model
+
+    single = autoencoder()
+    single.fit(x[:16], batch_size=16, epochs=1, shuffle=False, verbose=0)
+    with strategy.scope():
+        mirrored = autoencoder()
+    mirrored.fit(tf.data.Dataset.from_tensor_slices(x[:16]).batch(16), epochs=1, verbose=0)
+    out["max_weight_difference"] = float(max(
+        np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
+
+    # 2. GAN and VAE train steps run per replica, with distinct latents on each replica.
+    with strategy.scope():
+        gan = kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=8,
+                                    discriminator_width=8, ema_decay=0.9, discriminator_steps=2,
+                                    loss="wasserstein_gp", discriminator_normalization="layer")
+        gan.compile()
+        vae = kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,))
+        vae.compile(optimizer="adam")
+    ds = tf.data.Dataset.from_tensor_slices(x * 2 - 1).batch(16, drop_remainder=True)
+    gan_logs = gan.fit(ds, epochs=2, verbose=0).history
+    vae_logs = vae.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), epochs=2, verbose=0).history
+    out["finite"] = bool(all(np.isfinite(v).all() for v in {**gan_logs, **vae_logs}.values()))
+    out["g_iterations"] = int(gan.g_optimizer.iterations.numpy())
+    out["d_iterations"] = int(gan.d_optimizer.iterations.numpy())
+    latents = strategy.run(tf.function(lambda: gan._latents_for(4)))
+    a, b = [t.numpy() for t in strategy.experimental_local_results(latents)]
+    out["latents_differ"] = bool(np.abs(a - b).max() > 1e-3)
+    # 3. pix2pix: one step on two replicas equals one step on one device (dropout off and
+    #    instance norm, so nothing depends on how the batch is split).
+    source = x[:8] * 2 - 1
+    target = np.concatenate([source, -source, source], axis=-1)
 
 
-single = pix2pix()
-single.fit(source, target, batch_size=8, epochs=1, shuffle=False, verbose=0)
-with strategy.scope():
-    mirrored = pix2pix()
-mirrored.fit(tf.data.Dataset.from_tensor_slices((source, target)).batch(8), epochs=1,
-             verbose=0)
-out["pix2pix_max_weight_difference"] = float(max(
-    np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
+    def pix2pix():
+        keras.utils.set_random_seed(0)
+        model = kerasgen.models.Pix2Pix(image_size=8, source_channels=1, generator_width=4,
+                                        discriminator_width=8, patch_size=16, norm="instance",
+                                        dropout=0.0)
+        model.compile()
+        return model
 
 
-# 4. CycleGAN: without the history pool (whose random draws differ per replica by design),
-#    two replicas equal one device; with it, a mirrored step runs and each replica keeps its
-#    own pool (variables synchronized on read).
-def cyclegan(pool_size):
-    keras.utils.set_random_seed(0)
-    model = kerasgen.models.CycleGAN(image_size=8, channels_a=1, channels_b=3,
-                                     generator_width=4, residual_blocks=1,
-                                     discriminator_width=8, patch_size=16,
-                                     identity_weight=0.0, pool_size=pool_size)
-    model.compile()
-    return model
+    single = pix2pix()
+    single.fit(source, target, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    with strategy.scope():
+        mirrored = pix2pix()
+    mirrored.fit(tf.data.Dataset.from_tensor_slices((source, target)).batch(8), epochs=1,
+                 verbose=0)
+    out["pix2pix_max_weight_difference"] = float(max(
+        np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
 
 
-unpaired = tf.data.Dataset.from_tensor_slices((source, target)).batch(8)
-single = cyclegan(0)
-single.fit(unpaired, epochs=1, verbose=0)
-with strategy.scope():
-    mirrored = cyclegan(0)
-mirrored.fit(unpaired, epochs=1, verbose=0)
-out["cyclegan_max_weight_difference"] = float(max(
-    np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
-with strategy.scope():
-    pooled = cyclegan(4)
-logs = pooled.fit(unpaired, epochs=2, verbose=0).history
-out["cyclegan_pool_finite"] = bool(all(np.isfinite(v).all() for v in logs.values()))
-out["cyclegan_pool_counts"] = [int(c.numpy()) for c in strategy.experimental_local_results(
-    pooled.pool_a.count._value if hasattr(pooled.pool_a.count, "_value")
-    else pooled.pool_a.count)]
-print("RESULT " + json.dumps(out))
+    # 4. CycleGAN: without the history pool (whose random draws differ per replica by design),
+    #    two replicas equal one device; with it, a mirrored step runs and each replica keeps its
+    #    own pool (variables synchronized on read).
+    def cyclegan(pool_size):
+        keras.utils.set_random_seed(0)
+        model = kerasgen.models.CycleGAN(image_size=8, channels_a=1, channels_b=3,
+                                         generator_width=4, residual_blocks=1,
+                                         discriminator_width=8, patch_size=16,
+                                         identity_weight=0.0, pool_size=pool_size)
+        model.compile()
+        return model
+
+
+    unpaired = tf.data.Dataset.from_tensor_slices((source, target)).batch(8)
+    single = cyclegan(0)
+    single.fit(unpaired, epochs=1, verbose=0)
+    with strategy.scope():
+        mirrored = cyclegan(0)
+    mirrored.fit(unpaired, epochs=1, verbose=0)
+    out["cyclegan_max_weight_difference"] = float(max(
+        np.abs(a.numpy() - b.numpy()).max() for a, b in zip(single.weights, mirrored.weights)))
+    with strategy.scope():
+        pooled = cyclegan(4)
+    logs = pooled.fit(unpaired, epochs=2, verbose=0).history
+    out["cyclegan_pool_finite"] = bool(all(np.isfinite(v).all() for v in logs.values()))
+    out["cyclegan_pool_counts"] = [int(c.numpy()) for c in strategy.experimental_local_results(
+        pooled.pool_a.count._value if hasattr(pooled.pool_a.count, "_value")
+        else pooled.pool_a.count)]
+    return out
+
+
+def mirrored_training_run():
+    """`kerasgen train` with train.strategy: mirrored, in a process of its own."""
+    out = {}
+
+    # 5. `kerasgen train` with train.strategy: mirrored: the config's batch of 16 is the global
+    #    batch (8 per replica); the run writes its model and restores from it like any other.
+    import tempfile  # noqa: E402
+
+    from kerasgen import config as config_lib  # noqa: E402
+    from kerasgen.train import train  # noqa: E402
+    from tests import helpers  # noqa: E402
+
+    root = tempfile.mkdtemp(prefix="mirrored_run_")
+    helpers.write_idx_folder(os.path.join(root, "mnist"), num_train=64, num_test=32)
+    config = config_lib.load(os.path.join(HERE, "..", "configs", "dcgan_mnist.yaml"), [
+        f"data.path={os.path.join(root, 'mnist')}", "data.batch_size=16", "train.epochs=1",
+        "train.steps_per_epoch=2", "model.args.generator_width=8",
+        "model.args.discriminator_width=8", "model.args.extra_layers=0",
+        "train.mixed_precision=float32", "train.metrics_every_epochs=null",
+        "train.num_samples=4", "train.strategy=mirrored", "model.args.ema_decay=null",
+        f"train.output_dir={root}/run"])
+    trained, history = train(config, verbose=0)
+    out["train_replicas"] = trained.distribute_strategy.num_replicas_in_sync
+    out["train_iterations"] = int(trained.g_optimizer.iterations.numpy())
+    out["train_finite"] = bool(np.isfinite(history.history["g_loss"]).all())
+    out["train_saved"] = os.path.exists(os.path.join(root, "run", "model.keras"))
+
+    return out
+
+
+if __name__ == "__main__":
+    check = mirrored_training_run if sys.argv[1:] == ["train"] else per_replica_checks
+    print("RESULT " + json.dumps(check()))
