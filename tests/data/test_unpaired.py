@@ -201,3 +201,20 @@ def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
     # The schedule continued from step 6, not from 0: constant for 1 epoch, decaying to 0
     # over the next 2, so it ends at 0 after 15 steps.
     assert float(model.g_optimizer.learning_rate) == 0.0
+
+
+def test_an_unpaired_edges_cyclegan_is_scored_against_the_paired_ground_truth(tmp_path):
+    import kerasgen
+    from kerasgen.evaluate import evaluate_translator
+
+    folder, _ = faces_with_attributes(tmp_path, n=12)
+    model = kerasgen.models.CycleGAN(image_size=16, channels_a=1, channels_b=3,
+                                     generator_width=4, residual_blocks=1,
+                                     discriminator_width=8, patch_size=16, identity_weight=0)
+    config = config_lib.load(os.path.join(ROOT, "configs", "cyclegan_edges2faces.yaml"), [
+        f"data.path={folder}", "data.image_size=16", "data.stop=8", "data.eval_start=8",
+        "data.eval_stop=12"]).data
+    report = evaluate_translator(model, config, metrics=("l1", "psnr"), verbose=False)
+    assert "edges pairs of" in report["protocol"]["pairs"]
+    assert "4 held-out pairs" in report["protocol"]["pairs"]
+    assert 0 < report["metrics"]["model.l1"] < 1 and report["metrics"]["identity.l1"] > 0
