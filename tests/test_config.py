@@ -79,7 +79,8 @@ def test_data_fields_are_checked_against_their_source(tmp_path):
         config_lib.load(write(tmp_path, "data: {source: folder}\n"))
     with pytest.raises(config_lib.ConfigError, match="data.pairs: source 'paired' needs one of"):
         config_lib.load(write(tmp_path, "data: {source: paired, path: x, image_size: 64}\n"))
-    with pytest.raises(config_lib.ConfigError, match="data.direction: Unknown direction 'AB'; expected AtoB or BtoA"):
+    with pytest.raises(config_lib.ConfigError,
+                       match="data.direction: Unknown direction 'AB'; expected AtoB or BtoA"):
         config_lib.load(write(tmp_path, "data: {source: paired, path: x, pairs: folders, "
                                         "direction: AB, image_size: 64}\n"))
     with pytest.raises(config_lib.ConfigError, match="data.labels: expected true, false or "

@@ -51,8 +51,8 @@ def check_source_config(config):
         for f in dataclasses.fields(config):
             default = f.default_factory() if f.default is dataclasses.MISSING else f.default
             if f.name not in used and getattr(config, f.name) != default:
-                takers = sorted(n for n in DATA_SOURCES.names()
-                                if DATA_SOURCES.get(n).reads and f.name in DATA_SOURCES.get(n).reads)
+                takers = [n for n in DATA_SOURCES.names()
+                          if f.name in (DATA_SOURCES.get(n).reads or ())]
                 raise ValueError(
                     f"data.{f.name}: source {config.source!r} does not read it (received "
                     f"{getattr(config, f.name)!r}); it reads {', '.join(sorted(used))}. "

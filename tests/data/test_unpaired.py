@@ -132,6 +132,8 @@ def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
         "model.args.image_size=16", "model.args.generator_width=4",
         "model.args.residual_blocks=1", "model.args.discriminator_width=8",
         "model.args.patch_size=16", "train.mixed_precision=float32", "train.epochs=2",
+        "train.g_optimizer.learning_rate.steps_per_epoch=null",  # filled in from the data
+        "train.d_optimizer.learning_rate.steps_per_epoch=null",
         "train.num_samples=4", f"train.output_dir={tmp_path / 'run'}"])
     model, history = train(config, verbose=0)
     # 16 training faces: 10 without glasses (A, the longer domain) -> 5 steps of 2 an epoch.
@@ -188,6 +190,8 @@ def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
         "model.args.residual_blocks=1", "model.args.discriminator_width=8",
         "model.args.patch_size=16", "model.args.pool_size=30",
         "train.mixed_precision=float32", "train.epochs=3", "train.checkpoint_every_steps=3",
+        "train.g_optimizer.learning_rate.steps_per_epoch=null",
+        "train.d_optimizer.learning_rate.steps_per_epoch=null",
         "train.num_samples=2", f"train.output_dir={tmp_path / 'run'}"])
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(config, verbose=0, callbacks=[Crash()])
