@@ -4,6 +4,7 @@ over replicas, gradients, apply; and each player's optimizer under a dtype polic
 import keras
 
 from kerasgen import distribute
+from kerasgen import optimizers  # noqa: F401  (registers kerasgen's schedules for .keras loading)
 
 
 def scaled_mean(optimizer, per_example):

@@ -196,3 +196,28 @@ def test_readme_cyclegan_body_matches_the_exported_signature(tmp_path):
     signature = loaded.signatures[body["signature_name"]]
     images = signature(images=tf.constant(body["inputs"]["images"], tf.uint8))["images"]
     assert images.dtype == tf.uint8 and images.shape == (1, 2, 2, 3)
+
+
+def test_a_model_with_the_schedule_loads_in_a_fresh_process(tmp_path):
+    """Only the model classes imported (as `kerasgen evaluate` / `sample` do): the schedule
+    class must register itself with them."""
+    import subprocess
+    import sys
+
+    model = small()
+    spec = {"name": "adam", "learning_rate": {
+        "name": "constant_then_linear", "initial_learning_rate": 2e-4, "constant_epochs": 1,
+        "decay_epochs": 1, "steps_per_epoch": 2}}
+    model.compile(g_optimizer=from_spec(spec, "g"), d_optimizer=from_spec(spec, "d"))
+    model.fit(domains(), epochs=1, verbose=0)  # 2 steps: the end of the constant epoch
+    path = str(tmp_path / "scheduled.keras")
+    model.save(path)
+    code = ("import keras, kerasgen.models; m = keras.saving.load_model(%r); "
+            "print('RATE', round(float(m.g_optimizer.learning_rate), 8), "
+            "int(m.g_optimizer.iterations))"
+            % path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    rate = [line for line in out.stdout.splitlines() if line.startswith("RATE")]
+    assert rate, out.stderr[-3000:]
+    assert rate[0].split()[1:] == ["0.0002", "2"]
