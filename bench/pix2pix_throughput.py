@@ -26,23 +26,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from train_throughput import measure  # noqa: E402  (the same worker protocol)
-from train_throughput import time_fit  # noqa: E402
+from train_throughput import time_config  # noqa: E402
 
 
 def run_kerasgen(policy, size, batch, steps):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.path.insert(0, ROOT)
-    from kerasgen import config as config_lib
-    from kerasgen.data.pipeline import make_dataset
-    from kerasgen.train import build_model
-    from kerasgen.train import compile_model
-
-    config = config_lib.load(os.path.join(ROOT, "configs", "pix2pix_colorize_faces.yaml"), [
+    time_config("pix2pix_colorize_faces.yaml", [
         f"train.mixed_precision={policy}", "data.stop=256", f"data.image_size={size}",
-        f"model.args.image_size={size}", f"data.batch_size={batch}", "data.jitter=false"])
-    model = compile_model(build_model(config), config)
-    ds, _ = make_dataset(config.data, "symmetric", verbose=False)
-    print(f"images_per_s {time_fit(model, ds, steps, batch, 3):.2f}")
+        f"model.args.image_size={size}", f"data.batch_size={batch}", "data.jitter=false"],
+        steps, 3, digits=2)
 
 
 def build_translator(size):

@@ -21,7 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def run_kerasgen(policy, jit, steps):
+def time_config(config_name, overrides, steps, warmup_steps, digits=1):
+    """Build, compile and time `steps` fit steps of configs/<config_name> with overrides;
+    prints the `images_per_s` line the parent process reads."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, ROOT)
     from kerasgen import config as config_lib
@@ -29,11 +31,16 @@ def run_kerasgen(policy, jit, steps):
     from kerasgen.train import build_model
     from kerasgen.train import compile_model
 
-    overrides = [f"train.mixed_precision={policy}", f"train.jit_compile={jit}", "data.stop=2048"]
-    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_celeba_64.yaml"), overrides)
+    config = config_lib.load(os.path.join(ROOT, "configs", config_name), overrides)
     model = compile_model(build_model(config), config)
     ds, _ = make_dataset(config.data, "symmetric", verbose=False)
-    print(f"images_per_s {time_fit(model, ds, steps, config.data.batch_size, 5):.1f}")
+    rate = time_fit(model, ds, steps, config.data.batch_size, warmup_steps)
+    print(f"images_per_s {rate:.{digits}f}")
+
+
+def run_kerasgen(policy, jit, steps):
+    time_config("dcgan_celeba_64.yaml", [f"train.mixed_precision={policy}",
+                                         f"train.jit_compile={jit}", "data.stop=2048"], steps, 5)
 
 
 def time_fit(model, ds, steps, batch_size, warmup_steps):

@@ -120,21 +120,28 @@ def test_config_errors_name_the_field(tmp_path):
         config_lib.load(path, ["data.pairs=edges"])
 
 
+def tiny_glasses_config(tmp_path, overrides):
+    """cyclegan_glasses.yaml on 24 tiny faces (8 with glasses): 1-16 for training (10
+    without, 6 with), 17-24 held out; narrow 16 px networks, float32, the schedule's steps
+    per epoch left for kerasgen train to fill in from the data."""
+    folder, labels = faces_with_attributes(tmp_path, n=24, glasses=tuple(range(0, 24, 3)))
+    return config_lib.load(os.path.join(ROOT, "configs", "cyclegan_glasses.yaml"), [
+        f"data.path={folder}", f"data.labels_file={labels}", "data.image_size=16",
+        "data.stop=16", "data.eval_start=16", "data.eval_stop=24", "data.batch_size=2",
+        "model.args.image_size=16", "model.args.generator_width=4",
+        "model.args.residual_blocks=1", "model.args.discriminator_width=8",
+        "model.args.patch_size=16", "train.mixed_precision=float32",
+        "train.g_optimizer.learning_rate.steps_per_epoch=null",
+        "train.d_optimizer.learning_rate.steps_per_epoch=null",
+        f"train.output_dir={tmp_path / 'run'}"] + overrides)
+
+
 def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
     import keras
 
     from kerasgen.train import train
 
-    folder, labels = faces_with_attributes(tmp_path, n=24, glasses=tuple(range(0, 24, 3)))
-    config = config_lib.load(os.path.join(ROOT, "configs", "cyclegan_glasses.yaml"), [
-        f"data.path={folder}", f"data.labels_file={labels}", "data.image_size=16",
-        "data.stop=16", "data.eval_start=16", "data.eval_stop=24", "data.batch_size=2",
-        "model.args.image_size=16", "model.args.generator_width=4",
-        "model.args.residual_blocks=1", "model.args.discriminator_width=8",
-        "model.args.patch_size=16", "train.mixed_precision=float32", "train.epochs=2",
-        "train.g_optimizer.learning_rate.steps_per_epoch=null",  # filled in from the data
-        "train.d_optimizer.learning_rate.steps_per_epoch=null",
-        "train.num_samples=4", f"train.output_dir={tmp_path / 'run'}"])
+    config = tiny_glasses_config(tmp_path, ["train.epochs=2", "train.num_samples=4"])
     model, history = train(config, verbose=0)
     # 16 training faces: 10 without glasses (A, the longer domain) -> 5 steps of 2 an epoch.
     assert int(model.g_optimizer.iterations) == 10
@@ -182,17 +189,9 @@ def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
                 self.model.stop_training = True
                 raise RuntimeError("simulated crash")
 
-    folder, labels = faces_with_attributes(tmp_path, n=24, glasses=tuple(range(0, 24, 3)))
-    config = config_lib.load(os.path.join(ROOT, "configs", "cyclegan_glasses.yaml"), [
-        f"data.path={folder}", f"data.labels_file={labels}", "data.image_size=16",
-        "data.stop=16", "data.eval_start=16", "data.eval_stop=24", "data.batch_size=2",
-        "model.args.image_size=16", "model.args.generator_width=4",
-        "model.args.residual_blocks=1", "model.args.discriminator_width=8",
-        "model.args.patch_size=16", "model.args.pool_size=30",
-        "train.mixed_precision=float32", "train.epochs=3", "train.checkpoint_every_steps=3",
-        "train.g_optimizer.learning_rate.steps_per_epoch=null",
-        "train.d_optimizer.learning_rate.steps_per_epoch=null",
-        "train.num_samples=2", f"train.output_dir={tmp_path / 'run'}"])
+    config = tiny_glasses_config(tmp_path, ["model.args.pool_size=30", "train.epochs=3",
+                                            "train.checkpoint_every_steps=3",
+                                            "train.num_samples=2"])
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(config, verbose=0, callbacks=[Crash()])
     # 5 steps an epoch; backups at steps 3, 5 (epoch end) and 6 before the crash at step 7.
