@@ -132,7 +132,7 @@ def test_training_logs_sample_quality_on_schedule(idx_folder, tmp_path):
     assert len(history.history["fid"]) == 2 and len(history.history["is_mean"]) == 2
     with pytest.raises(config_lib.ConfigError, match="train.metrics"):
         config_lib.validate(config_lib.from_dict(config_lib.ExperimentConfig, {
-            "train": {"metrics": ["fid", "lpips"]}}))
+            "data": {"path": idx_folder}, "train": {"metrics": ["fid", "lpips"]}}))
 
 
 def test_conditional_models_get_class_accuracy_from_a_domain_classifier(idx_folder, tmp_path):
