@@ -82,7 +82,7 @@ def _evaluate(args):
             metrics = list(evaluate_lib.TRANSLATION_DEFAULT)
         report = evaluate_lib.evaluate_translator(
             model, run_config.data, metrics, args.features, args.num_real, args.split,
-            args.seed, verbose=not args.quiet)
+            args.seed, verbose=not args.quiet, judge=args.judge)
     else:
         data = evaluate_lib.data_config(model, run_config, args.data, args.source,
                                         args.train_data)
@@ -216,6 +216,10 @@ def main(argv=None):
                                       ".keras file, inception:/path/to/weights.h5 or "
                                       "pixels[:size] (default: the domain classifier of the "
                                       "data)")
+    p.add_argument("--judge", help="attribute translations (CycleGAN on an attribute split): "
+                                   "the multi-label classifier whose verdicts are counted, a "
+                                   "zoo name or .keras file (default "
+                                   "classifier_celeba_attributes_balanced)")
     p.add_argument("--num-generated", type=int, default=10_000,
                    help="generated images for sample metrics (default 10000)")
     p.add_argument("--num-real", type=int, help="cap on real images (default: whole split)")

@@ -333,13 +333,14 @@ TRANSLATION_DEFAULT = ("l1", "psnr", "ssim", "fid", "kid")
 
 
 def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
-                        num_real=None, split="test", seed=0, verbose=True):
+                        num_real=None, split="test", seed=0, verbose=True, judge=None):
     """Score a translator on the held-out pairs of a paired DataConfig, beside the identity
     baseline (the input copied to the output) under the same protocol.
 
     `features` (default: `classifier_celeba_attributes` for CelebA folders, else
     pixels:32) gives FID/KID of outputs against the true targets; metric "attributes"
-    needs a multi-label classifier as `features`.
+    needs a multi-label classifier as `features`. An attribute split is judged by `judge`
+    (see `evaluate_attribute_transfer`).
     """
     from kerasgen.data.pipeline import load_pair_arrays
     from kerasgen.metrics.translation import check_translation_metrics
@@ -351,7 +352,7 @@ def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
         # Unpaired training, paired scoring: the held-out faces have their ground truth.
         data = dataclasses.replace(data, source="paired", pairs=data.domains, domains=None)
     elif data.source == "unpaired" and data.domains == "attribute":
-        return evaluate_attribute_transfer(model, data, features, split, verbose)
+        return evaluate_attribute_transfer(model, data, features, split, verbose, judge)
     if data.source != "paired":
         raise ValueError(f"Translators are scored on paired data (data.source: paired), or "
                          f"on an attribute split (data.domains: attribute); the config's "
@@ -392,12 +393,16 @@ def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
     return report
 
 
-def evaluate_attribute_transfer(model, data, features=None, split="test", verbose=True):
+def evaluate_attribute_transfer(model, data, features=None, split="test", verbose=True,
+                                judge=None):
     """Score a CycleGAN between faces without (A) and with (B) an attribute on the held-out
-    slice, both ways, with a multi-label attribute classifier (`features`, default
-    classifier_celeba_attributes): `kerasgen.metrics.attribute_transfer`. FID references are
-    the real faces of the target domain in the whole folder (training and held-out slices:
-    a rare attribute has too few held-out faces for a covariance of its own)."""
+    slice, both ways: `kerasgen.metrics.attribute_transfer`. FID/KID in `features` (default
+    classifier_celeba_attributes); attribute verdicts by `judge`, a multi-label attribute
+    classifier (zoo name or .keras file; default classifier_celeba_attributes_balanced, which
+    reads rare attributes such as Eyeglasses that the unweighted classifier never predicts;
+    else the features' own classifier). FID references are the real faces of the target
+    domain in the whole folder (training and held-out slices: a rare attribute has too few
+    held-out faces for a covariance of its own)."""
     from kerasgen.data.images import read_attributes
     from kerasgen.data.pipeline import load_domain_arrays
     from kerasgen.metrics.attribute_transfer import attribute_transfer
@@ -407,11 +412,14 @@ def evaluate_attribute_transfer(model, data, features=None, split="test", verbos
     whole = dataclasses.replace(data, start=0, stop=None, eval_start=0, eval_stop=None)
     all_a, all_b = load_domain_arrays(whole, data.split, verbose=verbose)
     extractor = features_lib.get_extractor(features or _translation_extractor(data))
-    classifier = getattr(extractor, "classifier", None)
+    judge = judge or _attribute_judge(data)
+    judge_extractor = features_lib.get_extractor(judge) if judge else extractor
+    classifier = getattr(judge_extractor, "classifier", None)
     if not getattr(classifier, "multi_label", False):
         raise ValueError(f"Attribute translation is judged by a multi-label attribute "
-                         f"classifier as --features (e.g. classifier_celeba_attributes); "
-                         f"received {extractor.name}.")
+                         f"classifier (--judge, or --features without it; e.g. "
+                         f"classifier_celeba_attributes_balanced); received "
+                         f"{judge_extractor.name}.")
     names, _ = read_attributes(resolve_path(data.labels_file))
     index = names.index(data.attribute)
 
@@ -425,22 +433,36 @@ def evaluate_attribute_transfer(model, data, features=None, split="test", verbos
         "images": f"{path} [{start}:{stop if stop is not None else ''}] split by "
                   f"{data.attribute}: {len(a)} without (A), {len(b)} with (B), "
                   f"{data.image_size}x{data.image_size}",
-        "target": "share the classifier judges to carry the target value of "
-                  f"{data.attribute} (present for a2b, absent for b2a), before / after",
+        "target": "share the judge finds carrying the target value of "
+                  f"{data.attribute} (present for a2b, absent for b2a), before / after "
+                  "translation; target_real: the same share on the real held-out faces of "
+                  "the target domain",
+        "judge": judge_extractor.protocol(),
         "others_unchanged": f"share of the other {len(names) - 1} attribute verdicts that "
                             "are the same on output and input",
         "cycle_l1": "mean |F(G(x)) - x| (a2b) or |G(F(x)) - x| (b2a) of [0, 1] pixels",
         "fid": f"outputs vs real target-domain faces of the whole folder ({len(all_b)} with, "
                f"{len(all_a)} without); fid_input: the untranslated inputs vs the same",
         "features": extractor.protocol()}}
-    for direction, source, target_images, value in (("a2b", a, all_b, 1), ("b2a", b, all_a, 0)):
+    for direction, source, target_images, held_out_target, value in (
+            ("a2b", a, all_b, b, 1), ("b2a", b, all_a, a, 0)):
         back = "b2a" if direction == "a2b" else "a2b"
         scores = attribute_transfer(
             lambda x, d=direction: model.translate(x, d),
             lambda x, d=back: model.translate(x, d), source, classifier, index, value,
-            extractor, reference(target_images, f"real {direction[-1].upper()} faces"))
+            extractor, reference(target_images, f"real {direction[-1].upper()} faces"),
+            target_images=held_out_target)
         report["metrics"].update({f"{direction}.{k}": v for k, v in scores.items()})
     return report
+
+
+def _attribute_judge(data):
+    if "celeba" in (data.path or ""):
+        from kerasgen.zoo.presets import PRESETS
+
+        if "classifier_celeba_attributes_balanced" in PRESETS:
+            return "classifier_celeba_attributes_balanced"
+    return None
 
 
 def _translation_extractor(data):

@@ -4,6 +4,8 @@ judged by a multi-label attribute classifier, as Zhu et al. judge theirs with an
 For images of the source domain translated towards the target domain:
 - `target_before` / `target_after`: the share the classifier judges to carry the target value
   of the attribute (present for A -> B, absent for B -> A), on the inputs and on the outputs;
+- `target_real`: the same share on real images of the target domain, when given: what a
+  perfect translation would score under this judge (its sensitivity, or its specificity);
 - `others_unchanged`: the share of (image, other attribute) verdicts that are the same on the
   output as on the input;
 - `cycle_l1`: mean |back(translate(x)) - x| on [0, 1] pixels;
@@ -16,11 +18,22 @@ import numpy as np
 from kerasgen.metrics.sample_quality import scores_from_outputs
 
 
+def verdicts(classifier, images, batch_size=100):
+    """Boolean (N, K) attribute verdicts (sigmoid > 0.5) of a multi-label classifier on uint8
+    images (N, H, W, C)."""
+    out = [np.asarray(classifier.probabilities(
+        images[start:start + batch_size].astype(np.float32) / 255.0)) > 0.5
+        for start in range(0, len(images), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, 0), bool)
+
+
 def attribute_transfer(translate, back, images, classifier, attribute_index, target_value,
-                       extractor, reference_features, batch_size=100):
+                       extractor, reference_features, batch_size=100, target_images=None):
     """`translate`/`back`: functions of [0, 1] batches; `images` uint8 (N, H, W, C) of the
-    source domain; `reference_features` (M, D) of real target-domain images. Returns the
-    dict described in the module docstring (plus `count`)."""
+    source domain; `classifier` the multi-label judge of the verdicts; `reference_features`
+    (M, D) of real target-domain images in `extractor`'s features; `target_images` (optional)
+    uint8 real held-out images of the target domain for `target_real`. Returns the dict
+    described in the module docstring (plus `count`)."""
     before, after, cycle, in_f, out_f = [], [], [], [], []
     for start in range(0, len(images), batch_size):
         x = images[start:start + batch_size].astype(np.float32) / 255.0
@@ -36,7 +49,12 @@ def attribute_transfer(translate, back, images, classifier, attribute_index, tar
     fid = scores_from_outputs(reference_features, np.concatenate(out_f), None, ["fid"])["fid"]
     fid_input = scores_from_outputs(reference_features, np.concatenate(in_f), None,
                                     ["fid"])["fid"]
+    extra = {}
+    if target_images is not None and len(target_images):
+        real = verdicts(classifier, target_images, batch_size)
+        extra["target_real"] = float((real[:, attribute_index] == target_value).mean())
     return {
+        **extra,
         "count": int(len(images)),
         "target_before": float((before[:, attribute_index] == target_value).mean()),
         "target_after": float((after[:, attribute_index] == target_value).mean()),

@@ -28,8 +28,8 @@ def test_a_translation_that_brightens_carries_the_attribute_and_keeps_the_others
     brighten = lambda x: np.clip(x + 0.7, 0, 1)  # noqa: E731  (keeps red > blue where it was)
     darken = lambda x: np.clip(x - 0.7, 0, 1)  # noqa: E731
     scores = attribute_transfer(brighten, darken, dark, Brightness(), 0, 1, MeanFeatures(),
-                                reference, batch_size=16)
-    assert scores["count"] == 40
+                                reference, batch_size=16, target_images=bright[:10])
+    assert scores["count"] == 40 and scores["target_real"] == 1.0
     assert scores["target_before"] == 0.0 and scores["target_after"] == 1.0
     assert scores["others_unchanged"] > 0.9
     assert scores["fid"] < scores["fid_input"]
@@ -37,5 +37,5 @@ def test_a_translation_that_brightens_carries_the_attribute_and_keeps_the_others
     # A translation that does nothing: the attribute stays absent, the FID stays.
     same = attribute_transfer(lambda x: x, lambda x: x, dark, Brightness(), 0, 1,
                               MeanFeatures(), reference)
-    assert same["target_after"] == 0.0 and same["cycle_l1"] == 0.0
+    assert same["target_after"] == 0.0 and same["cycle_l1"] == 0.0 and "target_real" not in same
     assert same["others_unchanged"] == 1.0 and abs(same["fid"] - same["fid_input"]) < 1e-9

@@ -26,6 +26,45 @@ def test_classifier_rejects_a_bad_image_shape():
         kerasgen.models.Classifier(image_shape=[28, 28])
 
 
+def test_positive_weight_scales_the_loss_of_positive_labels_and_round_trips(tmp_path):
+    import keras
+
+    clf = kerasgen.models.Classifier(image_shape=(12, 12, 3), num_classes=2, width=4,
+                                     feature_dim=8, multi_label=True, positive_weight=[1.0, 9.0])
+    clf.compile(optimizer="adam")
+    labels = np.array([[1, 1], [0, 0], [1, 0]], np.float32)
+    logits = np.array([[0.3, -1.2], [0.5, 2.0], [-0.7, 0.1]], np.float32)
+    sigmoid = 1 / (1 + np.exp(-logits))
+    expected = -(np.array([1.0, 9.0]) * labels * np.log(sigmoid)
+                 + (1 - labels) * np.log(1 - sigmoid)).mean()
+    np.testing.assert_allclose(float(clf.loss(labels, logits)), expected, rtol=1e-5)
+    x = helpers.fake_images(6, 12, channels=3)
+    helpers.fit_one_step(clf, x, np.tile(labels, (2, 1)))
+    clf.save(str(tmp_path / "w.keras"))
+    loaded = keras.saving.load_model(str(tmp_path / "w.keras"))
+    assert loaded.positive_weight == [1.0, 9.0]
+    np.testing.assert_allclose(float(loaded.loss(labels, logits)), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"2 positive numbers \(one per label\); received "
+                                         r"\[1.0, 2.0, 3.0\]"):
+        kerasgen.models.Classifier(num_classes=2, multi_label=True, positive_weight=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="needs multi_label=True"):
+        kerasgen.models.Classifier(num_classes=2, positive_weight=3.0)
+
+
+def test_roc_auc_counts_ordered_pairs_with_ties_as_half():
+    from kerasgen.metrics.attributes import roc_auc
+
+    rng = np.random.default_rng(0)
+    labels = rng.random(200) < 0.2
+    scores = np.round(rng.random(200) + 0.3 * labels, 1)  # many ties
+    pos, neg = scores[labels], scores[~labels]
+    brute = ((pos[:, None] > neg[None]).sum() + 0.5 * (pos[:, None] == neg[None]).sum()) / (
+        len(pos) * len(neg))
+    assert abs(roc_auc(labels, scores) - brute) < 1e-12
+    assert roc_auc(labels, labels.astype(float)) == 1.0
+    assert np.isnan(roc_auc(np.ones(5, bool), np.arange(5.0)))
+
+
 def test_multi_label_classifier_reads_celeba_attributes_and_scores_each(tmp_path):
     import os
 
@@ -60,6 +99,7 @@ def test_multi_label_classifier_reads_celeba_attributes_and_scores_each(tmp_path
     assert probs.shape == (6, 2) and ((probs >= 0) & (probs <= 1)).all()
     scores = per_attribute_accuracy(clf, images, labels)
     assert scores["accuracy"].tolist() == [1.0, 1.0] and scores["majority"].tolist() == [0.5, 0.5]
+    assert scores["balanced_accuracy"].tolist() == [1.0, 1.0] and scores["auc"].tolist() == [1.0, 1.0]
     clf.save(str(tmp_path / "c.keras"))
     loaded = keras.saving.load_model(str(tmp_path / "c.keras"))
     assert loaded.multi_label and loaded.blocks == 3

@@ -1,10 +1,32 @@
 """A small CNN image classifier: the domain feature extractor behind classifier FID / IS."""
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 from kerasgen.registry import register_model
 from kerasgen.models.common import positive_int
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class WeightedBinaryCrossentropy(keras.losses.Loss):
+    """Binary cross-entropy on logits with the positive term of label k weighted by
+    `positive_weight[k]` (`tf.nn.weighted_cross_entropy_with_logits`; Keras's
+    BinaryCrossentropy has no per-label positive weight). A weight of n_negative / n_positive
+    per attribute makes a rare attribute's positives count as much as its negatives."""
+
+    def __init__(self, positive_weight, name="weighted_binary_crossentropy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.positive_weight = [float(w) for w in positive_weight]
+
+    def call(self, y_true, y_pred):
+        losses = tf.nn.weighted_cross_entropy_with_logits(
+            labels=tf.cast(y_true, tf.float32), logits=tf.cast(y_pred, tf.float32),
+            pos_weight=tf.constant(self.positive_weight, tf.float32))  # (B, K)
+        return tf.reduce_mean(losses, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "positive_weight": self.positive_weight}
 
 
 @register_model("classifier")
@@ -26,6 +48,10 @@ class Classifier(keras.Model):
         feature_dim: size of the feature layer.
         dropout: dropout rate before the feature layer and before the head.
         augment: maximum random translation as a fraction of the side (0 turns it off).
+        multi_label: independent sigmoids (binary cross-entropy per label) instead of a softmax.
+        positive_weight: with `multi_label`, None (plain binary cross-entropy), one number, or
+            one number per label multiplying the loss of that label's positive examples; set it
+            to n_negative / n_positive per label for a judge of rare attributes.
 
     Example:
     >>> clf = kerasgen.models.Classifier(image_shape=(28, 28, 1), num_classes=10)
@@ -39,7 +65,7 @@ class Classifier(keras.Model):
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, width=32, feature_dim=128,
                  dropout=0.3, augment=0.1, multi_label=False, blocks=2, flip=False,
-                 **kwargs):
+                 positive_weight=None, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(positive_int("image_shape", d) for d in image_shape)
         if len(self.image_shape) != 3:
@@ -53,6 +79,7 @@ class Classifier(keras.Model):
         self.multi_label = bool(multi_label)
         self.blocks = positive_int("blocks", blocks)
         self.flip = bool(flip)
+        self.positive_weight = self._check_positive_weight(positive_weight)
         augmentations = []
         if self.augment:
             augmentations.append(layers.RandomTranslation(self.augment, self.augment,
@@ -66,6 +93,20 @@ class Classifier(keras.Model):
         self.augmenter.build((None,) + self.image_shape)
         self.head.build((None, self.feature_dim))
         self.built = True
+
+    def _check_positive_weight(self, positive_weight):
+        if positive_weight is None:
+            return None
+        if not self.multi_label:
+            raise ValueError(f"positive_weight needs multi_label=True (a softmax classifier has "
+                             f"no positive class); received positive_weight={positive_weight}.")
+        weights = ([positive_weight] * self.num_classes
+                   if isinstance(positive_weight, (int, float)) else list(positive_weight))
+        if len(weights) != self.num_classes or not all(
+                isinstance(w, (int, float)) and w > 0 for w in weights):
+            raise ValueError(f"positive_weight must be a positive number or {self.num_classes} "
+                             f"positive numbers (one per label); received {positive_weight}.")
+        return [float(w) for w in weights]
 
     def _build_features(self):
         x = keras.Input(self.image_shape, name="image")
@@ -93,7 +134,9 @@ class Classifier(keras.Model):
         """Sparse categorical cross-entropy and accuracy; for `multi_label`, binary
         cross-entropy per label and the mean per-label accuracy."""
         if self.multi_label:
-            default_loss = keras.losses.BinaryCrossentropy(from_logits=True)
+            default_loss = (WeightedBinaryCrossentropy(self.positive_weight)
+                            if self.positive_weight else
+                            keras.losses.BinaryCrossentropy(from_logits=True))
             default_metrics = [keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)]
         else:
             default_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -132,5 +175,6 @@ class Classifier(keras.Model):
             "multi_label": self.multi_label,
             "blocks": self.blocks,
             "flip": self.flip,
+            "positive_weight": self.positive_weight,
         })
         return config

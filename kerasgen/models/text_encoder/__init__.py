@@ -1,0 +1,1 @@
+"""Joint text-image embeddings: the caption encoder of text-to-image models."""

@@ -1,0 +1,193 @@
+"""A caption encoder trained with a symmetric image-text objective: the text side of the
+text-to-image GAN (Reed et al. 2016 pretrain theirs with DS-SJE; this uses the symmetric
+contrastive loss of CLIP, Radford et al. 2021, which has the same two-sided structure)."""
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from kerasgen import distribute
+from kerasgen.models.common import positive_int
+from kerasgen.registry import register_model
+
+
+def symmetric_contrastive_loss(text_embeddings, image_embeddings, temperature):
+    """Per-example loss (B,) of matching B captions to B images and back: cross-entropy of
+    each row and each column of the similarity matrix with its diagonal. Embeddings are
+    L2-normalised (B, D); `temperature` divides the cosine similarities."""
+    logits = tf.matmul(text_embeddings, image_embeddings, transpose_b=True) / temperature
+    targets = tf.range(tf.shape(logits)[0])
+    text_to_image = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits)
+    image_to_text = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        targets, tf.transpose(logits))
+    return (text_to_image + image_to_text) / 2.0
+
+
+def retrieval_accuracy(text_embeddings, image_embeddings, ks=(1, 5)):
+    """{"top1": ..., "top5": ...}: the share of captions whose own image (same row) is among
+    the k images nearest to it (cosine), out of all N images."""
+    similarity = tf.matmul(text_embeddings, image_embeddings, transpose_b=True)  # (N, N)
+    own = tf.linalg.diag_part(similarity)[:, None]
+    rank = tf.reduce_sum(tf.cast(similarity > own, tf.int32), axis=1)  # images ranked above
+    return {f"top{k}": float(tf.reduce_mean(tf.cast(rank < k, tf.float32))) for k in ks}
+
+
+@register_model("text_encoder")
+class TextEncoder(keras.Model):
+    """Strings in, unit-length caption embeddings out; trained jointly with an image encoder.
+
+    Text: `keras.layers.TextVectorization` (lower-cased, punctuation stripped, split on
+    whitespace) inside the model, its vocabulary a constructor argument so a `.keras` file and
+    an exported SavedModel take raw strings; word embeddings, a bidirectional GRU and a masked
+    mean over the words, projected to `embedding_dim`. Words outside the vocabulary map to the
+    one out-of-vocabulary token ("[UNK]") and count like any word; captions longer than
+    `sequence_length` words are cut to their first `sequence_length` words. Images: a small
+    CNN on [0, 1] pixels, used for training and retrieval only.
+
+    `fit` takes batches of (images, captions): images (B, H, W, C) float in [0, 1], captions
+    (B,) strings; the loss is `symmetric_contrastive_loss` over the (per-replica) batch.
+
+    Args:
+        vocabulary: list of words (without the padding and OOV tokens); None to `adapt()`
+            the vectorizer on captions before training (`TextEncoder.adapt(captions)`).
+        max_tokens: vocabulary size cap for `adapt` (padding and OOV included).
+        sequence_length: words kept per caption.
+        word_dim, hidden_dim: word embedding size and GRU units per direction.
+        embedding_dim: size of the joint embedding.
+        image_shape: (H, W, C) of the training images.
+        image_width: channels of the image CNN's first block (doubled per block, 4 blocks).
+        temperature: divides cosine similarities in the loss.
+    """
+
+    def __init__(self, vocabulary=None, max_tokens=2000, sequence_length=24, word_dim=128,
+                 hidden_dim=128, embedding_dim=128, image_shape=(64, 64, 3), image_width=32,
+                 temperature=0.07, **kwargs):
+        super().__init__(**kwargs)
+        self.max_tokens = positive_int("max_tokens", max_tokens)
+        self.sequence_length = positive_int("sequence_length", sequence_length)
+        self.word_dim = positive_int("word_dim", word_dim)
+        self.hidden_dim = positive_int("hidden_dim", hidden_dim)
+        self.embedding_dim = positive_int("embedding_dim", embedding_dim)
+        self.image_shape = tuple(positive_int("image_shape", d) for d in image_shape)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (height, width, channels); received "
+                             f"{image_shape}.")
+        self.image_width = positive_int("image_width", image_width)
+        if not temperature > 0:
+            raise ValueError(f"temperature must be > 0; received {temperature!r}.")
+        self.temperature = float(temperature)
+        self.vectorizer = layers.TextVectorization(
+            max_tokens=self.max_tokens, output_sequence_length=self.sequence_length,
+            vocabulary=list(vocabulary) if vocabulary else None, name="vectorizer")
+        self._has_vocabulary = bool(vocabulary)  # a Python flag: checked while tracing
+        self.word_embedding = layers.Embedding(self.max_tokens, self.word_dim, mask_zero=True,
+                                               name="words")
+        self.recurrent = layers.Bidirectional(
+            layers.GRU(self.hidden_dim, return_sequences=True), name="gru")
+        self.text_projection = layers.Dense(self.embedding_dim, name="text_projection",
+                                            dtype="float32")
+        self.image_net = self._image_net()
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.word_embedding.build((None, self.sequence_length))
+        self.recurrent.build((None, self.sequence_length, self.word_dim))
+        self.text_projection.build((None, 2 * self.hidden_dim))
+        self.built = True
+
+    def _image_net(self):
+        x = keras.Input(self.image_shape, name="image")
+        h = x * 2.0 - 1.0
+        for block in range(4):
+            h = layers.Conv2D(self.image_width * 2 ** block, 3, strides=2, padding="same",
+                              name=f"conv{block}")(h)
+            h = layers.LayerNormalization(name=f"norm{block}")(h)
+            h = layers.LeakyReLU(0.2)(h)
+        h = layers.GlobalAveragePooling2D()(h)
+        h = layers.Dense(self.embedding_dim, name="image_projection", dtype="float32")(h)
+        return keras.Model(x, h, name="image_net")
+
+    @property
+    def vocabulary(self):
+        return self.vectorizer.get_vocabulary()
+
+    def adapt(self, captions):
+        """Build the vocabulary from an iterable (or tf.data.Dataset) of caption strings."""
+        self.vectorizer.adapt(captions)
+        self._has_vocabulary = self.vectorizer.vocabulary_size() > 2
+        return self
+
+    def tokens(self, texts):
+        """(B,) strings -> (B, sequence_length) int64 token ids (0 = padding, 1 = OOV)."""
+        if not self._has_vocabulary:
+            raise ValueError("TextEncoder has no vocabulary: pass vocabulary= or call "
+                             "adapt(captions) before encoding.")
+        return self.vectorizer(tf.convert_to_tensor(texts))
+
+    def encode_tokens(self, tokens, training=False):
+        mask = tf.not_equal(tokens, 0)
+        h = self.recurrent(self.word_embedding(tokens), mask=mask, training=training)
+        weights = tf.cast(mask, h.dtype)[..., None]
+        pooled = tf.reduce_sum(h * weights, axis=1) / tf.maximum(
+            tf.reduce_sum(weights, axis=1), 1.0)  # masked mean, (B, 2 * hidden_dim)
+        return tf.math.l2_normalize(self.text_projection(pooled), axis=-1)
+
+    def encode_text(self, texts, training=False):
+        """(B,) strings -> (B, embedding_dim) float32 unit vectors."""
+        return self.encode_tokens(self.tokens(texts), training=training)
+
+    def encode_images(self, images, training=False):
+        """(B, H, W, C) in [0, 1] -> (B, embedding_dim) float32 unit vectors."""
+        return tf.math.l2_normalize(self.image_net(images, training=training), axis=-1)
+
+    def call(self, texts, training=False):
+        return self.encode_text(texts, training=training)
+
+    def train_step(self, data):
+        images, texts = data
+        tokens = self.tokens(texts)
+        with tf.GradientTape() as tape:
+            per_example = symmetric_contrastive_loss(
+                self.encode_tokens(tokens, training=True),
+                self.encode_images(images, training=True), self.temperature)
+            loss = distribute.global_mean(per_example)
+            scaled = (self.optimizer.scale_loss(loss)
+                      if hasattr(self.optimizer, "scale_loss") else loss)
+        variables = self.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.loss_tracker.update_state(per_example)
+        return {"loss": self.loss_tracker.result()}
+
+    def test_step(self, data):
+        images, texts = data
+        per_example = symmetric_contrastive_loss(self.encode_text(texts),
+                                                 self.encode_images(images), self.temperature)
+        self.loss_tracker.update_state(per_example)
+        return {"loss": self.loss_tracker.result()}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def compile(self, optimizer="adam", **kwargs):
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def compile_from_config(self, config):
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)  # so saved optimizer state loads
+
+    def get_config(self):
+        config = super().get_config()
+        vocabulary = self.vocabulary
+        config.update({
+            # Without the padding ("") and OOV ("[UNK]") entries TextVectorization adds itself.
+            "vocabulary": vocabulary[2:] if len(vocabulary) > 2 else None,
+            "max_tokens": self.max_tokens,
+            "sequence_length": self.sequence_length,
+            "word_dim": self.word_dim,
+            "hidden_dim": self.hidden_dim,
+            "embedding_dim": self.embedding_dim,
+            "image_shape": list(self.image_shape),
+            "image_width": self.image_width,
+            "temperature": self.temperature,
+        })
+        return config
