@@ -53,6 +53,10 @@ class DataConfig:
     path_b: Optional[str] = None  # domains: folders
     attribute: Optional[str] = None  # domains: attribute, e.g. Eyeglasses
     channels_a: Optional[int] = None  # domain A's channels when they differ from `channels`
+    # source "captions" (text-to-image): a caption file or folder for the images of `path`
+    # (.jsonl / .csv / COCO .json / a folder of CUB-style .txt files), or "celeba_attributes"
+    # to phrase captions from labels_file (5 per image, deterministic given data.seed).
+    captions: Optional[str] = None
     binarize: bool = False  # dynamic binarization: x ~ Bernoulli(pixel) every time it is seen
     batch_size: int = 128  # per generator/ELBO step; GANs read k times this per step
     shuffle_buffer: int = 60000  # the whole of MNIST: a full shuffle costs ~47 MB

@@ -205,6 +205,10 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
     if class_names and class_names != config.data.class_names:
         config.data.class_names = list(class_names)  # saved with the run: label i's name
         config_lib.save(config, os.path.join(out, "config.yaml"))
+    if hasattr(model, "adapt") and not model.has_vocabulary:
+        # A text model's vocabulary comes from its training captions; it is then part of
+        # the model's config, so the saved model and its exports take raw strings.
+        model.adapt(train_ds.map(lambda images, texts: texts))
     _fill_schedule_steps(config, count, batch, out)
     model = compile_model(model, config)
     if config.train.steps_per_epoch:

@@ -328,3 +328,55 @@ def _unpaired_dataset(config, value_range, split, shuffle, batch_size, verbose):
     ds = batch_dataset(ds, batch_size, value_range, False, shuffle=False,
                        drop_remainder=shuffle)
     return ds, count
+
+
+def _check_captions(config):
+    if config.captions == "celeba_attributes" and not config.labels_file:
+        raise ValueError("data.labels_file: captions 'celeba_attributes' are phrased from an "
+                         "attribute file (list_attr_celeba.txt); received null.")
+
+
+def load_caption_pairs(config, split, verbose=True):
+    """(uint8 images (N, H, W, C), image index per caption (M,), captions (M,) str) of the
+    image-folder slice that `split` reads, each image with all of its captions."""
+    import numpy as np
+
+    from kerasgen.data import captions as captions_lib
+    from kerasgen.data.images import list_images
+
+    path, start, stop = folder_selection(config, split)
+    folder = resolve_path(path)
+    files = [os.path.relpath(p, folder) for p in list_images(folder)][start:stop]
+    if config.captions == "celeba_attributes":
+        rows = captions_lib.celeba_captions(resolve_path(config.labels_file), seed=config.seed or 0,
+                                            files=files)
+        table = collections.defaultdict(list)
+        for row in rows:
+            table[row["file"]].append(row["caption"])
+    else:
+        table = captions_lib.read_captions(resolve_path(config.captions), folder,
+                                           allow_missing=True)
+    uncaptioned = [f for f in files if not table.get(f)]
+    if uncaptioned:
+        raise ValueError(f"data.captions: {len(uncaptioned)} of the {len(files)} images of "
+                         f"{path!r} [{start}:{stop if stop is not None else ''}] have no caption"
+                         f", e.g. {', '.join(uncaptioned[:3])}.")
+    images = load_image_folder(folder, config.image_size, config.channels, config.crop, start,
+                               stop, verbose=verbose)
+    index = np.array([i for i, f in enumerate(files) for _ in table[f]], np.int64)
+    texts = np.array([c for f in files for c in table[f]], object)
+    return images, index, texts
+
+
+@register_source("captions", reads=("path", "captions", "labels_file", "crop", "start", "stop",
+                                    "eval_start", "eval_stop", "eval_path"),
+                 requires=("path", "captions"), check=_check_captions)
+def _captions_source(config, value_range, split, shuffle, batch_size, verbose):
+    """(image, caption) batches: every caption of every image once per epoch (an image with
+    five captions is seen five times), images as floats in the model's range, captions as
+    tf.string."""
+    images, index, texts = load_caption_pairs(config, split, verbose)
+    images = tf.constant(images)
+    pairs = tf.data.Dataset.from_tensor_slices((index, tf.constant(texts.astype(str))))
+    pairs = pairs.map(lambda i, t: (tf.gather(images, i), t), num_parallel_calls=tf.data.AUTOTUNE)
+    return _batched(pairs, config, value_range, batch_size, shuffle), len(index)

@@ -72,3 +72,46 @@ def test_text_encoder_learns_to_match_captions_and_round_trips_with_strings(tmp_
     np.testing.assert_allclose(loaded.encode_text(CAPTIONS), encoder.encode_text(CAPTIONS),
                                atol=1e-6)
     assert int(loaded.optimizer.iterations) == int(encoder.optimizer.iterations)
+
+
+def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
+    """A caption file (JSONL) beside an image folder: `data.source: captions`."""
+    import json
+
+    import keras
+
+    from kerasgen import config as config_lib
+    from kerasgen.train import train
+
+    folder = tmp_path / "img"
+    folder.mkdir()
+    images = (toy_images() * 255).astype(np.uint8)
+    with open(tmp_path / "captions.jsonl", "w") as f:
+        for i, caption in enumerate(CAPTIONS):
+            tf.io.write_file(str(folder / f"{i:02d}.png"), tf.io.encode_png(images[i]))
+            f.write(json.dumps({"file": f"{i:02d}.png", "caption": caption}) + "\n")
+            f.write(json.dumps({"file": f"{i:02d}.png", "caption": "the " + caption}) + "\n")
+    raw = {
+        "model": {"family": "text_encoder", "args": {
+            "max_tokens": 20, "sequence_length": 5, "word_dim": 8, "hidden_dim": 8,
+            "embedding_dim": 8, "image_shape": [16, 16, 3], "image_width": 4}},
+        "data": {"source": "captions", "path": str(folder),
+                 "captions": str(tmp_path / "captions.jsonl"), "image_size": 16, "channels": 3,
+                 "crop": "none", "stop": 6, "eval_start": 6, "batch_size": 4,
+                 "shuffle_buffer": 16},
+        "train": {"epochs": 2, "output_dir": str(tmp_path / "run"), "num_samples": 4}}
+    import yaml
+
+    (tmp_path / "text.yaml").write_text(yaml.safe_dump(raw))
+    config = config_lib.load(str(tmp_path / "text.yaml"))
+    model, history = train(config, verbose=0)
+    assert model.has_vocabulary and "the" in model.vocabulary
+    assert len(history.history["loss"]) == 2 and "val_loss" in history.history
+    loaded = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
+    np.testing.assert_allclose(loaded.encode_text(["a red cross"]),
+                               model.encode_text(["a red cross"]), atol=1e-6)
+    config.data.captions = str(tmp_path / "nothing.jsonl")
+    with open(config.data.captions, "w") as f:
+        f.write(json.dumps({"file": "00.png", "caption": "a red square"}) + "\n")
+    with pytest.raises(ValueError, match=r"5 of the 6 images of .* have no caption, e.g. 01.png"):
+        train(config, verbose=0)

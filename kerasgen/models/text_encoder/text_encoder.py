@@ -106,6 +106,10 @@ class TextEncoder(keras.Model):
         return keras.Model(x, h, name="image_net")
 
     @property
+    def has_vocabulary(self):
+        return self._has_vocabulary
+
+    @property
     def vocabulary(self):
         return self.vectorizer.get_vocabulary()
 
