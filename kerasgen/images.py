@@ -41,7 +41,11 @@ def save_png(path, image):
 
 def cycling_labels(model, num_samples):
     """Class ids 0, 1, ..., K-1, 0, 1, ... (num_samples,) for a conditional model, so every
-    class is sampled equally; None for an unconditional one."""
+    class is sampled equally (a text-conditional model's K sample captions likewise); None for
+    an unconditional one."""
+    texts = getattr(model, "sample_texts", None)
+    if texts:
+        return np.array([texts[i % len(texts)] for i in range(int(num_samples))], object)
     classes = getattr(model, "num_classes", None)
     return np.arange(int(num_samples)) % classes if classes else None
 
@@ -50,11 +54,11 @@ def generate_grid(model, num_samples=64, seed=0, path=None, columns=None):
     """Sample a fixed-seed grid from any kerasgen model with `generate`; optionally save it.
 
     Conditional models get labels 0, 1, ..., num_classes - 1 repeated, so each grid row
-    walks through the classes.
+    walks through the classes (text-conditional ones: their sample captions, one a column).
     """
     labels = cycling_labels(model, num_samples)
     if labels is not None:
-        columns = columns or model.num_classes
+        columns = columns or getattr(model, "num_classes", None) or len(model.sample_texts)
     grid = make_grid(model.generate(int(num_samples), seed=seed, labels=labels), columns)
     if path:
         save_png(path, grid)

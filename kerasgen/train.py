@@ -22,8 +22,14 @@ def build_model(config):
 
     config_lib.validate(config)
     keras.mixed_precision.set_global_policy(config.train.mixed_precision)
+    args = dict(config.model.args)
+    encoder = args.get("text_encoder")
+    if isinstance(encoder, str) and not encoder.endswith(".keras"):
+        from kerasgen import zoo
+
+        args["text_encoder"] = zoo.path(encoder)  # a zoo name: its checksummed artifact
     try:
-        return MODELS.get(config.model.family)(**config.model.args)
+        return MODELS.get(config.model.family)(**args)
     except ArgumentError as e:  # a constructor's own check names its argument
         message = str(e)
         if message.startswith(e.argument + " "):
@@ -209,6 +215,8 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
         # A text model's vocabulary comes from its training captions; it is then part of
         # the model's config, so the saved model and its exports take raw strings.
         model.adapt(train_ds.map(lambda images, texts: texts))
+    if hasattr(model, "sample_texts") and not model.sample_texts:
+        model.sample_texts = _sample_captions(config)
     _fill_schedule_steps(config, count, batch, out)
     model = compile_model(model, config)
     if config.train.steps_per_epoch:
@@ -234,6 +242,15 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
     except TrainingDiverged as e:
         raise TrainingDiverged(_diverged_message(e, config, out)) from None
     return model, history
+
+
+def _sample_captions(config, count=8):
+    """The first caption of each of the first `count` held-out images (training images when
+    there is no held-out split): what a text-conditional model's sample grids show."""
+    from kerasgen.data.pipeline import caption_table
+
+    files, table = caption_table(config.data, config.data.eval_split or config.data.split)
+    return [table[f][0] for f in files[:count]]
 
 
 def _fill_schedule_steps(config, count, batch, out):

@@ -336,11 +336,9 @@ def _check_captions(config):
                          "attribute file (list_attr_celeba.txt); received null.")
 
 
-def load_caption_pairs(config, split, verbose=True):
-    """(uint8 images (N, H, W, C), image index per caption (M,), captions (M,) str) of the
-    image-folder slice that `split` reads, each image with all of its captions."""
-    import numpy as np
-
+def caption_table(config, split):
+    """(files, {file: [captions]}) of the image-folder slice that `split` reads, every file
+    with at least one caption (else a ValueError naming the uncaptioned ones)."""
     from kerasgen.data import captions as captions_lib
     from kerasgen.data.images import list_images
 
@@ -348,8 +346,8 @@ def load_caption_pairs(config, split, verbose=True):
     folder = resolve_path(path)
     files = [os.path.relpath(p, folder) for p in list_images(folder)][start:stop]
     if config.captions == "celeba_attributes":
-        rows = captions_lib.celeba_captions(resolve_path(config.labels_file), seed=config.seed or 0,
-                                            files=files)
+        rows = captions_lib.celeba_captions(resolve_path(config.labels_file),
+                                            seed=config.seed or 0, files=files)
         table = collections.defaultdict(list)
         for row in rows:
             table[row["file"]].append(row["caption"])
@@ -361,8 +359,19 @@ def load_caption_pairs(config, split, verbose=True):
         raise ValueError(f"data.captions: {len(uncaptioned)} of the {len(files)} images of "
                          f"{path!r} [{start}:{stop if stop is not None else ''}] have no caption"
                          f", e.g. {', '.join(uncaptioned[:3])}.")
-    images = load_image_folder(folder, config.image_size, config.channels, config.crop, start,
-                               stop, verbose=verbose)
+    return files, table
+
+
+def load_caption_pairs(config, split, verbose=True):
+    """(uint8 images (N, H, W, C), image index per caption (M,), captions (M,) str) of the
+    image-folder slice that `split` reads, each image with all of its captions."""
+    import numpy as np
+
+    files, table = caption_table(config, split)
+    _, start, stop = folder_selection(config, split)
+    images = load_image_folder(resolve_path(folder_selection(config, split)[0]),
+                               config.image_size, config.channels, config.crop, start, stop,
+                               verbose=verbose)
     index = np.array([i for i, f in enumerate(files) for _ in table[f]], np.int64)
     texts = np.array([c for f in files for c in table[f]], object)
     return images, index, texts

@@ -28,9 +28,27 @@ def dcgan_discriminator(image_size=64, channels=3, width=64, normalization="batc
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"Unknown normalization {normalization!r}; expected one of "
                          f"{', '.join(NORMALIZATIONS)}.")
-    _, n = base_size(image_size)
     image = keras.Input((image_size, image_size, channels), name="image")
-    inputs, h = [image], image
+    inputs = [image]
+    h = discriminator_trunk(image, width, normalization, extra_layers)
+    h = layers.Flatten()(h)  # (B, s * s * width * 2^(n-1))
+    logits = layers.Dense(1, kernel_initializer=init(), dtype="float32", name="logits")(h)
+    if num_classes:
+        label = keras.Input((), dtype="int32", name="label")
+        inputs.append(label)
+        embed = layers.Embedding(num_classes, h.shape[-1], embeddings_initializer=init(),
+                                 name="class_embedding")(label)  # (B, F)
+        projection = layers.Dot(axes=1, dtype="float32")([embed, h])  # (B, 1)
+        logits = layers.Add(dtype="float32")([logits, projection])
+    return keras.Model(inputs if num_classes else image, logits, name=name)
+
+
+def discriminator_trunk(image, width=64, normalization="batch", extra_layers=0):
+    """The strided-convolution stack of `dcgan_discriminator` on a symbolic image (B, S, S,
+    C), down to the base side (4 at 64x64): (B, s, s, width * 2^(n-1)) features, shared with
+    the text-conditional discriminator."""
+    _, n = base_size(image.shape[1])
+    h = image
     for i in range(n):
         h = layers.Conv2D(width * 2 ** i, 4, strides=2, padding="same",
                           use_bias=(i == 0 or normalization == "none"),
@@ -43,16 +61,7 @@ def dcgan_discriminator(image_size=64, channels=3, width=64, normalization="batc
                           kernel_initializer=init(), name=f"top{i}")(h)
         h = _normalize(h, normalization)
         h = layers.LeakyReLU(0.2)(h)
-    h = layers.Flatten()(h)  # (B, s * s * width * 2^(n-1))
-    logits = layers.Dense(1, kernel_initializer=init(), dtype="float32", name="logits")(h)
-    if num_classes:
-        label = keras.Input((), dtype="int32", name="label")
-        inputs.append(label)
-        embed = layers.Embedding(num_classes, h.shape[-1], embeddings_initializer=init(),
-                                 name="class_embedding")(label)  # (B, F)
-        projection = layers.Dot(axes=1, dtype="float32")([embed, h])  # (B, 1)
-        logits = layers.Add(dtype="float32")([logits, projection])
-    return keras.Model(inputs if num_classes else image, logits, name=name)
+    return h
 
 
 def _normalize(h, normalization):

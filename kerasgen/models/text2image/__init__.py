@@ -1,0 +1,1 @@
+"""Text-conditional GANs: Reed et al. 2016 (GAN-CLS, GAN-INT)."""

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasgen
+from tests.models.test_text_encoder import CAPTIONS
+from tests.models.test_text_encoder import toy_images
+
+
+def tiny_encoder():
+    encoder = kerasgen.models.TextEncoder(max_tokens=20, sequence_length=4, word_dim=8,
+                                          hidden_dim=8, embedding_dim=8,
+                                          image_shape=(16, 16, 3), image_width=4)
+    return encoder.adapt(CAPTIONS)
+
+
+def tiny_model(**kwargs):
+    return kerasgen.models.TextToImageGAN(
+        text_encoder=tiny_encoder(), image_size=16, latent_dim=4, generator_width=8,
+        discriminator_width=8, projection_dim=4, ema_decay=0.9, seed=1,
+        sample_texts=CAPTIONS[:4], **kwargs)
+
+
+def pairs():
+    return tf.data.Dataset.from_tensor_slices((toy_images() * 2 - 1, CAPTIONS)).batch(8)
+
+
+def test_text_to_image_gan_trains_generates_from_text_and_round_trips(tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = tiny_model()
+    model.compile()
+    history = model.fit(pairs(), epochs=2, verbose=0)
+    assert {"d_loss", "g_loss", "d_mismatch", "g_interpolation"} <= set(history.history)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    images = np.asarray(model.generate_from_text(CAPTIONS[:3], seed=5))
+    assert images.shape == (3, 16, 16, 3) and images.min() >= 0 and images.max() <= 1
+    np.testing.assert_array_equal(images, model.generate_from_text(CAPTIONS[:3], seed=5))
+    # One z for every caption: the caption alone changes the image (batch statistics: the
+    # untrained generator's moving averages flatten every output to grey).
+    z = np.repeat(np.asarray(model.sample_latents(1, seed=3)), 2, axis=0)
+    two = np.asarray(model.generator([tf.constant(z), model.embed(tf.constant(["a red square",
+                                                                 "a green cross"]))],
+                                     training=True))
+    assert np.abs(two[0] - two[1]).mean() > 1e-5  # the same caption twice: exactly 0
+    same = np.asarray(model.generator([tf.constant(z), model.embed(tf.constant(
+        ["a red square"] * 2))], training=True))
+    assert np.abs(same[0] - same[1]).max() == 0.0
+    assert model.interpolate_captions("a red square", "a blue circle", steps=5).shape == (
+        5, 16, 16, 3)
+    with pytest.raises(ValueError, match="list of caption strings, shape \\(B,\\); received "
+                                         "int32"):
+        model.generate_from_text([1, 2])
+    path = str(tmp_path / "t2i.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.generate_from_text(CAPTIONS[:3], seed=5), images,
+                               atol=1e-5)
+    assert int(loaded.d_optimizer.iterations) == int(model.d_optimizer.iterations) == 2
+    assert loaded.sample_texts == CAPTIONS[:4] and not loaded.text_encoder.trainable
+
+
+def test_mismatched_captions_skip_identical_ones_and_the_switches_drop_their_terms():
+    model = tiny_model(matching_aware=False, interpolation=False)
+    model.compile()
+    history = model.fit(pairs(), epochs=1, verbose=0)
+    assert "d_mismatch" not in history.history and "g_interpolation" not in history.history
+    same = model.embed(tf.constant(["a red square"] * 4))
+    _, differs = model._partner(same)
+    assert differs.numpy().tolist() == [0.0] * 4
+    _, differs = model._partner(model.embed(tf.constant(CAPTIONS)))
+    assert differs.numpy().tolist() == [1.0] * 8
