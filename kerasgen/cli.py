@@ -83,6 +83,12 @@ def _evaluate(args):
         report = evaluate_lib.evaluate_translator(
             model, run_config.data, metrics, args.features, args.num_real, args.split,
             args.seed, verbose=not args.quiet, judge=args.judge)
+    elif hasattr(model, "encode_text") and not hasattr(model, "generate"):
+        if run_config is None:
+            raise ValueError(f"{args.model}: a text encoder is scored on its config's held-out "
+                             "captions; pass a zoo name or a run folder with config.yaml.")
+        report = evaluate_lib.evaluate_text_encoder(model, run_config.data, args.split,
+                                                    verbose=not args.quiet)
     else:
         data = evaluate_lib.data_config(model, run_config, args.data, args.source,
                                         args.train_data)

@@ -456,6 +456,38 @@ def evaluate_attribute_transfer(model, data, features=None, split="test", verbos
     return report
 
 
+def evaluate_text_encoder(model, data, split="test", batch_size=250, verbose=True):
+    """Caption -> image retrieval on the held-out images of a captions DataConfig: each
+    image's first caption ranks all N held-out images by cosine similarity; top-1 / top-5 are
+    the shares whose own image comes first / in the first five (chance: 1/N, 5/N). Captions
+    that describe several faces equally (attribute phrasings) bound what is reachable."""
+    import numpy as np
+
+    from kerasgen.data.pipeline import load_caption_pairs
+    from kerasgen.models.text_encoder.text_encoder import retrieval_accuracy
+
+    held_out = data.eval_split if split == "test" else data.split
+    images, index, texts = load_caption_pairs(data, held_out, verbose=verbose)
+    first = np.unique(index, return_index=True)[1]  # each image's first caption
+    captions = texts[first].astype(str)
+    text_e, image_e = [], []
+    for start in range(0, len(images), batch_size):
+        text_e.append(np.asarray(model.encode_text(captions[start:start + batch_size])))
+        image_e.append(np.asarray(model.encode_images(
+            images[start:start + batch_size].astype(np.float32) / 255.0)))
+    scores = retrieval_accuracy(np.concatenate(text_e), np.concatenate(image_e))
+    path, start, stop = folder_selection(data, held_out)
+    return {"metrics": {"retrieval_top1": scores["top1"], "retrieval_top5": scores["top5"],
+                        "chance_top1": 1.0 / len(images), "chance_top5": 5.0 / len(images),
+                        "images": len(images)},
+            "protocol": {
+                "images": f"{path} [{start}:{stop if stop is not None else ''}], "
+                          f"{len(images)} held-out images",
+                "retrieval": "each image's first caption ranks all held-out images by cosine "
+                             "similarity of the embeddings; top-k: its own image among the k "
+                             "first"}}
+
+
 def _attribute_judge(data):
     if "celeba" in (data.path or ""):
         from kerasgen.zoo.presets import PRESETS

@@ -110,6 +110,11 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     loaded = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
     np.testing.assert_allclose(loaded.encode_text(["a red cross"]),
                                model.encode_text(["a red cross"]), atol=1e-6)
+    from kerasgen.evaluate import evaluate_text_encoder
+
+    report = evaluate_text_encoder(loaded, config.data, verbose=False)["metrics"]
+    assert report["images"] == 2 and report["chance_top1"] == 0.5
+    assert report["retrieval_top5"] == 1.0 and report["retrieval_top1"] in (0.0, 0.5, 1.0)
     config.data.captions = str(tmp_path / "nothing.jsonl")
     with open(config.data.captions, "w") as f:
         f.write(json.dumps({"file": "00.png", "caption": "a red square"}) + "\n")
