@@ -120,3 +120,42 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
         f.write(json.dumps({"file": "00.png", "caption": "a red square"}) + "\n")
     with pytest.raises(ValueError, match=r"5 of the 6 images of .* have no caption, e.g. 01.png"):
         train(config, verbose=0)
+
+
+def test_kerasgen_train_text_to_image_from_a_trained_encoder(tmp_path):
+    """`model.args.text_encoder` as a .keras file; sample captions come from held-out images;
+    the sample grid shows one caption a column."""
+    import json
+
+    import yaml
+
+    from kerasgen import config as config_lib
+    from kerasgen.train import train
+
+    folder = tmp_path / "img"
+    folder.mkdir()
+    images = (toy_images() * 255).astype(np.uint8)
+    with open(tmp_path / "captions.jsonl", "w") as f:
+        for i, caption in enumerate(CAPTIONS):
+            tf.io.write_file(str(folder / f"{i:02d}.png"), tf.io.encode_png(images[i]))
+            f.write(json.dumps({"file": f"{i:02d}.png", "caption": caption}) + "\n")
+    encoder = kerasgen.models.TextEncoder(max_tokens=20, sequence_length=4, word_dim=8,
+                                          hidden_dim=8, embedding_dim=8,
+                                          image_shape=(16, 16, 3), image_width=4)
+    encoder.adapt(CAPTIONS).save(str(tmp_path / "encoder.keras"))
+    raw = {
+        "model": {"family": "text2image", "args": {
+            "text_encoder": str(tmp_path / "encoder.keras"), "image_size": 16, "latent_dim": 4,
+            "generator_width": 8, "discriminator_width": 8, "projection_dim": 4}},
+        "data": {"source": "captions", "path": str(folder),
+                 "captions": str(tmp_path / "captions.jsonl"), "image_size": 16, "channels": 3,
+                 "crop": "none", "stop": 6, "eval_start": 6, "batch_size": 3,
+                 "shuffle_buffer": 8},
+        "train": {"epochs": 1, "output_dir": str(tmp_path / "run"), "num_samples": 4}}
+    (tmp_path / "t2i.yaml").write_text(yaml.safe_dump(raw))
+    model, history = train(config_lib.load(str(tmp_path / "t2i.yaml")), verbose=0)
+    assert model.sample_texts == ["a red cross", "a blue cross"]  # held-out images 6, 7
+    assert {"d_mismatch", "g_interpolation"} <= set(history.history)
+    grid = tf.io.decode_png(tf.io.read_file(
+        str(tmp_path / "run" / "samples" / "samples_latest.png"))).numpy()
+    assert grid.shape[:2] == (2 * 18 + 2, 2 * 18 + 2)  # 2 captions x 2 seeds, 16 px + 2 pad
