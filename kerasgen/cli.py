@@ -83,6 +83,14 @@ def _evaluate(args):
         report = evaluate_lib.evaluate_translator(
             model, run_config.data, metrics, args.features, args.num_real, args.split,
             args.seed, verbose=not args.quiet, judge=args.judge)
+    elif hasattr(model, "generate_from_text"):
+        if run_config is None:
+            raise ValueError(f"{args.model}: a text-to-image model is scored on its config's "
+                             "held-out captions; pass a zoo name or a run folder with "
+                             "config.yaml.")
+        report = evaluate_lib.evaluate_text_to_image(
+            model, run_config.data, args.features, args.judge, args.split, args.seed,
+            verbose=not args.quiet)
     elif hasattr(model, "encode_text") and not hasattr(model, "generate"):
         if run_config is None:
             raise ValueError(f"{args.model}: a text encoder is scored on its config's held-out "
@@ -222,8 +230,9 @@ def main(argv=None):
                                       ".keras file, inception:/path/to/weights.h5 or "
                                       "pixels[:size] (default: the domain classifier of the "
                                       "data)")
-    p.add_argument("--judge", help="attribute translations (CycleGAN on an attribute split): "
-                                   "the multi-label classifier whose verdicts are counted, a "
+    p.add_argument("--judge", help="attribute translations (CycleGAN on an attribute split) "
+                                   "and text-to-image attribute accuracy: the multi-label "
+                                   "classifier whose verdicts are counted, a "
                                    "zoo name or .keras file (default "
                                    "classifier_celeba_attributes_balanced)")
     p.add_argument("--num-generated", type=int, default=10_000,
