@@ -8,6 +8,9 @@ the highest version). Signatures:
   gives the same images (stateless RNG).
 - VAEs also: `encode`(images (B, H, W, C) uint8 [, labels]) -> mean, stddev of q(z|x), and
   `decode`(z [, labels]) -> images.
+- Text-to-image models instead: `generate_from_text`(text (B,) string, seed () int64) ->
+  images, one per caption, the same seed giving the same images; `serving_default` is the
+  same; `sample`(count, seed) cycles the model's sample captions (`export_text_to_image`).
 - Translators instead: `translate`(images (B, H, W, C) uint8, any H and W) -> images at the
   input's size (pix2pix), or `translate_a2b` and `translate_b2a` (CycleGAN);
   `serving_default` is the first of them (`export_translator`).
@@ -139,6 +142,39 @@ def export_translator(model, out_dir, version=None):
     return _write(archive, out_dir, path)
 
 
+def export_text_to_image(model, out_dir, version=None):
+    """A text-to-image model (`generate_from_text`) as a SavedModel taking raw strings: the
+    text encoder's vocabulary lookup is inside the graph (see the module docstring)."""
+    path = _version_path(out_dir, version)
+    latent_dim = int(model.latent_dim)
+
+    def from_text(text, seed):
+        text = _checked(text, [tf.debugging.assert_greater(
+            tf.size(text), 0, message="text must hold at least one caption string")])
+        seed_pair = tf.stack([tf.cast(seed, tf.int64), tf.constant(0, tf.int64)])
+        z = tf.random.stateless_normal(tf.stack([tf.size(text), latent_dim]), seed=seed_pair)
+        return {"images": to_uint8(model.generate(z, labels=text))}  # (B, H, W, C) uint8
+
+    def sample(count, seed):
+        count = _checked(count, [
+            tf.debugging.assert_greater(count, 0, message="count must be >= 1"),
+            tf.debugging.assert_less_equal(count, MAX_SAMPLE_COUNT,
+                                           message=f"count must be <= {MAX_SAMPLE_COUNT}")])
+        captions = tf.constant(model.sample_texts)
+        return from_text(tf.gather(captions, tf.range(count) % len(model.sample_texts)), seed)
+
+    text_spec = [tf.TensorSpec((None,), tf.string, name="text"),
+                 tf.TensorSpec((), tf.int64, name="seed")]
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serving_default", from_text, input_signature=text_spec)
+    archive.add_endpoint("generate_from_text", from_text, input_signature=text_spec)
+    if model.sample_texts:
+        archive.add_endpoint("sample", sample, input_signature=[
+            tf.TensorSpec((), tf.int32, name="count"), tf.TensorSpec((), tf.int64, name="seed")])
+    return _write(archive, out_dir, path)
+
+
 def export(model, out_dir, version=None):
     """Write `model` as a TF Serving SavedModel to `out_dir/<version>/`; returns that path.
 
@@ -152,6 +188,8 @@ def export(model, out_dir, version=None):
     """
     if hasattr(model, "translate"):
         return export_translator(model, out_dir, version)
+    if hasattr(model, "generate_from_text"):
+        return export_text_to_image(model, out_dir, version)
     if not hasattr(model, "generate") or not hasattr(model, "latent_dim"):
         raise ValueError(f"Only generative models can be exported for serving; received "
                          f"{type(model).__name__}.")

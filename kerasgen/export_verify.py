@@ -10,6 +10,9 @@
    inputs must return the same images as check 1 for the same request (the path TF
    Serving's own graph runner takes).
 
+Text-to-image models are checked with three caption strings (one with a word no vocabulary
+holds): uint8 images per caption, the same seed giving the same images and another seed or
+other captions other ones, and refusal of numbers where strings belong and of an empty batch.
 Translators (pix2pix) are checked on odd-size, non-square images (37x53 in, 37x53 out),
 determinism, and refusal of a wrong channel count and of float input.
 4. `tfsmlayer`: `keras.layers.TFSMLayer` in a new process must return the same images.
@@ -171,6 +174,54 @@ def _worker_load_translator(sigs, workdir):
     return report
 
 
+CAPTIONS = [b"a smiling young woman with wavy blond hair", b"this man has a goatee and wears "
+            b"glasses", b"a zxqvword person"]
+
+
+def _worker_load_text(sigs, workdir):
+    """Text-to-image models (`generate_from_text`): strings in, uint8 images out."""
+    import tensorflow as tf
+
+    fn = sigs["generate_from_text"]
+
+    def call(text, seed):
+        return fn(text=tf.constant(text), seed=tf.constant(seed, tf.int64))["images"].numpy()
+
+    request = {"text": np.array(CAPTIONS), "seed": np.array(0, np.int64)}
+    images = call(request["text"], 0)
+    report = {"signatures": {}}
+    for name in sorted(sigs):
+        if name == "sample":
+            spec = sigs[name].structured_input_signature[1]
+            draws = [sigs[name](**{k: tf.constant(v) for k, v in _inputs(spec, s).items()})
+                     ["images"].numpy() for s in (1, 1, 2)]
+            if not np.array_equal(draws[0], draws[1]) or np.array_equal(draws[0], draws[2]):
+                raise ExportCheckError("sample is not deterministic per seed.")
+            report["signatures"][name] = _check_outputs(name, {"images": draws[0]}, None)
+        else:
+            report["signatures"][name] = _check_outputs(
+                name, {"images": sigs[name](text=tf.constant(request["text"]),
+                                            seed=tf.constant(0, tf.int64))["images"]}, None)
+    if not np.array_equal(images, call(request["text"], 0)):
+        raise ExportCheckError("generate_from_text is not deterministic per seed.")
+    if np.array_equal(images, call(request["text"], 1)):
+        raise ExportCheckError("generate_from_text gave the same images for another seed.")
+    report["deterministic"] = True
+    # Reported, not required: an untrained model's images are all mid-grey whatever the text.
+    swapped = call(request["text"][::-1], 0)  # the same z, the captions in another order
+    report["caption_changes_image"] = not np.array_equal(swapped[0], images[0])
+    refused = {"numbers_for_text": _refusal(fn, {"text": np.arange(3, dtype=np.int64),
+                                                 "seed": np.array(0, np.int64)}),
+               "empty_batch": _refusal(fn, {"text": np.array([], dtype="S1"),
+                                            "seed": np.array(0, np.int64)})}
+    for label, message in refused.items():
+        if message is None:
+            raise ExportCheckError(f"generate_from_text accepted a request with {label}.")
+    report["refused"] = refused
+    _save_request(workdir, "generate_from_text", request, images)
+    return report
+
+
 def _worker_load(path, workdir):
     import tensorflow as tf
 
@@ -178,6 +229,8 @@ def _worker_load(path, workdir):
     sigs = loaded.signatures
     if any(name.startswith("translate") for name in sigs):
         return _worker_load_translator(sigs, workdir)
+    if "generate_from_text" in sigs:
+        return _worker_load_text(sigs, workdir)
     if "serving_default" not in sigs or "sample" not in sigs:
         raise ExportCheckError(f"missing signatures; found {sorted(sigs)}, expected at least "
                                "serving_default and sample.")
@@ -216,7 +269,7 @@ def _worker_tfsmlayer(path, workdir):
 
     request, inputs, expected = _load_request(workdir)
     layer = keras.layers.TFSMLayer(path, call_endpoint=request["signature"])
-    first = "images" if "images" in inputs else "z"
+    first = next(k for k in ("images", "text", "z") if k in inputs)
     kwargs = {k: v for k, v in inputs.items() if k != first}
     images = np.asarray(layer(inputs[first], **kwargs)["images"])
     if images.dtype != np.uint8 or not np.array_equal(images, expected):

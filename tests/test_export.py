@@ -145,3 +145,21 @@ def test_readme_rest_bodies_match_the_exported_signatures(tmp_path):
         images = signature(**{k: tf.constant(v, specs[k].dtype)
                               for k, v in body["inputs"].items()})["images"]
         assert images.dtype == tf.uint8 and images.shape[0] == body["inputs"]["count"]
+
+
+def test_text_to_image_export_takes_strings_in_fresh_processes(tmp_path):
+    """generate_from_text (strings + seed), serving_default and sample; an unknown word is
+    served, numbers and an empty batch refused; saved_model_cli run and TFSMLayer agree."""
+    from kerasgen.export_verify import verify
+    from tests.models.test_text2image import tiny_model
+
+    model = tiny_model()
+    path = export(model, str(tmp_path / "t2i"))
+    report = verify(path)
+    signatures = report["load"]["signatures"]
+    assert set(signatures) == {"serving_default", "generate_from_text", "sample"}
+    assert signatures["generate_from_text"]["images"] == {"dtype": "uint8",
+                                                          "shape": [3, 16, 16, 3]}
+    assert report["load"]["deterministic"]
+    assert "text must hold at least one caption" in report["load"]["refused"]["empty_batch"]
+    assert report["run"]["images"]["dtype"] == report["tfsmlayer"]["images"]["dtype"] == "uint8"
