@@ -61,8 +61,48 @@ def _sample(args):
         print(f"Wrote {len(source)} held-out translations ({rows}) from {args.model} to "
               f"{args.out}")
         return
+    texts = list(args.text or [])
+    if args.text_file:
+        with open(args.text_file, encoding="utf-8") as f:
+            texts += [line.strip() for line in f if line.strip()]
+    if texts or hasattr(model, "generate_from_text"):
+        _sample_from_text(model, texts, args)
+        return
     write_samples(model, args.num, args.seed, args.out, verbose=not args.quiet)
     print(f"Wrote {args.num} samples from {args.model} to {args.out}")
+
+
+def _sample_from_text(model, texts, args):
+    """--num images per caption; one z per row, shared by every caption of the row (style
+    kept, content from the text), one caption a column; a single caption fills a square grid."""
+    import math
+
+    import numpy as np
+
+    from kerasgen.images import make_grid
+    from kerasgen.images import save_png
+
+    if not hasattr(model, "generate_from_text"):
+        raise ValueError(f"--text needs a text-to-image model; {args.model} is a "
+                         f"{type(model).__name__}.")
+    if not texts:
+        texts = list(model.sample_texts or [])
+        if not texts:
+            raise ValueError(f"{args.model} is text-conditional: pass --text CAPTION (several "
+                             "times for several captions) or --text-file FILE.")
+    if not args.out.lower().endswith(".png") or args.num * len(texts) > 1024:
+        raise ValueError(f"Text-to-image samples are written as one .png grid of at most 1024 "
+                         f"images; received --out {args.out!r} and {args.num} x {len(texts)} "
+                         "captions.")
+    z = np.asarray(model.sample_latents(args.num, seed=args.seed))
+    rows = [np.asarray(model.generate_from_text(texts, latents=np.repeat(z[i:i + 1],
+                                                                         len(texts), axis=0)))
+            for i in range(args.num)]  # (len(texts), H, W, C) per row
+    images = np.concatenate(rows)
+    columns = len(texts) if len(texts) > 1 else math.ceil(math.sqrt(args.num))
+    save_png(args.out, make_grid(images, columns))
+    print(f"Wrote {args.num} samples for each of {len(texts)} caption(s) from {args.model} "
+          f"to {args.out}" + (" (one caption a column, one z a row)" if len(texts) > 1 else ""))
 
 
 def _evaluate(args):
@@ -205,6 +245,10 @@ def main(argv=None):
                    help="a .png grid (up to 1024 samples; default samples.png), an .npz file "
                         "(uint8 'images' [and 'labels'], written batch by batch) or a folder "
                         "of PNGs")
+    p.add_argument("--text", action="append", metavar="CAPTION",
+                   help="text-to-image models: a caption to draw (repeat for several; "
+                        "default: the model's sample captions)")
+    p.add_argument("--text-file", help="text-to-image models: a file of captions, one a line")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_sample)
 

@@ -71,3 +71,26 @@ def test_mismatched_captions_skip_identical_ones_and_the_switches_drop_their_ter
     assert differs.numpy().tolist() == [0.0] * 4
     _, differs = model._partner(model.embed(tf.constant(CAPTIONS)))
     assert differs.numpy().tolist() == [1.0] * 8
+
+
+def test_cli_sample_draws_captions_in_columns_and_refuses_text_for_other_models(tmp_path,
+                                                                               capsys):
+    from kerasgen import cli
+
+    path = str(tmp_path / "t2i.keras")
+    tiny_model().save(path)
+    out = str(tmp_path / "x.png")
+    assert cli.main(["sample", path, "--text", "a red square", "--text", "a blue cross",
+                     "--num", "3", "--out", out]) == 0
+    grid = tf.io.decode_png(tf.io.read_file(out)).numpy()
+    assert grid.shape == (3 * 18 + 2, 2 * 18 + 2, 3)  # 3 seeds (rows) x 2 captions
+    assert "one caption a column, one z a row" in capsys.readouterr().out
+    (tmp_path / "captions.txt").write_text("a red square\n\na green circle\n")
+    assert cli.main(["sample", path, "--text-file", str(tmp_path / "captions.txt"), "--num",
+                     "1", "--out", out]) == 0
+    assert tf.io.decode_png(tf.io.read_file(out)).numpy().shape == (20, 2 * 18 + 2, 3)
+    other = str(tmp_path / "dcgan.keras")
+    kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=4,
+                          discriminator_width=4).save(other)
+    assert cli.main(["sample", other, "--text", "a red square", "--out", out]) == 2
+    assert "--text needs a text-to-image model" in capsys.readouterr().err
