@@ -88,6 +88,9 @@ class TrainConfig:
     checkpoint_every_steps: Optional[int] = 500  # backup cadence; None: every epoch only
     tensorboard_update_freq: str = "epoch"  # or a number of steps, as a string
     seed: int = 0
+    # Start from another model's weights (fine-tuning): a zoo name or a .keras file of the
+    # same architecture; a backup in output_dir, when there is one, wins (resume).
+    init_from: Optional[str] = None
     # Sample-quality metrics during training (kerasgen.metrics.SampleQuality), logged to
     # TensorBoard and History; None turns them off.
     metrics_every_epochs: Optional[int] = None

@@ -182,6 +182,27 @@ def train(config, verbose="auto", callbacks=()):
     return model, history
 
 
+def _init_from(model, source):
+    """Copy the weights of `source` (a zoo name or a .keras file) into `model`, which must
+    have the same architecture; constructor arguments that hold no weights (a loss weighting)
+    may differ."""
+    if source.endswith(".keras"):
+        donor = keras.saving.load_model(source, compile=False)
+    else:
+        from kerasgen import zoo
+
+        donor = zoo.load(source, compile=False)
+    mine, theirs = model.get_weights(), donor.get_weights()
+    shapes = [w.shape for w in mine], [w.shape for w in theirs]
+    if shapes[0] != shapes[1]:
+        raise config_lib.ConfigError(
+            f"train.init_from: {source!r} has {len(theirs)} weight arrays that do not match "
+            f"the model's {len(mine)} (first difference: "
+            f"{next(((a, b) for a, b in zip(*shapes) if a != b), 'count')}); expected a model "
+            "of the same architecture.")
+    model.set_weights(theirs)
+
+
 def make_strategy(name):
     """The tf.distribute strategy a config names (see TrainConfig.strategy)."""
     import tensorflow as tf
@@ -193,6 +214,8 @@ def make_strategy(name):
 
 def _train_in_scope(config, out, strategy, verbose, callbacks):
     model = build_model(config)
+    if config.train.init_from:
+        _init_from(model, config.train.init_from)
     replicas = strategy.num_replicas_in_sync
     if config.data.batch_size % replicas:
         raise config_lib.ConfigError(
@@ -215,6 +238,13 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
         # A text model's vocabulary comes from its training captions; it is then part of
         # the model's config, so the saved model and its exports take raw strings.
         model.adapt(train_ds.map(lambda images, texts: texts))
+    if hasattr(model, "text_inputs"):
+        # Tokenize in the input pipeline: faster (overlaps the step), and fit under a
+        # strategy cannot average a batch of strings over replicas to build the model.
+        import tensorflow as tf
+
+        train_ds = train_ds.map(lambda images, texts: (images, model.text_inputs(texts)),
+                                num_parallel_calls=tf.data.AUTOTUNE)
     if hasattr(model, "sample_texts") and not model.sample_texts:
         model.sample_texts = _sample_captions(config)
     _fill_schedule_steps(config, count, batch, out)
@@ -222,6 +252,8 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
     if config.train.steps_per_epoch:
         train_ds = train_ds.repeat()  # an epoch of N steps may span more than one pass
     eval_ds = _eval_dataset(config, model)
+    if eval_ds is not None and hasattr(model, "text_inputs"):
+        eval_ds = eval_ds.map(lambda images, texts: (images, model.text_inputs(texts)))
     standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq,

@@ -21,6 +21,7 @@ def test_train_steps_are_correct_per_replica():
     assert out["pix2pix_max_weight_difference"] < 1e-5, out
     assert out["cyclegan_max_weight_difference"] < 1e-5, out
     assert out["cyclegan_pool_finite"]
+    assert out["text_finite"] and out["text_terms"] == ["d_mismatch", "g_interpolation"]
     # Each replica's pool holds the 4 fakes of its half-batches, filled to its size.
     assert out["cyclegan_pool_counts"] == [4, 4], out
 

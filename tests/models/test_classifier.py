@@ -110,3 +110,26 @@ def test_multi_label_classifier_reads_celeba_attributes_and_scores_each(tmp_path
     with pytest.raises(ValueError, match=":3: expected a file name and 2 values of 1 or -1"):
         read_attributes(str(attrs))
     os.remove(attrs)
+
+
+def test_init_from_copies_weights_of_the_same_architecture_and_refuses_others(tmp_path):
+    import keras
+
+    from kerasgen.config import ConfigError
+    from kerasgen.train import _init_from
+
+    donor = kerasgen.models.Classifier(image_shape=(12, 12, 3), num_classes=2, width=4,
+                                       feature_dim=8, multi_label=True)
+    donor.save(str(tmp_path / "donor.keras"))
+    weighted = kerasgen.models.Classifier(image_shape=(12, 12, 3), num_classes=2, width=4,
+                                          feature_dim=8, multi_label=True,
+                                          positive_weight=[1.0, 5.0])
+    _init_from(weighted, str(tmp_path / "donor.keras"))
+    for a, b in zip(weighted.get_weights(), donor.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    wider = kerasgen.models.Classifier(image_shape=(12, 12, 3), num_classes=2, width=8,
+                                       feature_dim=8, multi_label=True)
+    with pytest.raises(ConfigError, match="train.init_from: .* do not match .* expected a "
+                                          "model of the same architecture"):
+        _init_from(wider, str(tmp_path / "donor.keras"))
+    keras.backend.clear_session()

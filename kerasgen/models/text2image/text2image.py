@@ -131,8 +131,13 @@ class TextToImageGAN(GAN):
 
     # -- text -----------------------------------------------------------------------------
     def embed(self, texts):
-        """(B,) strings -> (B, embedding_dim) caption embeddings (the frozen encoder)."""
+        """(B,) strings (or `text_inputs` token ids) -> (B, embedding_dim) caption embeddings
+        (the frozen encoder)."""
         return tf.stop_gradient(self.text_encoder.encode_text(texts))
+
+    def text_inputs(self, texts):
+        """Token ids `fit` may take instead of strings (see `TextEncoder.text_inputs`)."""
+        return self.text_encoder.text_inputs(texts)
 
     def _inputs(self, first, labels):
         if labels is not None:
@@ -163,7 +168,7 @@ class TextToImageGAN(GAN):
 
     # -- training -------------------------------------------------------------------------
     def train_step(self, data):
-        images, texts = data
+        images, texts = data  # captions: strings or token ids
         return super().train_step((images, self.embed(texts)))
 
     def _partner(self, embeddings):

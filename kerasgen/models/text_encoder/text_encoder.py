@@ -45,7 +45,11 @@ class TextEncoder(keras.Model):
     CNN on [0, 1] pixels, used for training and retrieval only.
 
     `fit` takes batches of (images, captions): images (B, H, W, C) float in [0, 1], captions
-    (B,) strings; the loss is `symmetric_contrastive_loss` over the (per-replica) batch.
+    (B,) strings or their token ids from `text_inputs` (tokenizing in the tf.data pipeline
+    is faster, and needed under a tf.distribute strategy: Keras 3.15's `fit` averages the
+    first batch over replicas to build the model, which fails on strings); the loss is
+    `symmetric_contrastive_loss` over each replica's batch (negatives are not gathered across
+    replicas, unlike CLIP's).
 
     Args:
         vocabulary: list of words (without the padding and OOV tokens); None to `adapt()`
@@ -88,6 +92,13 @@ class TextEncoder(keras.Model):
                                             dtype="float32")
         self.image_net = self._image_net()
         self.loss_tracker = keras.metrics.Mean(name="loss")
+        # Lookup tables have no weights, but Keras leaves them unbuilt until called; then
+        # `fit` under a strategy tries to build the whole model by calling it on a batch of
+        # images. Marking them built (the inner StringLookup has no public handle) avoids it.
+        self.vectorizer.build((None,))
+        lookup = getattr(self.vectorizer, "_lookup_layer", None)
+        if lookup is not None:
+            lookup.build(None)
         self.word_embedding.build((None, self.sequence_length))
         self.recurrent.build((None, self.sequence_length, self.word_dim))
         self.text_projection.build((None, 2 * self.hidden_dim))
@@ -126,6 +137,15 @@ class TextEncoder(keras.Model):
                              "adapt(captions) before encoding.")
         return self.vectorizer(tf.convert_to_tensor(texts))
 
+    def text_inputs(self, texts):
+        """What `fit` may take instead of strings: (B, sequence_length) token ids; use in a
+        tf.data pipeline, e.g. `ds.map(lambda x, t: (x, encoder.text_inputs(t)))`."""
+        return self.tokens(texts)
+
+    def _token_ids(self, texts):
+        texts = tf.convert_to_tensor(texts)
+        return texts if texts.dtype.is_integer else self.tokens(texts)
+
     def encode_tokens(self, tokens, training=False):
         mask = tf.not_equal(tokens, 0)
         h = self.recurrent(self.word_embedding(tokens), mask=mask, training=training)
@@ -135,8 +155,9 @@ class TextEncoder(keras.Model):
         return tf.math.l2_normalize(self.text_projection(pooled), axis=-1)
 
     def encode_text(self, texts, training=False):
-        """(B,) strings -> (B, embedding_dim) float32 unit vectors."""
-        return self.encode_tokens(self.tokens(texts), training=training)
+        """(B,) strings (or their `text_inputs` token ids) -> (B, embedding_dim) float32 unit
+        vectors."""
+        return self.encode_tokens(self._token_ids(texts), training=training)
 
     def encode_images(self, images, training=False):
         """(B, H, W, C) in [0, 1] -> (B, embedding_dim) float32 unit vectors."""
@@ -147,7 +168,7 @@ class TextEncoder(keras.Model):
 
     def train_step(self, data):
         images, texts = data
-        tokens = self.tokens(texts)
+        tokens = self._token_ids(texts)
         with tf.GradientTape() as tape:
             per_example = symmetric_contrastive_loss(
                 self.encode_tokens(tokens, training=True),
