@@ -46,7 +46,7 @@ def test_text_encoder_learns_to_match_captions_and_round_trips_with_strings(tmp_
     keras.utils.set_random_seed(0)
     encoder = kerasgen.models.TextEncoder(max_tokens=20, sequence_length=4, word_dim=8,
                                           hidden_dim=8, embedding_dim=8, image_shape=(16, 16, 3),
-                                          image_width=4, temperature=0.1)
+                                          image_width=4, temperature=0.1, flip=True)
     with pytest.raises(ValueError, match="no vocabulary: pass vocabulary= or call adapt"):
         encoder.encode_text(["a red square"])
     encoder.adapt(CAPTIONS)

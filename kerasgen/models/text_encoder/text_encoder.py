@@ -61,11 +61,12 @@ class TextEncoder(keras.Model):
         image_shape: (H, W, C) of the training images.
         image_width: channels of the image CNN's first block (doubled per block, 4 blocks).
         temperature: divides cosine similarities in the loss.
+        flip: mirror training images at random (faces keep their attributes mirrored).
     """
 
     def __init__(self, vocabulary=None, max_tokens=2000, sequence_length=24, word_dim=128,
                  hidden_dim=128, embedding_dim=128, image_shape=(64, 64, 3), image_width=32,
-                 temperature=0.07, **kwargs):
+                 temperature=0.07, flip=False, **kwargs):
         super().__init__(**kwargs)
         self.max_tokens = positive_int("max_tokens", max_tokens)
         self.sequence_length = positive_int("sequence_length", sequence_length)
@@ -80,6 +81,8 @@ class TextEncoder(keras.Model):
         if not temperature > 0:
             raise ValueError(f"temperature must be > 0; received {temperature!r}.")
         self.temperature = float(temperature)
+        self.flip = bool(flip)
+        self.augmenter = layers.RandomFlip("horizontal", name="flip") if self.flip else None
         self.vectorizer = layers.TextVectorization(
             max_tokens=self.max_tokens, output_sequence_length=self.sequence_length,
             vocabulary=list(vocabulary) if vocabulary else None, name="vectorizer")
@@ -161,6 +164,8 @@ class TextEncoder(keras.Model):
 
     def encode_images(self, images, training=False):
         """(B, H, W, C) in [0, 1] -> (B, embedding_dim) float32 unit vectors."""
+        if training and self.augmenter is not None:
+            images = self.augmenter(images, training=True)
         return tf.math.l2_normalize(self.image_net(images, training=training), axis=-1)
 
     def call(self, texts, training=False):
@@ -214,5 +219,6 @@ class TextEncoder(keras.Model):
             "image_shape": list(self.image_shape),
             "image_width": self.image_width,
             "temperature": self.temperature,
+            "flip": self.flip,
         })
         return config
