@@ -164,3 +164,27 @@ def test_cyclegan_glasses_translates_held_out_faces_both_ways(data_dir):
     assert np.abs(with_glasses - x).mean() > 0.03  # G changes the faces
     removed = np.asarray(model.translate(b.astype("float32") / 255.0, "b2a"))
     assert removed.shape == b.shape and np.abs(removed - b / 255.0).mean() > 0.03
+
+
+def test_cyclegan_edges2faces_beats_copying_the_drawing_but_not_pix2pix(data_dir):
+    """Held-out faces 9001-9100, scored against their paired truth as `kerasgen evaluate`
+    does (the card: all 1,000, L1 0.243 against 0.506 for the drawing, 0.130 for pix2pix)."""
+    import dataclasses
+
+    from kerasgen import config as config_lib
+    from kerasgen.data.pipeline import load_pair_arrays
+    from kerasgen.metrics.translation import identity
+    from kerasgen.metrics.translation import pair_scores
+
+    data = config_lib.load(zoo.config_path("cyclegan_edges2faces"),
+                           ["data.eval_stop=9100"]).data
+    data = dataclasses.replace(data, source="paired", pairs="edges", domains=None)
+    drawings, faces = load_pair_arrays(data, "test", verbose=False)
+    model = zoo.load("cyclegan_edges2faces", compile=False)
+    out = np.asarray(model.translate(drawings / 255.0, "a2b"))
+    scores = pair_scores(out, faces / 255.0)
+    copied = pair_scores(identity(drawings / 255.0, 3), faces / 255.0)
+    assert abs(scores["l1"].mean() - 0.24369) < 5e-4, scores["l1"].mean()
+    assert scores["l1"].mean() < copied["l1"].mean() - 0.2
+    back = np.asarray(model.translate(out, "b2a"))
+    assert np.abs(back - drawings / 255.0).mean() < 0.06  # the cycle closes (0.042)
