@@ -18,12 +18,19 @@ import numpy as np
 from kerasgen.metrics.sample_quality import scores_from_outputs
 
 
+def decide(classifier, x):
+    """Boolean (B, K) verdicts on a [0, 1] batch: the classifier's own thresholds when it has
+    them (`Classifier.decide`), else sigmoid > 0.5."""
+    if hasattr(classifier, "decide"):
+        return np.asarray(classifier.decide(x))
+    return np.asarray(classifier.probabilities(x)) > 0.5
+
+
 def verdicts(classifier, images, batch_size=100):
-    """Boolean (N, K) attribute verdicts (sigmoid > 0.5) of a multi-label classifier on uint8
-    images (N, H, W, C)."""
-    out = [np.asarray(classifier.probabilities(
-        images[start:start + batch_size].astype(np.float32) / 255.0)) > 0.5
-        for start in range(0, len(images), batch_size)]
+    """Boolean (N, K) attribute verdicts of a multi-label classifier on uint8 images
+    (N, H, W, C)."""
+    out = [decide(classifier, images[start:start + batch_size].astype(np.float32) / 255.0)
+           for start in range(0, len(images), batch_size)]
     return np.concatenate(out) if out else np.zeros((0, 0), bool)
 
 
@@ -39,8 +46,8 @@ def attribute_transfer(translate, back, images, classifier, attribute_index, tar
         x = images[start:start + batch_size].astype(np.float32) / 255.0
         y = np.clip(np.asarray(translate(x), np.float32), 0.0, 1.0)
         x_back = np.clip(np.asarray(back(y), np.float32), 0.0, 1.0)
-        before.append(np.asarray(classifier.probabilities(x)) > 0.5)
-        after.append(np.asarray(classifier.probabilities(y)) > 0.5)
+        before.append(decide(classifier, x))
+        after.append(decide(classifier, y))
         cycle.append(np.abs(x_back - x).mean(axis=(1, 2, 3)))
         in_f.append(extractor.outputs(x)[0])
         out_f.append(extractor.outputs(y)[0])

@@ -133,3 +133,31 @@ def test_init_from_copies_weights_of_the_same_architecture_and_refuses_others(tm
                                           "model of the same architecture"):
         _init_from(wider, str(tmp_path / "donor.keras"))
     keras.backend.clear_session()
+
+
+def test_balanced_thresholds_maximise_balanced_accuracy_and_the_classifier_keeps_them(tmp_path):
+    import keras
+
+    from kerasgen.metrics.attributes import balanced_thresholds
+
+    rng = np.random.default_rng(0)
+    labels = rng.random((300, 2)) < np.array([0.1, 0.5])
+    probs = np.clip(0.25 * labels + rng.random((300, 2)) * 0.6, 0, 1)
+    chosen = balanced_thresholds(probs, labels)
+
+    def balanced(k, t):
+        pred = probs[:, k] > t
+        return ((pred & labels[:, k]).sum() / labels[:, k].sum()
+                + (~pred & ~labels[:, k]).sum() / (~labels[:, k]).sum()) / 2
+
+    for k in range(2):  # no cut between the scores does better
+        best = max(balanced(k, t) for t in np.r_[0.0, np.unique(probs[:, k])])
+        assert abs(balanced(k, chosen[k]) - best) < 1e-12
+    clf = kerasgen.models.Classifier(image_shape=(12, 12, 3), num_classes=2, width=4,
+                                     feature_dim=8, multi_label=True, thresholds=chosen)
+    x = helpers.fake_images(4, 12, channels=3)
+    np.testing.assert_array_equal(clf.decide(x), np.asarray(clf.probabilities(x)) > chosen)
+    clf.save(str(tmp_path / "t.keras"))
+    assert keras.saving.load_model(str(tmp_path / "t.keras")).thresholds == chosen
+    with pytest.raises(ValueError, match=r"thresholds must be 2 probabilities in \(0, 1\)"):
+        kerasgen.models.Classifier(num_classes=2, multi_label=True, thresholds=[0.5, 1.5])

@@ -25,6 +25,15 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
             pos_weight=tf.constant(self.positive_weight, tf.float32))  # (B, K)
         return tf.reduce_mean(losses, axis=-1)
 
+    def decide(self, images):
+        """(B, H, W, C) in [0, 1] -> (B, num_classes) bool verdicts of a multi-label
+        classifier: each sigmoid above its label's threshold (0.5 without `thresholds`)."""
+        if not self.multi_label:
+            raise ValueError("decide() gives per-label verdicts of a multi_label classifier; "
+                             "use probabilities() for a softmax classifier.")
+        thresholds = self.thresholds or [0.5] * self.num_classes
+        return keras.ops.convert_to_numpy(self.probabilities(images)) > thresholds
+
     def get_config(self):
         return {**super().get_config(), "positive_weight": self.positive_weight}
 
@@ -52,6 +61,9 @@ class Classifier(keras.Model):
         positive_weight: with `multi_label`, None (plain binary cross-entropy), one number, or
             one number per label multiplying the loss of that label's positive examples; set it
             to n_negative / n_positive per label for a judge of rare attributes.
+        thresholds: with `multi_label`, None (a label is present where its sigmoid exceeds
+            0.5) or one probability per label, e.g. calibrated on training images for
+            balanced accuracy (`python -m kerasgen.metrics.attributes MODEL --calibrate`).
 
     Example:
     >>> clf = kerasgen.models.Classifier(image_shape=(28, 28, 1), num_classes=10)
@@ -65,7 +77,7 @@ class Classifier(keras.Model):
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, width=32, feature_dim=128,
                  dropout=0.3, augment=0.1, multi_label=False, blocks=2, flip=False,
-                 positive_weight=None, **kwargs):
+                 positive_weight=None, thresholds=None, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(positive_int("image_shape", d) for d in image_shape)
         if len(self.image_shape) != 3:
@@ -80,6 +92,7 @@ class Classifier(keras.Model):
         self.blocks = positive_int("blocks", blocks)
         self.flip = bool(flip)
         self.positive_weight = self._check_positive_weight(positive_weight)
+        self.thresholds = self._check_thresholds(thresholds)
         augmentations = []
         if self.augment:
             augmentations.append(layers.RandomTranslation(self.augment, self.augment,
@@ -107,6 +120,16 @@ class Classifier(keras.Model):
             raise ValueError(f"positive_weight must be a positive number or {self.num_classes} "
                              f"positive numbers (one per label); received {positive_weight}.")
         return [float(w) for w in weights]
+
+    def _check_thresholds(self, thresholds):
+        if thresholds is None:
+            return None
+        if not self.multi_label or len(thresholds) != self.num_classes or not all(
+                isinstance(t, (int, float)) and 0.0 < t < 1.0 for t in thresholds):
+            raise ValueError(f"thresholds must be {self.num_classes} probabilities in (0, 1), "
+                             f"one per label of a multi_label classifier; received "
+                             f"{thresholds} (multi_label={self.multi_label}).")
+        return [float(t) for t in thresholds]
 
     def _build_features(self):
         x = keras.Input(self.image_shape, name="image")
@@ -163,6 +186,15 @@ class Classifier(keras.Model):
             return keras.ops.sigmoid(logits)
         return keras.ops.softmax(logits, axis=-1)
 
+    def decide(self, images):
+        """(B, H, W, C) in [0, 1] -> (B, num_classes) bool verdicts of a multi-label
+        classifier: each sigmoid above its label's threshold (0.5 without `thresholds`)."""
+        if not self.multi_label:
+            raise ValueError("decide() gives per-label verdicts of a multi_label classifier; "
+                             "use probabilities() for a softmax classifier.")
+        thresholds = self.thresholds or [0.5] * self.num_classes
+        return keras.ops.convert_to_numpy(self.probabilities(images)) > thresholds
+
     def get_config(self):
         config = super().get_config()
         config.update({
@@ -176,5 +208,6 @@ class Classifier(keras.Model):
             "blocks": self.blocks,
             "flip": self.flip,
             "positive_weight": self.positive_weight,
+            "thresholds": self.thresholds,
         })
         return config
