@@ -163,3 +163,16 @@ def test_text_to_image_export_takes_strings_in_fresh_processes(tmp_path):
     assert report["load"]["deterministic"]
     assert "text must hold at least one caption" in report["load"]["refused"]["empty_batch"]
     assert report["run"]["images"]["dtype"] == report["tfsmlayer"]["images"]["dtype"] == "uint8"
+    # The README's REST body, fed as TF Serving's REST API converts it.
+    import json
+    import re
+
+    readme = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md")).read()
+    section = readme[readme.index("## Text to image"):]
+    section = section[:section.index("\n## ", 5)]
+    (body,) = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", section, re.S)]
+    signature = tf.saved_model.load(path).signatures[body["signature_name"]]
+    specs = signature.structured_input_signature[1]
+    images = signature(**{k: tf.constant(v, specs[k].dtype)
+                          for k, v in body["inputs"].items()})["images"]
+    assert images.dtype == tf.uint8 and images.shape[0] == len(body["inputs"]["text"])
