@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from kerasgen import distribute
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models.common import positive_int
 from kerasgen.models.dcgan.discriminator import discriminator_trunk
@@ -176,15 +177,11 @@ class TextToImageGAN(GAN):
         (B,) mask: 1 where the two differ."""
         batch = tf.shape(embeddings)[0]
         shift = tf.random.stateless_uniform(
-            [], self._step_seed(), minval=1, maxval=tf.maximum(batch, 2), dtype=tf.int32)
+            [], distribute.replica_seed(self.seed_generator), minval=1,
+            maxval=tf.maximum(batch, 2), dtype=tf.int32)
         other = tf.roll(embeddings, shift, axis=0)
         differs = tf.reduce_any(tf.abs(other - embeddings) > 1e-6, axis=-1)
         return other, tf.cast(differs, tf.float32)
-
-    def _step_seed(self):
-        from kerasgen import distribute
-
-        return distribute.replica_seed(self.seed_generator)
 
     def discriminator_terms(self, real, fake, real_logits, fake_logits, labels):
         terms = super().discriminator_terms(real, fake, real_logits, fake_logits, labels)
