@@ -278,10 +278,12 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
 
 def _sample_captions(config, count=8):
     """The first caption of each of the first `count` held-out images (training images when
-    there is no held-out split): what a text-conditional model's sample grids show."""
+    the config has no held-out slice): what a text-conditional model's sample grids show."""
     from kerasgen.data.pipeline import caption_table
 
-    files, table = caption_table(config.data, config.data.eval_split or config.data.split)
+    data = config.data
+    held_out = data.eval_path or data.eval_stop is not None or data.eval_start
+    files, table = caption_table(data, (data.eval_split or "test") if held_out else data.split)
     return [table[f][0] for f in files[:count]]
 
 
