@@ -149,8 +149,8 @@ def test_kerasgen_train_text_to_image_from_a_trained_encoder(tmp_path):
             "generator_width": 8, "discriminator_width": 8, "projection_dim": 4}},
         "data": {"source": "captions", "path": str(folder),
                  "captions": str(tmp_path / "captions.jsonl"), "image_size": 16, "channels": 3,
-                 "crop": "none", "stop": 6, "eval_start": 6, "batch_size": 3,
-                 "shuffle_buffer": 8},
+                 "crop": "none", "stop": 6, "eval_start": 6, "eval_split": None,
+                 "batch_size": 3, "shuffle_buffer": 8},
         "train": {"epochs": 1, "output_dir": str(tmp_path / "run"), "num_samples": 4}}
     (tmp_path / "t2i.yaml").write_text(yaml.safe_dump(raw))
     model, history = train(config_lib.load(str(tmp_path / "t2i.yaml")), verbose=0)
