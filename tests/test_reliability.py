@@ -328,8 +328,8 @@ def test_data_sources_are_a_registry_that_fails_loudly(tmp_path):
     from kerasgen.data.pipeline import register_source
 
     with pytest.raises(config_lib.ConfigError, match="data.source: Unknown data source "
-                                                     "'imgs'. Known data sources: folder, "
-                                                     "idx, paired, tfds"):
+                                                     "'imgs'. Known data sources: captions, "
+                                                     "folder, idx, paired, tfds, unpaired"):
         vae_config(tmp_path, "data.source=imgs")
 
     @register_source("constant_test_source")
