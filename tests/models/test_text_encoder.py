@@ -28,6 +28,23 @@ def toy_images():
     return images
 
 
+def caption_folder(tmp_path, prefixes):
+    """tmp_path/img/ of the toy images as PNGs and tmp_path/captions.jsonl with one caption
+    per prefix per image ("" + caption, "the " + caption, ...); returns the folder."""
+    import json
+
+    folder = tmp_path / "img"
+    folder.mkdir()
+    images = (toy_images() * 255).astype(np.uint8)
+    with open(tmp_path / "captions.jsonl", "w") as f:
+        for i, caption in enumerate(CAPTIONS):
+            tf.io.write_file(str(folder / f"{i:02d}.png"), tf.io.encode_png(images[i]))
+            for prefix in prefixes:
+                row = {"file": f"{i:02d}.png", "caption": prefix + caption}
+                f.write(json.dumps(row) + "\n")
+    return folder
+
+
 def test_symmetric_contrastive_loss_is_low_for_matched_pairs_and_symmetric():
     e = tf.math.l2_normalize(tf.eye(4) + 0.01, axis=-1)
     matched = symmetric_contrastive_loss(e, e, 0.1)
@@ -83,14 +100,7 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     from kerasgen import config as config_lib
     from kerasgen.train import train
 
-    folder = tmp_path / "img"
-    folder.mkdir()
-    images = (toy_images() * 255).astype(np.uint8)
-    with open(tmp_path / "captions.jsonl", "w") as f:
-        for i, caption in enumerate(CAPTIONS):
-            tf.io.write_file(str(folder / f"{i:02d}.png"), tf.io.encode_png(images[i]))
-            f.write(json.dumps({"file": f"{i:02d}.png", "caption": caption}) + "\n")
-            f.write(json.dumps({"file": f"{i:02d}.png", "caption": "the " + caption}) + "\n")
+    folder = caption_folder(tmp_path, ("", "the "))
     raw = {
         "model": {"family": "text_encoder", "args": {
             "max_tokens": 20, "sequence_length": 5, "word_dim": 8, "hidden_dim": 8,
@@ -125,20 +135,12 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
 def test_kerasgen_train_text_to_image_from_a_trained_encoder(tmp_path):
     """`model.args.text_encoder` as a .keras file; sample captions come from held-out images;
     the sample grid shows one caption a column."""
-    import json
-
     import yaml
 
     from kerasgen import config as config_lib
     from kerasgen.train import train
 
-    folder = tmp_path / "img"
-    folder.mkdir()
-    images = (toy_images() * 255).astype(np.uint8)
-    with open(tmp_path / "captions.jsonl", "w") as f:
-        for i, caption in enumerate(CAPTIONS):
-            tf.io.write_file(str(folder / f"{i:02d}.png"), tf.io.encode_png(images[i]))
-            f.write(json.dumps({"file": f"{i:02d}.png", "caption": caption}) + "\n")
+    folder = caption_folder(tmp_path, ("",))
     encoder = kerasgen.models.TextEncoder(max_tokens=20, sequence_length=4, word_dim=8,
                                           hidden_dim=8, embedding_dim=8,
                                           image_shape=(16, 16, 3), image_width=4)

@@ -25,15 +25,6 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
             pos_weight=tf.constant(self.positive_weight, tf.float32))  # (B, K)
         return tf.reduce_mean(losses, axis=-1)
 
-    def decide(self, images):
-        """(B, H, W, C) in [0, 1] -> (B, num_classes) bool verdicts of a multi-label
-        classifier: each sigmoid above its label's threshold (0.5 without `thresholds`)."""
-        if not self.multi_label:
-            raise ValueError("decide() gives per-label verdicts of a multi_label classifier; "
-                             "use probabilities() for a softmax classifier.")
-        thresholds = self.thresholds or [0.5] * self.num_classes
-        return keras.ops.convert_to_numpy(self.probabilities(images)) > thresholds
-
     def get_config(self):
         return {**super().get_config(), "positive_weight": self.positive_weight}
 
