@@ -20,6 +20,8 @@ EVALUATE_DEFAULT = "fid,kid,is"
 
 
 def _train(args):
+    if args.workers:
+        return _launch_workers(args)
     from kerasgen import config as config_lib
     from kerasgen.train import output_dir
     from kerasgen.train import train
@@ -37,6 +39,23 @@ def _train(args):
     print(f"Model: {os.path.join(out, 'model.keras')}")
     print(f"Samples: {os.path.join(out, 'samples', 'samples_latest.png')}")
     print(f"TensorBoard: tensorboard --logdir {os.path.join(out, 'logs')}")
+
+
+def _launch_workers(args):
+    """`kerasgen train CONFIG --workers N`: the same command as N local workers."""
+    from kerasgen import launch
+
+    if args.strategy not in (None, "multi_worker"):
+        raise ValueError(f"--workers runs train.strategy multi_worker; received --strategy "
+                         f"{args.strategy}.")
+    forwarded = [args.config]
+    for item in args.set or []:
+        forwarded += ["--set", item]
+    if args.output_dir:
+        forwarded += ["--output-dir", args.output_dir]
+    forwarded += [flag for flag, on in (("--quiet", args.quiet), ("--debug", args.debug),
+                                        ("--verbose", args.verbose)) if on]
+    return launch.launch(forwarded, args.workers)
 
 
 def _sample(args):
@@ -228,9 +247,13 @@ def main(argv=None):
                    help="override a config value, e.g. --set train.epochs=2 (repeatable)")
     p.add_argument("--output-dir", help="where checkpoints, logs and samples go "
                                         "(default runs/<config name>)")
-    p.add_argument("--strategy", choices=("default", "mirrored"),
+    p.add_argument("--strategy", choices=("default", "mirrored", "multi_worker"),
                    help="tf.distribute strategy (train.strategy): mirrored trains on every "
-                        "local GPU, the configured batch being the global batch")
+                        "local GPU, multi_worker on the machines of TF_CONFIG (or SLURM); "
+                        "the configured batch is the global batch")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="try multi_worker on this machine: start N worker processes on "
+                        "127.0.0.1 and wait for them (worker 0 writes the run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
@@ -325,7 +348,7 @@ def main(argv=None):
     show_warning = warnings.showwarning
     try:
         _quiet_start(args.verbose)
-        args.func(args)
+        code = args.func(args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
@@ -337,7 +360,7 @@ def main(argv=None):
         return code
     finally:
         warnings.showwarning = show_warning  # main() may run inside a longer program
-    return 0
+    return code or 0
 
 
 def _describe(error):
@@ -345,8 +368,12 @@ def _describe(error):
     from kerasgen.callbacks import TrainingDiverged
 
     text = " ".join(str(error).split()) or type(error).__name__
-    if isinstance(error, TrainingDiverged):
+    if isinstance(error, TrainingDiverged) or type(error).__name__ == "ClusterError":
         return EXIT_FAILED, text
+    if type(error).__name__ in ("UnavailableError", "DeadlineExceededError"):
+        return EXIT_FAILED, (f"a worker of the cluster stopped answering ({text.split('. ')[0]}"
+                             "); rerun the same command on every worker to resume from the "
+                             "last backup")
     if isinstance(error, (ValueError, LookupError, OSError)) or \
             type(error).__name__ == "ExportCheckError":
         return EXIT_BAD_INPUT, text

@@ -76,9 +76,16 @@ class TrainConfig:
     mixed_precision: str = "float32"  # "float32", "mixed_bfloat16" or "mixed_float16"
     jit_compile: bool = False  # XLA: the 64x64 DCGAN ran at 0.6x without-XLA speed on CPU
     # "default": one device. "mirrored": tf.distribute.MirroredStrategy over every local GPU
-    # (or the devices TensorFlow sees); data.batch_size is then the global batch, split
-    # evenly over the replicas.
+    # (or the devices TensorFlow sees). "multi_worker": MultiWorkerMirroredStrategy over the
+    # machines `cluster` names. Under both, data.batch_size is the global batch, split evenly
+    # over the replicas (see docs/DISTRIBUTED.md).
     strategy: str = "default"
+    # multi_worker only: where the cluster comes from. "tf_config": the TF_CONFIG environment
+    # variable (what `kerasgen train --workers N` sets); "slurm": the SLURM job's variables.
+    cluster: str = "tf_config"
+    # multi_worker only: how long a worker waits for the others to answer at start-up before
+    # it stops with an error naming the addresses that did not.
+    cluster_timeout_seconds: int = 300
     optimizer: Optional[dict] = None  # VAEs/autoencoders: {name: adam, learning_rate: 1e-3}
     g_optimizer: Optional[dict] = None  # GANs; None uses the loss's paper default
     d_optimizer: Optional[dict] = None
@@ -108,7 +115,8 @@ class ExperimentConfig:
 
 
 MIXED_PRECISION = ("float32", "mixed_bfloat16", "mixed_float16")
-STRATEGIES = ("default", "mirrored")
+STRATEGIES = ("default", "mirrored", "multi_worker")
+CLUSTERS = ("tf_config", "slurm")
 _OPTIONAL_COUNTS = ("steps_per_epoch", "checkpoint_every_steps", "metrics_every_epochs")
 
 
@@ -270,6 +278,9 @@ def validate(config):
     if config.train.strategy not in STRATEGIES:
         raise ConfigError(f"train.strategy: expected one of {', '.join(STRATEGIES)}; received "
                           f"{config.train.strategy!r}.")
+    if config.train.cluster not in CLUSTERS:
+        raise ConfigError(f"train.cluster: expected one of {', '.join(CLUSTERS)}; received "
+                          f"{config.train.cluster!r}.")
     try:
         cls = MODELS.get(config.model.family)
     except LookupError as e:
@@ -278,7 +289,7 @@ def validate(config):
     for dotted in ("data.batch_size", "data.shuffle_buffer", "train.epochs",
                    "train.num_samples", "train.sample_every_epochs", "train.steps_per_epoch",
                    "train.checkpoint_every_steps", "train.metrics_every_epochs",
-                   "train.metrics_num_generated"):
+                   "train.metrics_num_generated", "train.cluster_timeout_seconds"):
         section, key = dotted.split(".")
         value = getattr(getattr(config, section), key)
         if value is not None and value < 1:

@@ -3,11 +3,14 @@
 import dataclasses
 import json
 import os
+import shutil
+import tempfile
 import warnings
 
 import keras
 
 from kerasgen import config as config_lib
+from kerasgen import distribute
 from kerasgen import optimizers
 from kerasgen.callbacks import TrainingDiverged
 from kerasgen.callbacks import save_model_atomically
@@ -170,16 +173,25 @@ def train(config, verbose="auto", callbacks=()):
 
     Returns (model, history).
     """
-    out = output_dir(config)
-    check_likelihood_fits_data(config)
-    os.makedirs(out, exist_ok=True)
-    # Written before training starts, so a crashed run still records what it was.
-    config_lib.save(config, os.path.join(out, "config.yaml"))
-    keras.utils.set_random_seed(config.train.seed)
-    strategy = make_strategy(config.train.strategy)
-    with strategy.scope():  # variables of the model, its optimizers and metrics per replica
-        model, history = _train_in_scope(config, out, strategy, verbose, callbacks)
-    return model, history
+    # First: a multi-worker strategy sets up the process's collective ops before any other op.
+    strategy = distribute.make_strategy(config.train)
+    run_dir = output_dir(config)
+    # Only the chief writes the run's files. The other workers run the same callbacks (saving
+    # may need every worker to take part) into a temporary folder they remove at the end, and
+    # restore from the chief's backups (run_dir must be storage every worker sees).
+    out = run_dir if distribute.writes_outputs(strategy) else tempfile.mkdtemp(
+        prefix="kerasgen-worker-")
+    try:
+        check_likelihood_fits_data(config)
+        os.makedirs(out, exist_ok=True)
+        # Written before training starts, so a crashed run still records what it was.
+        config_lib.save(config, os.path.join(out, "config.yaml"))
+        keras.utils.set_random_seed(config.train.seed)
+        with strategy.scope():  # variables of the model, its optimizers and metrics per replica
+            return _train_in_scope(config, out, strategy, verbose, callbacks, run_dir)
+    finally:
+        if out != run_dir:
+            shutil.rmtree(out, ignore_errors=True)
 
 
 def _init_from(model, source):
@@ -203,16 +215,7 @@ def _init_from(model, source):
     model.set_weights(theirs)
 
 
-def make_strategy(name):
-    """The tf.distribute strategy a config names (see TrainConfig.strategy)."""
-    import tensorflow as tf
-
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()  # the default: one device, no replicas
-
-
-def _train_in_scope(config, out, strategy, verbose, callbacks):
+def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
     model = build_model(config)
     if config.train.init_from:
         _init_from(model, config.train.init_from)
@@ -221,9 +224,12 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
         raise config_lib.ConfigError(
             f"data.batch_size: {config.data.batch_size} does not split evenly over "
             f"{replicas} replicas; expected a multiple of {replicas}.")
+    distributed = config.train.strategy != "default"
     steps = getattr(model, "discriminator_steps", 1)  # D sees k fresh minibatches per step
     batch = config.data.batch_size * steps
-    train_ds, count = make_dataset(config.data, value_range(model), batch_size=batch)
+    # Distributed: a stream of per-replica batches that distribute.per_replica_input deals out.
+    train_ds, count = make_dataset(config.data, value_range(model),
+                                   batch_size=batch // replicas if distributed else batch)
     if count is not None and count < batch:
         per = f" ({config.data.batch_size} x discriminator_steps {steps})" if steps > 1 else ""
         raise config_lib.ConfigError(
@@ -249,30 +255,50 @@ def _train_in_scope(config, out, strategy, verbose, callbacks):
         model.sample_texts = _sample_captions(config)
     _fill_schedule_steps(config, count, batch, out)
     model = compile_model(model, config)
-    if config.train.steps_per_epoch:
+    steps_per_epoch = config.train.steps_per_epoch
+    if distributed and not steps_per_epoch:
+        # Every worker must run the same number of steps (a worker that stops early leaves
+        # the others waiting in an all-reduce): one pass of the global batch per epoch.
+        if count is None:
+            raise config_lib.ConfigError(
+                f"train.strategy {config.train.strategy}: data.source {config.data.source} "
+                "does not say how many examples it has; set train.steps_per_epoch.")
+        steps_per_epoch = count // batch
+    if steps_per_epoch:
         train_ds = train_ds.repeat()  # an epoch of N steps may span more than one pass
+        # fit keeps one iterator over this stream for the whole run; a resumed run redoes
+        # the interrupted epoch, so it skips what the epochs before it consumed and sees
+        # the batches an uninterrupted run would have.
+        last = _last_backup(run_dir)
+        if last and last.get("epoch"):
+            train_ds = train_ds.skip(int(last["epoch"]) * steps_per_epoch * replicas)
+    fit_ds = distribute.per_replica_input(strategy, train_ds) if distributed else train_ds
+    if config.train.strategy == "multi_worker":
+        model.train_step = distribute.vector_logs(model.train_step)
+        model.test_step = distribute.vector_logs(model.test_step)
     eval_ds = _eval_dataset(config, model)
     if eval_ds is not None and hasattr(model, "text_inputs"):
         eval_ds = eval_ds.map(lambda images, texts: (images, model.text_inputs(texts)))
     standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq,
-        examples=translation_examples(model, config))
+        examples=translation_examples(model, config),
+        restore_dir=os.path.join(run_dir, "backup"))
     if not (hasattr(model, "generate") or hasattr(model, "translate")):
         standard = [c for c in standard if type(c).__name__ != "SampleGrid"]
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))
     try:
         # shuffle=False: the tf.data pipeline shuffles; Keras would only warn that it ignores it.
-        history = model.fit(train_ds, epochs=config.train.epochs,
-                            steps_per_epoch=config.train.steps_per_epoch,
+        history = model.fit(fit_ds, epochs=config.train.epochs,
+                            steps_per_epoch=steps_per_epoch,
                             validation_data=eval_ds, shuffle=False,
                             callbacks=standard + list(callbacks), verbose=verbose)
         if hasattr(model, "precise_batch_norm"):  # batch-norm statistics of the final weights
             model.precise_batch_norm(train_ds)
         save_model_atomically(model, os.path.join(out, "model.keras"))
     except TrainingDiverged as e:
-        raise TrainingDiverged(_diverged_message(e, config, out)) from None
+        raise TrainingDiverged(_diverged_message(e, config, run_dir)) from None
     return model, history
 
 
