@@ -36,6 +36,13 @@ def model_variables(model):
     return variables
 
 
+def random_states(model):
+    """The model's random-number states (its `keras.random.SeedGenerator`s): the variables
+    that `model.variables` holds beyond `model.weights`, which `save_weights` leaves out."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
 def non_finite_variables(model):
     """Paths of the model's (and its optimizers') variables holding a NaN or an infinity."""
     bad = []
@@ -197,13 +204,16 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
     one in place, and falls back only on `OSError`; the failure modes above needed more.
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=False):
+    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=False, restore_dir=None):
+        """`restore_dir`: where backups are read from, when not `backup_dir` (a multi-worker
+        run's non-chief workers write to a temporary folder and restore the chief's)."""
         super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=delete_checkpoint)
         # Keras' `latest.weights.h5.bkp` cannot be passed to load_weights (it wants the
         # `.weights.h5` suffix), so the previous pair gets names of its own.
         self._prev_weights_path = os.path.join(backup_dir, "previous.weights.h5")
         self._prev_training_metadata_path = os.path.join(backup_dir,
                                                          "previous_training_metadata.json")
+        self.restore_dir = restore_dir or backup_dir
         self.restored_from = None  # "latest", "previous", None (fresh start)
 
     # -- saving --------------------------------------------------------------------------
@@ -220,8 +230,12 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         try:
             self.model.save_weights(incoming, overwrite=True)
             _fsync_file(incoming)
+            # With the random states, a resumed run draws the latents and noise the
+            # uninterrupted run would have drawn.
             metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen,
-                        "weights_sha256": _sha256(incoming)}
+                        "weights_sha256": _sha256(incoming),
+                        "random_states": {v.path: np.asarray(v).tolist()
+                                          for v in random_states(self.model)}}
             with open(incoming_meta, "w") as f:
                 json.dump(metadata, f)
                 f.flush()
@@ -245,8 +259,12 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         if not self.model.built:
             raise ValueError(f"{type(self.model).__name__} must be built before fit() can "
                              "restore a backup into it.")
-        candidates = [("latest", self._weights_path, self._training_metadata_path),
-                      ("previous", self._prev_weights_path, self._prev_training_metadata_path)]
+        candidates = [
+            (label, os.path.join(self.restore_dir, os.path.basename(weights)),
+             os.path.join(self.restore_dir, os.path.basename(meta)))
+            for label, weights, meta in (
+                ("latest", self._weights_path, self._training_metadata_path),
+                ("previous", self._prev_weights_path, self._prev_training_metadata_path))]
         present = [c for c in candidates if os.path.exists(c[1])]
         if not present:
             return
@@ -265,6 +283,10 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
                               f"resumed from the previous backup instead (epoch {epoch}).",
                               stacklevel=2)
             return
+        if os.path.abspath(self.restore_dir) != os.path.abspath(self.backup_dir):
+            # Another process's backups (the chief's): not this worker's to move.
+            raise RuntimeError(f"No backup in {self.restore_dir} could be restored "
+                               f"({'; '.join(problems)}).")
         damaged = os.path.join(self.backup_dir, "damaged")
         os.makedirs(damaged, exist_ok=True)
         for _, weights, meta in candidates:
@@ -302,11 +324,16 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         bad = non_finite_variables(self.model)
         if bad:
             raise ValueError(f"holds non-finite values (e.g. {bad[0]})")
+        saved = (metadata or {}).get("random_states", {})
+        for variable in random_states(self.model):
+            if variable.path in saved:
+                variable.assign(np.asarray(saved[variable.path], dtype=variable.dtype))
         self.model._initial_epoch = epoch
         return epoch
 
     def _state(self):
-        return [(v, np.array(v)) for v in model_variables(self.model)]
+        return [(v, np.array(v)) for v in model_variables(self.model) +
+                random_states(self.model)]
 
     def _assign(self, snapshot):
         for variable, value in snapshot:
@@ -360,7 +387,7 @@ class FiniteModelCheckpoint(keras.callbacks.Callback):
 
 def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1,
                        checkpoint_every_steps=None, tensorboard_update_freq="epoch",
-                       examples=None):
+                       examples=None, restore_dir=None):
     """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, TensorBoard
     scalars, sample grids and a `.keras` file of the model after every epoch.
 
@@ -374,7 +401,8 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
     return [
         NonFiniteGuard(),  # first: a NaN batch stops fit before anything below saves
         EpochAndStepBackup(os.path.join(output_dir, "backup"),
-                           save_freq=checkpoint_every_steps or "epoch"),
+                           save_freq=checkpoint_every_steps or "epoch",
+                           restore_dir=restore_dir),
         keras.callbacks.TensorBoard(log_dir, update_freq=update_freq),
         SampleGrid(os.path.join(output_dir, "samples"), log_dir, num_samples, seed,
                    sample_every_epochs, examples),

@@ -104,7 +104,11 @@ def batch_dataset(dataset, batch_size, value_range="unit", binarize=False, shuff
             lambda t: to_float(t, value_range, binarize) if t.dtype == tf.uint8 else t, batch)
         return out[0] if len(out) == 1 else out
 
-    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    # Dynamic binarization draws random numbers: mapped one batch at a time, the draws follow
+    # the batch order, so the stream is the same in every run with the same seed (and on every
+    # worker of a cluster, and after a resume); in parallel their order would vary.
+    parallel = None if binarize else tf.data.AUTOTUNE
+    return dataset.map(convert, num_parallel_calls=parallel).prefetch(tf.data.AUTOTUNE)
 
 
 def load_arrays(source, path=None, name=None, split="train", image_size=None, channels=1,
