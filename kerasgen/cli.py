@@ -178,10 +178,13 @@ def _export(args):
     model, _, _ = evaluate_lib.load_model(args.model)
     path = export(model, args.out_dir, args.version)
     translator = hasattr(model, "translate")
+    text = hasattr(model, "generate_from_text")
     if translator:
         from kerasgen.models.translator import signature_names
 
         names = ", ".join(["serving_default"] + list(signature_names(model)))
+    elif text:
+        names = "serving_default, generate_from_text (the same), sample"
     else:
         names = "serving_default, sample" + (", encode, decode" if hasattr(model, "encode")
                                              else "")
@@ -192,6 +195,9 @@ def _export(args):
         name_0, direction_0 = next(iter(signature_names(model).items()))
         body = {"signature_name": name_0, "instances": [
             [[[0] * int(model.translator(direction_0).source_channels)] * 4] * 4]}
+    elif text:
+        body = {"signature_name": "generate_from_text",
+                "inputs": {"text": ["a smiling woman with blond hair"], "seed": 7}}
     else:
         body = {"signature_name": "sample", "inputs": {"count": 4, "seed": 0}}
         if getattr(model, "num_classes", None):
@@ -212,6 +218,14 @@ def _export(args):
                   f"{size['in']} uint8 in -> {size['out']} out, deterministic; wrong "
                   f"channels refused: {refused['wrong_channels']!r}), saved_model_cli show "
                   "and run (same images), keras.layers.TFSMLayer (same images).")
+        elif text:
+            changes = report["load"].get("caption_changes_image")
+            print(f"Verified in fresh processes: tf.saved_model.load ({count} signatures, "
+                  f"strings in, uint8 images out, deterministic per seed, another caption "
+                  f"{'changes' if changes else 'does not change'} the image; numbers "
+                  f"refused: {refused['numbers_for_text']!r}; an empty batch refused: "
+                  f"{refused['empty_batch']!r}), saved_model_cli show and run (same images), "
+                  "keras.layers.TFSMLayer (same images).")
         else:
             print(f"Verified in fresh processes: tf.saved_model.load ({count} signatures, "
                   f"uint8 images, sample deterministic per seed; wrong shape refused: "
