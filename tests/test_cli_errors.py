@@ -165,3 +165,29 @@ def _png():
     import tensorflow as tf
 
     return tf.io.encode_png(np.zeros((64, 64, 3), np.uint8)).numpy()
+
+
+def test_export_summary_of_a_text_to_image_model(monkeypatch, capfd, tmp_path):
+    """The summary names the string signature, prints a string request and reports the text
+    checks (it once read the image models' report keys and stopped after a passed check)."""
+    from kerasgen import evaluate
+    from kerasgen import export
+    from kerasgen import export_verify
+    from tests.models.test_text2image import tiny_model
+
+    monkeypatch.setattr(evaluate, "load_model", lambda spec: (tiny_model(), {}, None))
+    monkeypatch.setattr(export, "export", lambda model, out, version: str(tmp_path / "1"))
+    report = {"load": {"signatures": {"serving_default": {}, "generate_from_text": {},
+                                      "sample": {}},
+                       "caption_changes_image": True,
+                       "refused": {"numbers_for_text": "expected a string tensor",
+                                   "empty_batch": "text must hold at least one caption"}}}
+    monkeypatch.setattr(export_verify, "verify", lambda path: report)
+    code, out, err = run_cli(capfd, "export", "m", str(tmp_path), "--verify")
+    assert code == 0, err
+    assert "signatures: serving_default, generate_from_text (the same), sample" in out
+    request = json.loads(out.split("curl -s -X POST -d '")[1].split("'")[0])
+    assert request["signature_name"] == "generate_from_text"
+    assert isinstance(request["inputs"]["text"][0], str)
+    assert "strings in" in out and "another caption changes the image" in out
+    assert "text must hold at least one caption" in out
