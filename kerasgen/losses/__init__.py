@@ -7,5 +7,6 @@ from kerasgen.losses.gan import gradient_penalty
 from kerasgen.losses.vae import LIKELIHOODS
 from kerasgen.losses.vae import decoder_distribution
 from kerasgen.losses.vae import elbo_terms
+from kerasgen.losses.vae import importance_weighted_bound
 from kerasgen.losses.vae import posterior
 from kerasgen.losses.vae import prior

@@ -2,7 +2,8 @@
 
 `-ELBO = -E_q(z|x)[log p(x|z)] + KL(q(z|x) || p(z))` (Kingma & Welling 2014, eq. (3)); the KL
 between the diagonal Gaussian posterior and the N(0, I) prior is analytic
-(`tfd.kl_divergence`). All distributions are built in float32, whatever the network's compute
+(`tfd.kl_divergence`). The importance-weighted bound of Burda et al. 2016 (IWAE) averages k
+importance weights inside the log and tightens towards log p(x) as k grows. All distributions are built in float32, whatever the network's compute
 dtype, so mixed precision never evaluates a log-density in half precision.
 """
 
@@ -98,3 +99,14 @@ def elbo_terms(likelihood, x, decoder_params, q, latent_dim):
     reconstruction = decoder_distribution(likelihood, decoder_params).log_prob(events)  # (B,)
     kl = tfd.kl_divergence(q, prior(latent_dim))  # (B,)
     return reconstruction, kl
+
+
+def importance_weighted_bound(log_weights):
+    """(k, B) log importance weights log p(x, z_k) - log q(z_k|x) -> (B,) log mean_k w_k.
+
+    With k = 1 this is a one-sample ELBO estimate; it is the IWAE training objective (Burda et
+    al. 2016, eq. (8)) and, with k = 1000+, the usual estimate of log p(x).
+    """
+    log_weights = tf.cast(log_weights, tf.float32)
+    k = tf.cast(tf.shape(log_weights)[0], tf.float32)
+    return tf.reduce_logsumexp(log_weights, axis=0) - tf.math.log(k)

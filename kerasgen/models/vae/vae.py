@@ -4,6 +4,7 @@ import numbers
 
 import keras
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 from kerasgen import distribute
 from kerasgen.losses import vae as vae_losses
@@ -12,6 +13,8 @@ from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder
 from kerasgen.registry import register_model
 from kerasgen.models.common import positive_int
+
+tfd = tfp.distributions
 
 
 @register_model("vae")
@@ -32,6 +35,12 @@ class VAE(keras.Model):
         architecture: "conv" or "mlp" encoder/decoder.
         hidden_dims: widths of the encoder layers (the decoder mirrors them).
         num_classes: if set, encoder and decoder are conditioned on integer labels.
+        num_importance_samples: k latents per image in training. 1 trains on the ELBO; k > 1
+            trains on the importance-weighted bound log mean_k p(x, z_k) / q(z_k|x) of Burda
+            et al. 2016 (IWAE), which is tighter and favours a better log-likelihood at k
+            decoder passes per image (`loss` is then minus that bound; `elbo`,
+            `reconstruction` and `kl` stay the k = 1 quantities, averaged over the k draws).
+            Needs beta = 1.
         seed: seed of the model's `keras.random.SeedGenerator`.
 
     Example:
@@ -46,7 +55,7 @@ class VAE(keras.Model):
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=32, likelihood="bernoulli",
                  beta=1.0, architecture="conv", hidden_dims=(32, 64), num_classes=None,
-                 seed=None, **kwargs):
+                 num_importance_samples=1, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(positive_int("image_shape", d) for d in image_shape)
         self.latent_dim = positive_int("latent_dim", latent_dim)
@@ -55,6 +64,14 @@ class VAE(keras.Model):
         self.architecture = architecture
         self.hidden_dims = tuple(positive_int("hidden_dims", d) for d in hidden_dims)
         self.num_classes = int(num_classes) if num_classes else None
+        self.num_importance_samples = positive_int("num_importance_samples",
+                                                   num_importance_samples)
+        if self.num_importance_samples > 1 and self.beta != 1.0:
+            raise ValueError(
+                f"num_importance_samples={self.num_importance_samples} trains on the "
+                f"importance-weighted bound, which has no KL weight; received beta={beta}. "
+                "Use beta=1.0 with num_importance_samples > 1, or num_importance_samples=1."
+            )
         self.seed = seed
         out_channels = self.image_shape[-1] * vae_losses.PARAMS_PER_CHANNEL[likelihood]
         self.encoder = build_encoder(self.image_shape, 2 * self.latent_dim, architecture,
@@ -114,14 +131,24 @@ class VAE(keras.Model):
         return self.decode(tf.convert_to_tensor(num_or_latents, tf.float32), labels)
 
     def _terms(self, x, labels, training):
-        q = self.encode(x, labels, training=training)
-        z = q.sample(seed=distribute.replica_seed(self.seed_generator))  # reparameterized (B, L)
-        params = self.decoder_params(z, labels, training=training)
-        return vae_losses.elbo_terms(self.likelihood, x, params, q, self.latent_dim)
+        """Per-example (B,) loss, reconstruction E_q[log p(x|z)] and KL(q || p)."""
+        k = self.num_importance_samples
+        seed = distribute.replica_seed(self.seed_generator)
+        if k == 1:
+            q = self.encode(x, labels, training=training)
+            z = q.sample(seed=seed)  # reparameterized (B, L)
+            params = self.decoder_params(z, labels, training=training)
+            reconstruction, kl = vae_losses.elbo_terms(self.likelihood, x, params, q,
+                                                       self.latent_dim)
+            return self.beta * kl - reconstruction, reconstruction, kl
+        log_w, log_px_z, q = self._log_weights(x, k, labels, seed, training)  # (k, B)
+        kl = tfd.kl_divergence(q, vae_losses.prior(self.latent_dim))
+        reconstruction = tf.reduce_mean(log_px_z, axis=0)
+        return -vae_losses.importance_weighted_bound(log_w), reconstruction, kl
 
     # -- training --------------------------------------------------------------------------
-    def _update_trackers(self, reconstruction, kl):
-        self.loss_tracker.update_state(tf.reduce_mean(self.beta * kl - reconstruction))
+    def _update_trackers(self, loss, reconstruction, kl):
+        self.loss_tracker.update_state(tf.reduce_mean(loss))
         self.elbo_tracker.update_state(tf.reduce_mean(reconstruction - kl))
         self.reconstruction_tracker.update_state(tf.reduce_mean(reconstruction))
         self.kl_tracker.update_state(tf.reduce_mean(kl))
@@ -130,17 +157,16 @@ class VAE(keras.Model):
     def train_step(self, data):
         x, labels = unpack(data)
         with tf.GradientTape() as tape:
-            reconstruction, kl = self._terms(x, labels, training=True)  # (B,), (B,)
-            loss = distribute.global_mean(self.beta * kl - reconstruction)
+            per_example, reconstruction, kl = self._terms(x, labels, training=True)  # (B,) each
+            loss = distribute.global_mean(per_example)
             scaled = self.optimizer.scale_loss(loss)  # loss scaling under mixed_float16
         grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-        return self._update_trackers(reconstruction, kl)
+        return self._update_trackers(per_example, reconstruction, kl)
 
     def test_step(self, data):
         x, labels = unpack(data)
-        reconstruction, kl = self._terms(x, labels, training=False)
-        return self._update_trackers(reconstruction, kl)
+        return self._update_trackers(*self._terms(x, labels, training=False))
 
     # -- evaluation --------------------------------------------------------------------------
     def log_likelihood(self, x, num_samples=1000, labels=None, chunk_size=None, seed=0):
@@ -169,8 +195,7 @@ class VAE(keras.Model):
                 x, n, labels, tf.constant([int(seed), index], tf.int32)))  # (n, B)
             done += n
             index += 1
-        log_w = tf.concat(chunks, axis=0)  # (k, B)
-        return tf.reduce_logsumexp(log_w, axis=0) - tf.math.log(float(num_samples))
+        return vae_losses.importance_weighted_bound(tf.concat(chunks, axis=0))  # (k, B) -> (B,)
 
     def log_importance_weights(self, x, num_samples, labels=None, seed=(0, 0)):
         """log p(x|z_k) + log p(z_k) - log q(z_k|x) for k = 1..num_samples, z_k ~ q(z|x).
@@ -178,18 +203,21 @@ class VAE(keras.Model):
         `seed` is a stateless seed, shape (2,) int32 (a tensor, so a `tf.function` wrapping
         this does not retrace per seed). Returns (num_samples, B) float32.
         """
-        n = int(num_samples)
-        q = self.encode(x, labels)
+        return self._log_weights(x, int(num_samples), labels, seed, training=False)[0]
+
+    def _log_weights(self, x, n, labels, seed, training):
+        """(n, B) log importance weights, (n, B) log p(x|z_k), and q(z|x)."""
+        q = self.encode(x, labels, training=training)
         events = vae_losses.to_events(self.likelihood, x)
         p_z = vae_losses.prior(self.latent_dim)
         batch = tf.shape(x)[0]
-        z = q.sample(n, seed=seed)  # (n, B, L)
+        z = q.sample(n, seed=seed)  # (n, B, L), reparameterized
         flat_z = tf.reshape(z, [-1, self.latent_dim])  # (n * B, L)
         flat_labels = None if labels is None else tf.tile(tf.cast(labels, tf.int32), [n])
-        params = self.decoder_params(flat_z, flat_labels)  # (n * B, H, W, k * C)
+        params = self.decoder_params(flat_z, flat_labels, training=training)  # (n * B, H, W, .)
         params = tf.reshape(params, tf.concat([[n, batch], tf.shape(params)[1:]], 0))
         log_px_z = vae_losses.decoder_distribution(self.likelihood, params).log_prob(events)
-        return log_px_z + p_z.log_prob(z) - q.log_prob(z)  # (n, B)
+        return log_px_z + p_z.log_prob(z) - q.log_prob(z), log_px_z, q
 
     # -- serialization -------------------------------------------------------------------
     def get_config(self):
@@ -202,6 +230,7 @@ class VAE(keras.Model):
             "architecture": self.architecture,
             "hidden_dims": list(self.hidden_dims),
             "num_classes": self.num_classes,
+            "num_importance_samples": self.num_importance_samples,
             "seed": self.seed,
         })
         return config
