@@ -172,21 +172,49 @@ def writes_outputs(strategy):
     return bool(strategy.extended.should_checkpoint)
 
 
-def per_replica_input(strategy, dataset):
+def input_shard(strategy):
+    """(num_workers, this worker's index) when `strategy` spans several worker processes
+    (each then reads its own part of the data), else None.
+
+    The index is the one TensorFlow gives this worker's input pipeline (its InputContext's
+    input_pipeline_id): the chief is 0 and workers follow in task order. It is computed from
+    the cluster here because the data must be read before `fit` asks for the pipelines;
+    `per_replica_input` checks that the two agree.
+    """
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or resolver is None:
+        return None
+    jobs = resolver.cluster_spec().as_dict()
+    chiefs, workers = len(jobs.get("chief", [])), len(jobs.get("worker", []))
+    if chiefs + workers < 2:
+        return None
+    task_type, task_id = resolver.task_type, int(resolver.task_id)
+    return chiefs + workers, (task_id if task_type == "chief" else chiefs + task_id)
+
+
+def per_replica_input(strategy, dataset, shard=None):
     """`dataset` (batches of the per-replica size, repeated) for `fit` under `strategy`.
 
-    Every worker builds the same stream (same data, same shuffle seed) and takes every
-    num_input_pipelines-th batch from its own offset, so one global step consumes consecutive
-    batches of that one stream: the global batch is what one machine would have drawn, whatever
-    the number of workers, and a MirroredStrategy on one machine (one input pipeline, batches
-    dealt to its replicas in turn) gives each replica the same batches.
+    Unsharded (`shard` None), every worker builds the same stream (same data, same shuffle
+    seed) and takes every num_input_pipelines-th batch from its own offset, so one global
+    step consumes consecutive batches of that one stream: the global batch is what one machine
+    would have drawn, whatever the number of workers, and a MirroredStrategy on one machine
+    (one input pipeline, batches dealt to its replicas in turn) gives each replica the same
+    batches. With `shard` (from `input_shard`), `dataset` already holds only this worker's
+    part of the data and is used whole.
     """
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
 
     def dataset_fn(context):
         ds = dataset
-        if context.num_input_pipelines > 1:
+        if shard is not None:
+            if shard != (context.num_input_pipelines, context.input_pipeline_id):
+                raise RuntimeError(
+                    f"This worker read data shard {shard[1]} of {shard[0]}, but TensorFlow "
+                    f"gives it input pipeline {context.input_pipeline_id} of "
+                    f"{context.num_input_pipelines}; expected them to agree.")
+        elif context.num_input_pipelines > 1:
             ds = ds.shard(context.num_input_pipelines, context.input_pipeline_id)
         return ds.with_options(options)
 

@@ -15,6 +15,7 @@ from kerasgen import optimizers
 from kerasgen.callbacks import TrainingDiverged
 from kerasgen.callbacks import save_model_atomically
 from kerasgen.callbacks import standard_callbacks
+from kerasgen.data.pipeline import DATA_SOURCES
 from kerasgen.data.pipeline import make_dataset
 from kerasgen.registry import MODELS
 
@@ -228,8 +229,15 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
     steps = getattr(model, "discriminator_steps", 1)  # D sees k fresh minibatches per step
     batch = config.data.batch_size * steps
     # Distributed: a stream of per-replica batches that distribute.per_replica_input deals out.
+    # On a cluster, a source that can be read by parts (an image folder) is: each worker
+    # decodes only its own files (i::num_workers), instead of all of them to keep every
+    # num_workers-th batch.
+    shard = distribute.input_shard(strategy)
+    if shard is not None and not DATA_SOURCES.get(config.data.source).shards:
+        shard = None
     train_ds, count = make_dataset(config.data, value_range(model),
-                                   batch_size=batch // replicas if distributed else batch)
+                                   batch_size=batch // replicas if distributed else batch,
+                                   shard=shard)
     if count is not None and count < batch:
         per = f" ({config.data.batch_size} x discriminator_steps {steps})" if steps > 1 else ""
         raise config_lib.ConfigError(
@@ -271,8 +279,11 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
         # the batches an uninterrupted run would have.
         last = _last_backup(run_dir)
         if last and last.get("epoch"):
-            train_ds = train_ds.skip(int(last["epoch"]) * steps_per_epoch * replicas)
-    fit_ds = distribute.per_replica_input(strategy, train_ds) if distributed else train_ds
+            # Per-replica batches of this stream per step: all replicas' (one stream
+            # for the cluster), or this worker's replicas' (its own part of the files).
+            per_step = replicas // shard[0] if shard else replicas
+            train_ds = train_ds.skip(int(last["epoch"]) * steps_per_epoch * per_step)
+    fit_ds = distribute.per_replica_input(strategy, train_ds, shard) if distributed else train_ds
     if config.train.strategy == "multi_worker":
         model.train_step = distribute.vector_logs(model.train_step)
         model.test_step = distribute.vector_logs(model.test_step)

@@ -12,6 +12,7 @@ import time
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import kerasgen.models  # noqa: F401  (registers the classes the .keras files name)
 from kerasgen import launch
@@ -48,6 +49,39 @@ data: {{source: idx, path: {data}, channels: 1, batch_size: 32, eval_split: null
 train: {{epochs: 2, steps_per_epoch: 3, num_samples: 4, cluster_timeout_seconds: 60}}
 """
 
+# An image folder is read by parts on a cluster: worker w decodes files w::2 (in file order,
+# shuffle_buffer 1). The reference process reads one stream and deals its per-replica batches
+# to replicas 0, 1, 0, 1, ...; its folder holds the same 64 images ordered so that stream is
+# worker 0's batch 0, worker 1's batch 0, worker 0's batch 1, ... (see _folder_pair).
+FOLDER = """
+name: folder_cluster
+model:
+  family: vae
+  args: {{image_shape: [8, 8, 1], latent_dim: 4, likelihood: bernoulli, architecture: mlp,
+         hidden_dims: [32]}}
+data: {{source: folder, path: {data}, image_size: 8, channels: 1, batch_size: 16,
+        eval_split: null, shuffle_buffer: 1}}
+train: {{epochs: 2, num_samples: 4, optimizer: {{name: adam, learning_rate: 0.01}},
+        cluster_timeout_seconds: 60}}
+"""
+PER_REPLICA = 8
+
+
+def _folder_pair(root, num=64):
+    """ROOT/img (the cluster's folder) and ROOT/img_reference (the same images in the order
+    that gives the reference's replicas the batches the workers read)."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (num, 8, 8, 1)).astype(np.uint8)
+    for folder in ("img", "img_reference"):
+        os.makedirs(os.path.join(root, folder))
+    for c, image in enumerate(images):
+        png = tf.io.encode_png(image)
+        tf.io.write_file(os.path.join(root, "img", f"{c:03d}.png"), png)
+        worker, position = c % 2, c // 2  # file c is worker (c % 2)'s image c // 2
+        batch, m = divmod(position, PER_REPLICA)
+        p = PER_REPLICA * (2 * batch + worker) + m
+        tf.io.write_file(os.path.join(root, "img_reference", f"{p:03d}.png"), png)
+
 
 def _result(stdout):
     lines = [l for l in stdout.splitlines() if l.startswith("RESULT ")]
@@ -72,9 +106,12 @@ def cluster_runs(tmp_path_factory):
     """The reference process and a two-worker cluster, run at the same time."""
     root = str(tmp_path_factory.mktemp("cluster"))
     helpers.write_idx_folder(os.path.join(root, "mnist"), num_train=256, num_test=16)
-    for name, text in (("vae", VAE), ("gan", GAN)):
+    _folder_pair(root)
+    for name, text, data in (("vae", VAE, "mnist"), ("gan", GAN, "mnist"),
+                             ("folder", FOLDER, "img"),
+                             ("folder_reference", FOLDER, "img_reference")):
         with open(os.path.join(root, f"{name}.yaml"), "w") as f:
-            f.write(text.format(data=os.path.join(root, "mnist")))
+            f.write(text.format(data=os.path.join(root, data)))
     worker_tmp = [os.path.join(root, f"tmp{i}") for i in range(2)]
     for path in worker_tmp:
         os.makedirs(path)
@@ -92,7 +129,7 @@ def cluster_runs(tmp_path_factory):
     return root, results, worker_tmp
 
 
-@pytest.mark.parametrize("name", ["vae", "gan"])
+@pytest.mark.parametrize("name", ["vae", "gan", "folder"])
 def test_two_workers_train_like_one_process_with_two_replicas(cluster_runs, name):
     root, (reference, chief, worker), _ = cluster_runs
     assert reference[name]["replicas"] == 2
@@ -104,6 +141,10 @@ def test_two_workers_train_like_one_process_with_two_replicas(cluster_runs, name
     for key, values in reference[name]["history"].items():
         np.testing.assert_allclose(chief[name]["history"][key], values, rtol=1e-4, atol=1e-4)
         assert chief[name]["history"][key] == worker[name]["history"][key]
+    # The folder's weights match only if each worker trained on its own half of the files
+    # (every other batch of the whole folder would be another stream).
+    assert reference[name]["shard"] is None
+    assert (chief[name]["shard"], worker[name]["shard"]) == ([2, 0], [2, 1])
 
 
 def test_only_the_chief_writes(cluster_runs):

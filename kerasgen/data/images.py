@@ -102,7 +102,7 @@ def _check_one(path, channels):
 
 
 def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0, stop=None,
-                      labels_file=None, verbose=True, infer_labels=False):
+                      labels_file=None, verbose=True, infer_labels=False, shard=None):
     """Decode `sorted(folder)[start:stop]` (subfolders included) to (N, S, S, C) uint8
     [and (N,) int32 labels].
 
@@ -112,6 +112,9 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
             existing image.
         infer_labels: label each image by its class subfolder (see `inferred_labels`); the
             class names are then returned as a third element.
+        shard: (num_shards, index): decode only every num_shards-th file of the selection
+            from `index` on (one worker's part of a cluster); labels and class names are
+            those of the whole selection, so every shard numbers the classes alike.
 
     Raises:
         ValueError naming the file for a corrupt image, a wrong channel count, an image
@@ -133,6 +136,14 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
         labels, class_names = inferred_labels(folder, files)
     else:
         labels = None
+    if shard is not None:
+        num_shards, index = (int(v) for v in shard)
+        if not 0 <= index < num_shards or len(files) < num_shards:
+            raise ValueError(f"Image folder {folder!r}: cannot take shard {index} of "
+                             f"{num_shards} from {len(files)} image(s); expected "
+                             f"0 <= index < num_shards <= number of images.")
+        files = files[index::num_shards]
+        labels = None if labels is None else labels[index::num_shards]
     ds = tf.data.Dataset.from_tensor_slices(files)
     ds = ds.map(lambda p: _decode(p, channels, image_size, crop),
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

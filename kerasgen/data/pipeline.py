@@ -8,6 +8,7 @@ import tensorflow as tf
 from kerasgen.registry import Registry
 
 from kerasgen.data.idx import load_idx_split
+from kerasgen.data.images import list_images
 from kerasgen.data.images import load_image_folder
 from kerasgen.data.images import preprocess
 
@@ -21,18 +22,19 @@ COMMON_FIELDS = ("source", "split", "eval_split", "image_size", "channels", "bat
                  "shuffle_buffer", "seed")
 
 
-class DataSource(collections.namedtuple("DataSource", "load reads requires check")):
+class DataSource(collections.namedtuple("DataSource", "load reads requires check shards")):
     """A registered source: `load` builds the dataset; `reads` names the DataConfig fields it
     uses beyond COMMON_FIELDS (None: unchecked, for sources that did not say), `requires` the
     ones that must be set, `check(config)` raises ValueError("data.<field>: ...") for values
-    it cannot use."""
+    it cannot use. `shards`: `load` takes `shard=(num_shards, index)` and then reads only
+    that part of the data (a cluster worker's files)."""
 
 
-def register_source(name, reads=None, requires=(), check=None):
+def register_source(name, reads=None, requires=(), check=None, shards=False):
     """Decorator: register a dataset function as `data.source: name` (see DataSource)."""
     def decorator(fn):
         DATA_SOURCES.register(name, DataSource(fn, None if reads is None else tuple(reads),
-                                               tuple(requires), check))
+                                               tuple(requires), check, bool(shards)))
         return fn
 
     return decorator
@@ -113,8 +115,10 @@ def batch_dataset(dataset, batch_size, value_range="unit", binarize=False, shuff
 
 def load_arrays(source, path=None, name=None, split="train", image_size=None, channels=1,
                 crop="center", start=0, stop=None, labels=False, labels_file=None, verbose=True,
-                return_class_names=False):
+                return_class_names=False, shard=None):
     """uint8 images (N, H, W, C) and labels (N,) or None, from an idx or image folder.
+
+    `shard` (num_shards, index), image folders only: decode just that part of the files.
 
     `labels` for an image folder: its `labels_file`, else its class subfolders (labels True or
     "inferred"). With `return_class_names`, a third element: the class names of inferred
@@ -122,6 +126,9 @@ def load_arrays(source, path=None, name=None, split="train", image_size=None, ch
     """
     class_names = None
     if source == "idx":
+        if shard is not None:
+            raise ValueError("An idx file is one file: it cannot be read by parts (shard); "
+                             "expected shard=None.")
         images, label_array = load_idx_split(resolve_path(path), split)
         images, label_array = images[start:stop], label_array[start:stop]
         if images.shape[-1] != channels:
@@ -135,7 +142,7 @@ def load_arrays(source, path=None, name=None, split="train", image_size=None, ch
         infer = bool(labels) and not labels_file
         loaded = load_image_folder(resolve_path(path), image_size, channels, crop, start, stop,
                                    resolve_path(labels_file) if labels_file else None, verbose,
-                                   infer_labels=infer)
+                                   infer_labels=infer, shard=shard)
         if infer:
             images, label_array, class_names = loaded
             out = images, label_array
@@ -172,16 +179,25 @@ def tfds_dataset(name, split="train", data_dir=None, image_size=None, crop="cent
 
 
 def make_dataset(config, value_range, split=None, shuffle=True, batch_size=None,
-                 verbose=True):
+                 verbose=True, shard=None):
     """The `fit`-ready dataset described by a `kerasgen.config.DataConfig`.
 
     Returns (dataset, num_examples or None). For image folders with inferred labels the
     dataset has a `class_names` attribute, as `keras.utils.image_dataset_from_directory`'s.
+    With `shard=(num_shards, index)` (sources registered with `shards=True`, e.g. `folder`)
+    the dataset reads and yields only that part of the files; num_examples stays the count
+    of the whole selection, the same on every shard.
     """
     split = split or config.split
     batch_size = batch_size or config.batch_size
-    return DATA_SOURCES.get(config.source).load(config, value_range, split, shuffle,
-                                                batch_size, verbose)
+    source = DATA_SOURCES.get(config.source)
+    if shard is None:
+        return source.load(config, value_range, split, shuffle, batch_size, verbose)
+    if not source.shards:
+        raise ValueError(f"data.source {config.source!r} cannot be read by parts; expected "
+                         "one of " + ", ".join(n for n in DATA_SOURCES.names()
+                                               if DATA_SOURCES.get(n).shards) + ".")
+    return source.load(config, value_range, split, shuffle, batch_size, verbose, shard=shard)
 
 
 def _batched(ds, config, value_range, batch_size, shuffle, class_names=None):
@@ -211,8 +227,8 @@ def _check_labels(config):
 @register_source("folder", reads=("path", "crop", "start", "stop", "eval_start", "eval_stop",
                                   "labels", "labels_file", "class_names", "eval_path",
                                   "binarize"),
-                 requires=("path",), check=_check_labels)
-def _array_source(config, value_range, split, shuffle, batch_size, verbose):
+                 requires=("path",), check=_check_labels, shards=True)
+def _array_source(config, value_range, split, shuffle, batch_size, verbose, shard=None):
     path, start, stop = config.path, config.start, config.stop
     if config.source == "folder":
         path, start, stop = folder_selection(config, split)
@@ -220,10 +236,11 @@ def _array_source(config, value_range, split, shuffle, batch_size, verbose):
         config.source, path, split=split, image_size=config.image_size,
         channels=config.channels, crop=config.crop, start=start, stop=stop,
         labels=config.labels, labels_file=config.labels_file, verbose=verbose,
-        return_class_names=True)
+        return_class_names=True, shard=shard)
     ds = tf.data.Dataset.from_tensor_slices(
         (images, labels) if labels is not None else images)
-    return _batched(ds, config, value_range, batch_size, shuffle, class_names), len(images)
+    count = len(images) if shard is None else len(list_images(resolve_path(path))[start:stop])
+    return _batched(ds, config, value_range, batch_size, shuffle, class_names), count
 
 
 def load_pair_arrays(config, split, jitter=False, verbose=True):

@@ -134,3 +134,24 @@ def test_tfds_source_with_mock_data():
         ds = data.tfds_dataset("mnist", "train", labels=True)
         image, label = next(iter(ds))
     assert image.shape == (28, 28, 1) and image.dtype == tf.uint8 and label.dtype == tf.int32
+
+
+def test_a_cluster_worker_decodes_only_its_own_files(tmp_path):
+    """shard=(num_workers, index): worker `index` decodes files index::num_workers. A corrupt
+    file in worker 1's part does not stop worker 0, which never opens it."""
+    folder = image_folder(tmp_path, n=7, shape=(8, 8, 3))
+    every = data.load_image_folder(str(folder), image_size=8, verbose=False)
+    (folder / "000003.png").write_bytes(b"not an image at all")
+    config = DataConfig(source="folder", path=str(folder), image_size=8, channels=3,
+                        batch_size=2, shuffle_buffer=1)
+    ds, count = data.make_dataset(config, "unit", verbose=False, shard=(2, 0))
+    assert count == 7  # the whole selection: every worker counts alike
+    got = np.concatenate(list(ds.as_numpy_iterator()))  # files 0, 2, 4, 6 in two batches
+    np.testing.assert_allclose(got, every[0::2] / 255.0, atol=1e-6)
+    with pytest.raises(ValueError, match="000003.png: cannot decode"):
+        data.make_dataset(config, "unit", verbose=False, shard=(2, 1))
+    with pytest.raises(ValueError, match="cannot take shard 2 of 2"):
+        data.make_dataset(config, "unit", verbose=False, shard=(2, 2))
+    paired = DataConfig(source="paired", path=str(folder), image_size=8, channels=3)
+    with pytest.raises(ValueError, match="cannot be read by parts; expected one of folder"):
+        data.make_dataset(paired, "unit", verbose=False, shard=(2, 0))
