@@ -10,6 +10,7 @@ then the mean over the global batch. This is what Keras' own `compute_loss` does
 
 import json
 import os
+import shutil
 import socket
 import time
 
@@ -136,7 +137,20 @@ def cluster_resolver(kind):
         if "SLURM_JOB_ID" not in os.environ:
             raise ClusterError("train.cluster slurm: SLURM_JOB_ID is not set; expected to run "
                                "inside a SLURM job (srun), one task per worker.")
-        return tf.distribute.cluster_resolver.SlurmClusterResolver()
+        if shutil.which("nvidia-smi") or "CUDA_VISIBLE_DEVICES" in os.environ:
+            return tf.distribute.cluster_resolver.SlurmClusterResolver()
+        # TF's resolver places one task per GPU, counted with `nvidia-smi`: on a CPU-only
+        # node that call fails (FileNotFoundError), and with 0 GPUs it places no task at
+        # all. There, give every task one notional device and leave CUDA_VISIBLE_DEVICES
+        # alone, so each task gets its host:port as on a GPU node.
+        try:
+            tasks = int(os.environ["SLURM_STEP_NUM_TASKS"])
+        except (KeyError, ValueError):
+            raise ClusterError("train.cluster slurm: SLURM_STEP_NUM_TASKS is "
+                               f"{os.environ.get('SLURM_STEP_NUM_TASKS')!r}; expected the "
+                               "number of tasks of the job step (run under srun).") from None
+        return tf.distribute.cluster_resolver.SlurmClusterResolver(
+            gpus_per_node=tasks, gpus_per_task=1, auto_set_gpu=False)
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         raise ClusterError(

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -35,3 +37,28 @@ def test_kerasgen_train_under_a_mirrored_strategy():
     # The config's batch of 16 is the global batch: 8 per replica, 2 steps.
     assert out["train_replicas"] == 2 and out["train_iterations"] == 2, out
     assert out["train_finite"] and out["train_saved"], out
+
+
+@pytest.mark.parametrize("tasks_per_node, nodes, expected", [
+    ("1(x2)", "node[1-2]", ["node1:8888", "node2:8888"]),
+    ("2", "localhost", ["localhost:8888", "localhost:8889"]),
+])
+def test_a_slurm_step_on_cpu_nodes_gives_each_task_an_address(monkeypatch, tasks_per_node,
+                                                               nodes, expected):
+    """The environment srun sets for task 1 of 2; no nvidia-smi here (TF's resolver would
+    fail on it, or place no task with 0 GPUs)."""
+    from kerasgen import distribute
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setattr(distribute.shutil, "which", lambda name: None)
+    for key, value in {"SLURM_JOB_ID": "7", "SLURM_PROCID": "1", "SLURM_STEP_NUM_TASKS": "2",
+                       "SLURM_STEP_NODELIST": nodes,
+                       "SLURM_STEP_TASKS_PER_NODE": tasks_per_node}.items():
+        monkeypatch.setenv(key, value)
+    resolver = distribute.cluster_resolver("slurm")
+    assert resolver.cluster_spec().as_dict() == {"worker": expected}
+    assert (resolver.task_type, resolver.task_id) == ("worker", 1)
+    assert "CUDA_VISIBLE_DEVICES" not in os.environ
+    monkeypatch.delenv("SLURM_STEP_NUM_TASKS")
+    with pytest.raises(distribute.ClusterError, match="SLURM_STEP_NUM_TASKS"):
+        distribute.cluster_resolver("slurm")
