@@ -18,7 +18,7 @@ from kerasgen import config as config_lib
 from kerasgen.data.images import list_images
 from kerasgen.data.pipeline import folder_selection
 from kerasgen.data.pipeline import load_arrays
-from kerasgen.data.pipeline import resolve_path
+from kerasgen.data.paths import resolve_path
 from kerasgen.metrics import features as features_lib
 from kerasgen.metrics.nearest import memorization
 from kerasgen.metrics.nearest import nearest_neighbour_grid
@@ -119,8 +119,6 @@ def data_config(model, run_config=None, data_path=None, source=None, train_data=
 
 
 def _guess_source(path):
-    from kerasgen.data.pipeline import resolve_path
-
     folder = resolve_path(path)
     if os.path.isdir(folder) and any("idx" in f for f in os.listdir(folder)):
         return "idx"

@@ -32,6 +32,7 @@ import random
 
 from kerasgen.data.images import list_images
 from kerasgen.data.images import read_attributes
+from kerasgen.data.paths import resolve_path
 
 # -- CelebA captions from attributes -----------------------------------------------------------
 HAIR_COLOURS = {"Black_Hair": "black", "Blond_Hair": "blond", "Brown_Hair": "brown",
@@ -290,7 +291,6 @@ def main(argv=None):
     parser.add_argument("--per-image", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    from kerasgen.data.pipeline import resolve_path
 
     if args.per_image < 1:
         parser.error(f"--per-image must be >= 1; received {args.per_image}.")

@@ -7,10 +7,12 @@ import tensorflow as tf
 
 from kerasgen.registry import Registry
 
+from kerasgen.data import captions as captions_lib
 from kerasgen.data.idx import load_idx_split
 from kerasgen.data.images import list_images
 from kerasgen.data.images import load_image_folder
 from kerasgen.data.images import preprocess
+from kerasgen.data.paths import resolve_path
 
 # Data sources by name, like model families: `register_source("mine")` on a function
 # (config, value_range, split, shuffle, batch_size, verbose) -> (dataset, count or None) makes
@@ -68,14 +70,6 @@ def check_source_config(config):
 
 
 VALUE_RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
-DATA_ENV = "KERASGEN_DATA"
-
-
-def resolve_path(path):
-    """Absolute paths as given; relative ones under $KERASGEN_DATA when it is set."""
-    if os.path.isabs(path) or not os.environ.get(DATA_ENV):
-        return path
-    return os.path.join(os.environ[DATA_ENV], path)
 
 
 def to_float(images, value_range="unit", binarize=False):
@@ -360,7 +354,6 @@ def _check_captions(config):
 def caption_table(config, split):
     """(files, {file: [captions]}) of the image-folder slice that `split` reads, every file
     with at least one caption (else a ValueError naming the uncaptioned ones)."""
-    from kerasgen.data import captions as captions_lib
     from kerasgen.data.images import list_images
 
     path, start, stop = folder_selection(config, split)

@@ -22,7 +22,7 @@ import numpy as np
 from kerasgen.data.images import list_images
 from kerasgen.data.images import load_image_folder
 from kerasgen.data.images import read_attributes
-from kerasgen.data.pipeline import resolve_path
+from kerasgen.data.paths import resolve_path
 
 
 def roc_auc(labels, scores):
