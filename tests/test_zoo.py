@@ -142,3 +142,24 @@ def test_loaded_gan_is_compiled_fine_tunes_and_samples_by_name(tmp_path, monkeyp
     assert open(grid, "rb").read()[:4] == b"\x89PNG"
     assert cli.main(["sample", "no_such_model", "--out", grid]) == 2
     assert "Known: " in capsys.readouterr().err
+
+
+def test_sample_quality_curve_reads_the_run_and_draws_each_metric(tmp_path):
+    import tensorflow as tf
+
+    from kerasgen.zoo import curve
+
+    logs = tmp_path / "run" / "logs" / "sample_quality"
+    with tf.summary.create_file_writer(str(logs)).as_default():
+        for epoch, fid in ((5, 80.0), (10, 40.5), (15, 30.25)):
+            tf.summary.scalar("classifier/fid", fid, step=epoch)
+            tf.summary.scalar("classifier/kid_std", 0.1, step=epoch)
+    series = curve.read_scalars(str(logs))
+    assert series["classifier/fid"] == [(5, 80.0), (10, 40.5), (15, 30.25)]
+    out = curve.write_svg(series, str(tmp_path / "curve.svg"))
+    svg = open(out).read()
+    assert svg.count("<polyline") == 1 and "30.2" in svg and "kid_std" not in svg
+    with pytest.raises(KeyError, match="logged"):
+        curve.write_svg(series, str(tmp_path / "x.svg"), ["classifier/is_mean"])
+    with pytest.raises(FileNotFoundError, match="metrics_every_epochs"):
+        curve.read_scalars(str(tmp_path))
