@@ -59,6 +59,27 @@ def per_replica_checks():
     out["finite"] = bool(all(np.isfinite(v).all() for v in {**gan_logs, **vae_logs}.values()))
     out["g_iterations"] = int(gan.g_optimizer.iterations.numpy())
     out["d_iterations"] = int(gan.d_optimizer.iterations.numpy())
+    # Conditional families and the IWAE objective: (image, label) batches per replica.
+    labels = np.arange(32) % 3
+    with strategy.scope():
+        cgan = kerasgen.models.DCGAN(image_size=8, channels=1, latent_dim=4, generator_width=8,
+                                     discriminator_width=8, num_classes=3)
+        cgan.compile()
+        cvae = kerasgen.models.ConditionalVAE(num_classes=3, image_shape=(8, 8, 1),
+                                              latent_dim=4, hidden_dims=(8,))
+        cvae.compile(optimizer="adam")
+        iwae = kerasgen.models.VAE(image_shape=(8, 8, 1), latent_dim=4, hidden_dims=(8,),
+                                   num_importance_samples=3)
+        iwae.compile(optimizer="adam")
+    pairs = tf.data.Dataset.from_tensor_slices((x, labels)).batch(16, drop_remainder=True)
+    conditional_logs = {
+        "cgan": cgan.fit(pairs.map(lambda a, y: (a * 2 - 1, y)), epochs=1, verbose=0).history,
+        "cvae": cvae.fit(pairs, epochs=1, verbose=0).history,
+        "iwae": iwae.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), epochs=1,
+                         verbose=0).history}
+    out["conditional_finite"] = {
+        name: bool(all(np.isfinite(v).all() for v in logs.values()))
+        for name, logs in conditional_logs.items()}
     latents = strategy.run(tf.function(lambda: gan._latents_for(4)))
     a, b = [t.numpy() for t in strategy.experimental_local_results(latents)]
     out["latents_differ"] = bool(np.abs(a - b).max() > 1e-3)

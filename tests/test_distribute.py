@@ -20,6 +20,7 @@ def test_train_steps_are_correct_per_replica():
     assert out["finite"]
     assert (out["g_iterations"], out["d_iterations"]) == (4, 8)
     assert out["latents_differ"]
+    assert out["conditional_finite"] == {"cgan": True, "cvae": True, "iwae": True}, out
     assert out["pix2pix_max_weight_difference"] < 1e-5, out
     assert out["cyclegan_max_weight_difference"] < 1e-5, out
     assert out["cyclegan_pool_finite"]
