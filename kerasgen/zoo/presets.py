@@ -204,17 +204,21 @@ PRESETS = {
     "vae_mnist": {
         "family": "vae",
         "description": "Convolutional VAE (latent 32, Bernoulli pixels) on dynamically "
-                       "binarized MNIST; importance-sampled test NLL 88.15 nats",
+                       "binarized MNIST, ELBO then IWAE (k = 5) fine-tune; importance-sampled "
+                       "test NLL 85.48 nats",
         "config": "configs/vae_mnist.yaml",
         "artifact": "vae_mnist/vae_mnist.keras",
-        "sha256": "f43ced45cb10d683b8cbe1d9def7f1f5cda75bb50a631b8b19430b4c9b2a7cdd",
-        "bytes": 6885772,
+        "sha256": "eeb9754f5bee3fe132524e7f2e15ee117a8a56fc4ec388b240129f0cabdf5bd5",
+        "bytes": 6885801,
         "dataset": "MNIST train split (60,000 images, binarized afresh each epoch); LeCun, "
                    "Cortes & Burges",
         "license": "MNIST is distributed by Yann LeCun and Corinna Cortes under CC BY-SA 3.0",
-        "metrics": {"nll_nats": 88.1522, "nll_nats_stderr": 0.2273, "bits_per_dim": 0.1622,
-                    "k": 1000, "test_images": 10000, "test_elbo": -93.96},
-        "command": "kerasgen train configs/vae_mnist.yaml",
+        "metrics": {"nll_nats": 85.4799, "nll_nats_stderr": 0.2214, "bits_per_dim": 0.1573,
+                    "k": 1000, "test_images": 10000, "test_elbo": -92.49,
+                    "target_nll_nats": 85.0, "target_met": False,
+                    "previous_nll_nats": 88.1522},
+        "command": "kerasgen train configs/vae_mnist.yaml; kerasgen train "
+                   "configs/vae_mnist_iwae.yaml",
         "metrics_command": "kerasgen evaluate vae_mnist --metrics nll --k 1000",
     },
     "dcgan_mnist": {
