@@ -97,8 +97,12 @@ def elbo_terms(likelihood, x, decoder_params, q, latent_dim):
     """Per-example (B,) reconstruction log-likelihood and KL(q || p)."""
     events = to_events(likelihood, x)
     reconstruction = decoder_distribution(likelihood, decoder_params).log_prob(events)  # (B,)
-    kl = tfd.kl_divergence(q, prior(latent_dim))  # (B,)
-    return reconstruction, kl
+    return reconstruction, kl_to_prior(q, latent_dim)
+
+
+def kl_to_prior(q, latent_dim):
+    """Per-example (B,) KL(q(z|x) || N(0, I)), analytic."""
+    return tfd.kl_divergence(q, prior(latent_dim))
 
 
 def importance_weighted_bound(log_weights):

@@ -4,7 +4,6 @@ import numbers
 
 import keras
 import tensorflow as tf
-import tensorflow_probability as tfp
 
 from kerasgen import distribute
 from kerasgen.losses import vae as vae_losses
@@ -13,8 +12,6 @@ from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder
 from kerasgen.registry import register_model
 from kerasgen.models.common import positive_int
-
-tfd = tfp.distributions
 
 
 @register_model("vae")
@@ -142,7 +139,7 @@ class VAE(keras.Model):
                                                        self.latent_dim)
             return self.beta * kl - reconstruction, reconstruction, kl
         log_w, log_px_z, q = self._log_weights(x, k, labels, seed, training)  # (k, B)
-        kl = tfd.kl_divergence(q, vae_losses.prior(self.latent_dim))
+        kl = vae_losses.kl_to_prior(q, self.latent_dim)
         reconstruction = tf.reduce_mean(log_px_z, axis=0)
         return -vae_losses.importance_weighted_bound(log_w), reconstruction, kl
 
