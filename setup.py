@@ -18,6 +18,6 @@ setup(
         "absl-py",
         "pyyaml",
     ],
-    extras_require={"test": ["pytest", "scipy"]},
+    extras_require={"test": ["pytest", "pytest-xdist", "scipy"]},
     entry_points={"console_scripts": ["kerasgen=kerasgen.cli:main"]},
 )
