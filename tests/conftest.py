@@ -1,8 +1,10 @@
+import ctypes
+import ctypes.util
+import gc
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import pytest  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,8 +34,28 @@ def data_dir(monkeypatch):
 @pytest.fixture(autouse=True)
 def _isolate_keras():
     """Each test starts from float32 and a fixed seed, and leaves no global state behind."""
+    # Imported here, not at the top: the parallel run's controller process loads this file but
+    # runs no test, and TensorFlow would cost it ~0.6 GB.
+    import keras
+
     keras.mixed_precision.set_global_policy("float32")
     keras.utils.set_random_seed(1234)
     yield
     keras.mixed_precision.set_global_policy("float32")
     keras.backend.clear_session()
+    _release_freed_memory()
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
+
+
+def _release_freed_memory():
+    """Hand memory freed by the test back to the OS. glibc keeps freed heap pages mapped, so a
+    long-lived test process otherwise stays at the high-water mark of its largest test (the
+    data sets and sample batches of the preset and real-data tests), and the two worker
+    processes sum their high-water marks. No Python library does this; `malloc_trim` is
+    glibc's own call for it (absent on other C libraries, where this does nothing)."""
+    gc.collect()
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
