@@ -163,3 +163,37 @@ def test_sample_quality_curve_reads_the_run_and_draws_each_metric(tmp_path):
         curve.write_svg(series, str(tmp_path / "x.svg"), ["classifier/is_mean"])
     with pytest.raises(FileNotFoundError, match="metrics_every_epochs"):
         curve.read_scalars(str(tmp_path))
+
+
+def test_sample_quality_curve_joins_training_stages(tmp_path):
+    """A fine-tune's curve continues after the epochs its first stage trained, with a marker."""
+    import tensorflow as tf
+
+    from kerasgen.zoo import curve
+
+    def run(name, epochs, fids):
+        with tf.summary.create_file_writer(str(tmp_path / name / "logs" / "train")).as_default():
+            for epoch in range(epochs):  # what keras.callbacks.TensorBoard logs: step = epoch
+                tf.summary.scalar("epoch_g_loss", 1.0, step=epoch)
+        with tf.summary.create_file_writer(
+                str(tmp_path / name / "logs" / "sample_quality")).as_default():
+            for epoch, fid in fids:
+                tf.summary.scalar("classifier/fid", fid, step=epoch)
+        return str(tmp_path / name)
+
+    first = run("stage1", 10, [(5, 80.0), (10, 40.0)])
+    second = run("stage2", 6, [(2, 30.0), (6, 20.0)])
+    assert curve.epochs_trained(first) == 10
+    series, boundaries = curve.read_stages([first, second])
+    assert series["classifier/fid"] == [(5, 80.0), (10, 40.0), (12, 30.0), (16, 20.0)]
+    assert boundaries == [10]
+    svg = open(curve.write_svg(series, str(tmp_path / "c.svg"), boundaries=boundaries)).read()
+    assert svg.count("stroke-dasharray") == 1 and svg.count("<polyline") == 1
+    assert curve.main([first, second, str(tmp_path / "m.svg")]) is None
+    assert "stroke-dasharray" in open(tmp_path / "m.svg").read()
+    no_train_log = str(tmp_path / "stage1" / "logs")  # ... sample_quality/ but no train/
+    os.makedirs(tmp_path / "bare" / "logs")
+    os.rename(os.path.join(no_train_log, "sample_quality"),
+              tmp_path / "bare" / "logs" / "sample_quality")
+    with pytest.raises(FileNotFoundError, match="kerasgen train"):
+        curve.read_stages([str(tmp_path / "bare"), second])

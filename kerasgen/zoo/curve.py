@@ -1,5 +1,9 @@
 """A run's sample-quality curve for a model card: `python -m kerasgen.zoo.curve RUN OUT.svg`.
 
+`python -m kerasgen.zoo.curve RUN1 RUN2 OUT.svg` draws a model trained in stages (RUN2 a
+fine-tune started from RUN1's model, `train.init_from`) as one curve: RUN2's epochs continue
+after the epochs RUN1 trained, and a dashed line marks where each later stage starts.
+
 Reads the metrics that `train.metrics_every_epochs` logged to RUN/logs/sample_quality (FID, KID,
 IS, ... per epoch, the TensorBoard events of `kerasgen.metrics.SampleQuality`) and draws one
 small line chart per metric as SVG, a text format that GitHub and browsers render and git
@@ -32,7 +36,36 @@ def read_scalars(log_dir):
     return {tag: sorted(points.items()) for tag, points in series.items()}
 
 
-def _panel(tag, points, x0):
+def epochs_trained(run):
+    """How many epochs RUN trained: its TensorBoard training log counts them (step = epoch,
+    from 0; a resumed run continues the count)."""
+    try:
+        series = read_scalars(os.path.join(run, "logs", "train"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No training log in {os.path.join(run, 'logs', 'train')!r}; "
+                                "expected a run folder written by kerasgen train.") from None
+    steps = [s for tag, points in series.items() if tag.startswith("epoch_") for s, _ in points]
+    if not steps:
+        raise ValueError(f"The training log of {run!r} has no per-epoch scalars; expected a run "
+                         "that finished at least one epoch.")
+    return max(steps) + 1
+
+
+def read_stages(runs):
+    """The sample-quality series of runs trained one after another, as one: each run's epochs
+    are shifted by the epochs the runs before it trained. Returns (series, boundaries), the
+    boundaries being the epochs at which the second, third, ... run started."""
+    merged, offset, boundaries = {}, 0, []
+    for i, run in enumerate(runs):
+        if i:
+            offset += epochs_trained(runs[i - 1])
+            boundaries.append(offset)
+        for tag, points in read_scalars(os.path.join(run, "logs", "sample_quality")).items():
+            merged.setdefault(tag, []).extend((step + offset, value) for step, value in points)
+    return merged, boundaries
+
+
+def _panel(tag, points, x0, boundaries=()):
     steps, values = [p[0] for p in points], [p[1] for p in points]
     lo, hi = min(values), max(values)
     if hi == lo:
@@ -48,9 +81,14 @@ def _panel(tag, points, x0):
     parts = [f'<text x="{x0 + PANEL_W / 2:.0f}" y="20" text-anchor="middle" '
              f'font-weight="bold">{tag}</text>',
              f'<rect x="{x0 + PAD}" y="{PAD}" width="{w}" height="{h}" fill="none" '
-             'stroke="#bbb"/>',
-             '<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="'
-             + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>']
+             'stroke="#bbb"/>']
+    for epoch in boundaries:  # where a later training stage starts
+        if s_lo <= epoch <= s_hi:
+            x = xy(epoch, lo)[0]
+            parts.append(f'<line x1="{x:.1f}" y1="{PAD}" x2="{x:.1f}" y2="{PAD + h}" '
+                         'stroke="#888" stroke-dasharray="4,3"/>')
+    parts.append('<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="'
+                 + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
     for (x, y), (s, v) in zip(coords, points):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f77b4"/>')
         parts.append(f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" '
@@ -62,8 +100,9 @@ def _panel(tag, points, x0):
     return parts
 
 
-def write_svg(series, path, tags=None):
-    """One chart per tag (default: every tag but the *_std spreads), side by side."""
+def write_svg(series, path, tags=None, boundaries=()):
+    """One chart per tag (default: every tag but the *_std spreads), side by side; a dashed
+    line at each epoch in `boundaries` (where a later training stage starts)."""
     tags = tags or [t for t in sorted(series) if not t.endswith("_std")]
     missing = [t for t in tags if t not in series]
     if missing:
@@ -71,7 +110,7 @@ def write_svg(series, path, tags=None):
     width = PANEL_W * len(tags)
     body = []
     for i, tag in enumerate(tags):
-        body += _panel(tag, series[tag], i * PANEL_W)
+        body += _panel(tag, series[tag], i * PANEL_W, boundaries)
     with open(path, "w") as f:
         f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{PANEL_H}" '
                 f'font-family="sans-serif" font-size="12">\n'
@@ -82,12 +121,14 @@ def write_svg(series, path, tags=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run", help="a run folder trained with train.metrics_every_epochs")
+    parser.add_argument("runs", nargs="+", metavar="run",
+                        help="a run folder trained with train.metrics_every_epochs; several "
+                        "for a model trained in stages, in the order they were trained")
     parser.add_argument("out", help="the .svg file to write")
     parser.add_argument("--tags", help="comma-separated metrics to draw (default: all)")
     args = parser.parse_args(argv)
-    series = read_scalars(os.path.join(args.run, "logs", "sample_quality"))
-    write_svg(series, args.out, args.tags.split(",") if args.tags else None)
+    series, boundaries = read_stages(args.runs)
+    write_svg(series, args.out, args.tags.split(",") if args.tags else None, boundaries)
     for tag, points in sorted(series.items()):
         print(tag, " ".join(f"{s}:{v:.4g}" for s, v in points))
 
