@@ -1,3 +1,4 @@
+import collections
 import ctypes
 import ctypes.util
 import gc
@@ -63,11 +64,11 @@ def _release_freed_memory():
 
 
 # The parallel run hands whole files to its two worker processes in this order. First the
-# files that take longest (seconds in the fresh-clone run of f4192be) or start TensorFlow
-# processes of their own (the two-worker cluster: three ~0.7 GB processes; distribute_worker.py:
-# ~1.7 GB): early, their two worker processes are still small, and a long file started last
-# would leave one core idle at the end. Then the rest, most tests first (pytest-xdist's own
-# order, switched off in pytest.ini so that this one holds).
+# files that take longest (seconds summed from a full run's --durations report) or start
+# TensorFlow processes of their own (the two-worker cluster: three ~0.7 GB processes;
+# distribute_worker.py: ~1.7 GB): early, the two worker processes are still small, and a long
+# file started last would leave one core idle at the end. Then the rest, most tests first
+# (pytest-xdist's own order, switched off in pytest.ini so that this one holds).
 FIRST_FILES = (
     "tests/test_real_data.py",         # 310 s
     "tests/test_multi_worker.py",      # 171 s, a cluster of 3 processes
@@ -77,13 +78,13 @@ FIRST_FILES = (
 
 
 def pytest_collection_modifyitems(config, items):
-    per_file = {}
-    for item in items:
-        per_file[item.nodeid.split("::")[0]] = per_file.get(item.nodeid.split("::")[0], 0) + 1
+    def path(item):
+        return item.nodeid.split("::")[0]
+
+    per_file = collections.Counter(path(item) for item in items)
 
     def rank(item):
-        path = item.nodeid.split("::")[0]
-        first = FIRST_FILES.index(path) if path in FIRST_FILES else len(FIRST_FILES)
-        return first, -per_file[path], path
+        first = FIRST_FILES.index(path(item)) if path(item) in FIRST_FILES else len(FIRST_FILES)
+        return first, -per_file[path(item)], path(item)
 
     items.sort(key=rank)  # stable: a file's own tests keep their order
