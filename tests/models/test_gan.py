@@ -279,3 +279,40 @@ def test_latent_free_gan_must_be_conditional():
     with pytest.raises(ValueError, match="latent_dim=None leaves the generator without an "
                                          "input.*conditional=True"):
         kerasgen.models.GAN(gan.generator, gan.discriminator, latent_dim=None)
+
+
+def test_precise_batch_norm_gives_each_generator_statistics_of_its_own_outputs():
+    gan = small_dcgan(num_classes=4, ema_decay=0.5)
+    gan.compile()
+    images, labels = real_images(32), np.arange(32) % 4
+    gan.fit(images, labels, batch_size=16, epochs=1, steps_per_epoch=2, verbose=0)
+
+    def first_bn(net):
+        return next(layer for layer in net.layers
+                    if isinstance(layer, keras.layers.BatchNormalization))
+
+    def error(net):
+        """Largest relative gap between the first batch norm's moving variance and the
+        variance of its input over 2,000 fresh samples (latents and classes) of `net`."""
+        layer = first_bn(net)
+        probe = keras.Model(net.inputs, layer.input)
+        z = np.random.default_rng(0).normal(size=(2000, gan.latent_dim)).astype("float32")
+        ids = np.arange(2000) % 4
+        h = np.asarray(probe([z, ids])).reshape(-1, layer.moving_variance.shape[0])
+        return np.abs(np.asarray(layer.moving_variance) / h.var(0) - 1.0).max()
+
+    # During training the EMA copy borrows the live generator's statistics.
+    np.testing.assert_array_equal(np.asarray(first_bn(gan.ema_generator).moving_mean),
+                                  np.asarray(first_bn(gan.generator).moving_mean))
+    before = {name: error(net) for name, net in
+              (("live", gan.generator), ("ema", gan.ema_generator))}
+    data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(16).repeat()
+    assert gan.precise_batch_norm(data, steps=25) == 25
+    after = {name: error(net) for name, net in
+             (("live", gan.generator), ("ema", gan.ema_generator))}
+    for name in before:
+        assert after[name] < before[name] / 5, (name, before, after)
+    assert not np.allclose(np.asarray(first_bn(gan.ema_generator).moving_variance),
+                           np.asarray(first_bn(gan.generator).moving_variance))
+    with pytest.raises(ValueError, match="empty dataset"):
+        gan.precise_batch_norm(data.take(0))

@@ -168,9 +168,13 @@ class TextToImageGAN(GAN):
         return self.generate(z, labels=embeddings, use_ema=use_ema)
 
     # -- training -------------------------------------------------------------------------
+    def step_conditions(self, texts):
+        """Caption embeddings of a batch's captions (strings or token ids)."""
+        return self.embed(texts)
+
     def train_step(self, data):
         images, texts = data  # captions: strings or token ids
-        return super().train_step((images, self.embed(texts)))
+        return super().train_step((images, self.step_conditions(texts)))
 
     def _partner(self, embeddings):
         """Embeddings of another caption of the batch (shifted by a random 1 .. B-1) and a
