@@ -53,6 +53,18 @@ def fill_steps_per_epoch(spec, steps_per_epoch):
     return dict(spec, learning_rate=dict(rate, steps_per_epoch=int(steps_per_epoch)))
 
 
+def initial_rate_if_unfilled(spec):
+    """A copy of an optimizer spec whose epoch-counted schedule has no steps_per_epoch, with
+    the schedule replaced by its initial learning rate (a constant); other specs unchanged.
+    For a model loaded to fine-tune: the epochs of the run that wrote the config are over,
+    and only `kerasgen train` knows an epoch's steps (from the data)."""
+    rate = (spec or {}).get("learning_rate")
+    if isinstance(rate, dict) and rate.get("name") in SCHEDULES and \
+            not rate.get("steps_per_epoch"):
+        return dict(spec, learning_rate=rate["initial_learning_rate"])
+    return spec
+
+
 def from_spec(spec, key):
     """A Keras optimizer from `{name: ..., **kwargs}` (learning_rate may be a schedule
     `{name: CosineDecay, ...}`); None stays None. ValueError names `key`."""

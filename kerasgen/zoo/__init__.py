@@ -56,8 +56,9 @@ def load(name, compile=True):
 
     Artifacts hold architecture and weights, not optimizer state (that would triple their
     size). With `compile=True` the model is compiled with the optimizers of the config it was
-    trained with (fresh moments), so `model.fit(...)` fine-tunes it straight away; entries
-    without a config are compiled by the family's defaults.
+    trained with (fresh moments; a learning-rate schedule counted in epochs is replaced by its
+    initial rate), so `model.fit(...)` fine-tunes it straight away; entries without a config
+    are compiled by the family's defaults.
 
     Example:
     >>> model = kerasgen.zoo.load("dcgan_celeba")
@@ -76,6 +77,10 @@ def load(name, compile=True):
         if cfg:
             with open(cfg) as f:
                 train = (yamlio.parse_yaml(f.read(), cfg) or {}).get("train") or {}
+            # A schedule counted in epochs (constant_then_linear) fine-tunes from its initial
+            # learning rate: the config's own epochs are over.
+            train = {key: optimizers.initial_rate_if_unfilled(value)
+                     if key.endswith("optimizer") else value for key, value in train.items()}
             optimizers.compile_with(model, train)
         else:
             model.compile()
