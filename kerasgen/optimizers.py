@@ -43,12 +43,21 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 SCHEDULES = {"constant_then_linear": ConstantThenLinearDecay}
 
 
+def unfilled_schedule(spec):
+    """The learning-rate schedule of an optimizer spec if it counts epochs
+    (constant_then_linear) and has no steps_per_epoch yet; else None."""
+    rate = (spec or {}).get("learning_rate")
+    if isinstance(rate, dict) and rate.get("name") in SCHEDULES and \
+            not rate.get("steps_per_epoch"):
+        return rate
+    return None
+
+
 def fill_steps_per_epoch(spec, steps_per_epoch):
     """A copy of an optimizer spec whose constant_then_linear schedule has steps_per_epoch
     (kept if given); other specs unchanged."""
-    rate = (spec or {}).get("learning_rate")
-    if not isinstance(rate, dict) or rate.get("name") not in SCHEDULES or \
-            rate.get("steps_per_epoch"):
+    rate = unfilled_schedule(spec)
+    if rate is None:
         return spec
     return dict(spec, learning_rate=dict(rate, steps_per_epoch=int(steps_per_epoch)))
 
@@ -58,11 +67,10 @@ def initial_rate_if_unfilled(spec):
     the schedule replaced by its initial learning rate (a constant); other specs unchanged.
     For a model loaded to fine-tune: the epochs of the run that wrote the config are over,
     and only `kerasgen train` knows an epoch's steps (from the data)."""
-    rate = (spec or {}).get("learning_rate")
-    if isinstance(rate, dict) and rate.get("name") in SCHEDULES and \
-            not rate.get("steps_per_epoch"):
-        return dict(spec, learning_rate=rate["initial_learning_rate"])
-    return spec
+    rate = unfilled_schedule(spec)
+    if rate is None:
+        return spec
+    return dict(spec, learning_rate=rate["initial_learning_rate"])
 
 
 def from_spec(spec, key):

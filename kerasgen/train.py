@@ -332,9 +332,8 @@ def _fill_schedule_steps(config, count, batch, out):
     for key in ("optimizer", "g_optimizer", "d_optimizer"):
         spec = getattr(config.train, key)
         filled = optimizers.fill_steps_per_epoch(spec, steps) if steps else spec
-        rate = (filled or {}).get("learning_rate")
-        if isinstance(rate, dict) and rate.get("name") in optimizers.SCHEDULES and \
-                not rate.get("steps_per_epoch"):
+        rate = optimizers.unfilled_schedule(filled)
+        if rate is not None:
             raise config_lib.ConfigError(
                 f"train.{key}.learning_rate: {rate['name']} counts epochs, and this data "
                 "source does not say how many steps an epoch has; set train.steps_per_epoch.")
