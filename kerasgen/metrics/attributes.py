@@ -41,7 +41,7 @@ def roc_auc(labels, scores):
                  / (positives * negatives))
 
 
-def probabilities(classifier, images, batch_size=250):
+def probabilities(classifier, images, batch_size=100):
     """(N, K) sigmoids of a multi-label classifier on uint8 images."""
     return np.concatenate([np.asarray(classifier.probabilities(
         images[start:start + batch_size].astype(np.float32) / 255.0))
@@ -71,7 +71,7 @@ def balanced_thresholds(probs, labels):
     return out
 
 
-def per_attribute_accuracy(classifier, images, labels, batch_size=250):
+def per_attribute_accuracy(classifier, images, labels, batch_size=100):
     """{"accuracy", "majority", "balanced_accuracy", "auc", "positive_rate"}, each (K,), for
     uint8 images (N, H, W, C) and 0/1 labels (N, K); a prediction is positive where the
     sigmoid exceeds its threshold (the classifier's `thresholds`, else 0.5)."""
