@@ -316,3 +316,44 @@ def test_precise_batch_norm_gives_each_generator_statistics_of_its_own_outputs()
                            np.asarray(first_bn(gan.generator).moving_variance))
     with pytest.raises(ValueError, match="empty dataset"):
         gan.precise_batch_norm(data.take(0))
+
+
+@pytest.mark.parametrize("normalization,num_classes", [("layer", None), ("batch", 3)])
+def test_widened_discriminator_scores_like_the_trained_one(normalization, num_classes,
+                                                          tmp_path):
+    from kerasgen.models.dcgan.widen import main
+    from kerasgen.models.dcgan.widen import widen_discriminator
+
+    keras.utils.set_random_seed(0)
+    gan = kerasgen.models.DCGAN(image_size=28, channels=1, latent_dim=8, generator_width=8,
+                                discriminator_width=4, discriminator_normalization=normalization,
+                                extra_layers=1, num_classes=num_classes, ema_decay=0.99)
+    gan.compile()
+    images = helpers.fake_images(16, 28, channels=1)
+    labels = np.arange(16) % 3 if num_classes else None
+    data = (images, labels) if num_classes else images
+    gan.fit(tf.data.Dataset.from_tensor_slices(data).batch(8), epochs=1, verbose=0)
+    inputs = [images, labels] if num_classes else images
+    before = np.asarray(gan.discriminator(inputs, training=False))
+    exact = widen_discriminator(gan, noise=0.0)
+    assert exact.discriminator_width == 8
+    assert exact.discriminator.count_params() > 2 * gan.discriminator.count_params()
+    np.testing.assert_allclose(np.asarray(exact.discriminator(inputs, training=False)), before,
+                               rtol=1e-4, atol=1e-5)
+    for a, b in zip(exact.ema_generator.get_weights(), gan.ema_generator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    noisy = np.asarray(widen_discriminator(gan, noise=0.05).discriminator(inputs,
+                                                                          training=False))
+    assert 0 < np.abs(noisy - before).max() < 0.5 * np.abs(before).max() + 1e-3
+    # the command line writes a .keras file that loads with the doubled width
+    gan.save(str(tmp_path / "narrow.keras"))
+    main([str(tmp_path / "narrow.keras"), str(tmp_path / "wide.keras"), "--noise", "0"])
+    loaded = keras.saving.load_model(str(tmp_path / "wide.keras"), compile=False)
+    assert loaded.discriminator_width == 8
+    np.testing.assert_allclose(np.asarray(loaded.discriminator(inputs, training=False)),
+                               before, rtol=1e-4, atol=1e-5)
+    with pytest.raises(TypeError, match="needs a kerasgen DCGAN; received VAE"):
+        widen_discriminator(kerasgen.models.VAE(image_shape=(28, 28, 1), latent_dim=2))
+    with pytest.raises(ValueError, match="noise must be >= 0; received -1"):
+        widen_discriminator(gan, noise=-1)
+    keras.backend.clear_session()
