@@ -49,6 +49,10 @@ def widen_discriminator(model, noise=0.05, seed=0):
     if model.ema_generator is not None:
         wide.ema_generator.set_weights(model.ema_generator.get_weights())
     rng = np.random.default_rng(seed)
+    # The last feature map (s, s, C), flattened with C fastest, is what the score layer and
+    # a conditional model's projection embedding read.
+    side = tuple(next(layer for layer in model.discriminator.layers
+                      if isinstance(layer, layers.Flatten)).input.shape[1:])
     widened_input = False  # whether the current layer reads duplicated channels
     for old, new in zip(model.discriminator.layers, wide.discriminator.layers):
         weights = old.get_weights()
@@ -62,16 +66,13 @@ def widen_discriminator(model, noise=0.05, seed=0):
             # per channel (batch norm: also its moving statistics), or over (H, W, C)
             out = [_duplicate(w, -1) for w in weights]
         elif isinstance(old, (layers.Dense, layers.Embedding)):
-            # Both read the flattened (s, s, C) map with C fastest: halve each copy's share.
-            flatten = next(layer for layer in model.discriminator.layers
-                           if isinstance(layer, layers.Flatten))
-            side = flatten.input.shape[1:]
+            # Both read the flattened map: halve each copy's share.
             first = weights[0]
             if isinstance(old, layers.Dense):  # (s*s*C, units)
-                grid = first.reshape(tuple(side) + (first.shape[-1],))
+                grid = first.reshape(side + (first.shape[-1],))
                 out = [_split(grid, 2).reshape(-1, first.shape[-1])] + weights[1:]
             else:  # (classes, s*s*C)
-                grid = first.reshape((first.shape[0],) + tuple(side))
+                grid = first.reshape((first.shape[0],) + side)
                 out = [_split(grid, 3).reshape(first.shape[0], -1)]
         else:
             raise TypeError(f"widen_discriminator: no rule for layer {old.name!r} "
