@@ -61,6 +61,36 @@ def test_text_to_image_gan_trains_generates_from_text_and_round_trips(tmp_path):
     assert loaded.sample_texts == CAPTIONS[:4] and not loaded.text_encoder.trainable
 
 
+def test_loading_survives_a_freed_layer_address_being_reused(tmp_path, monkeypatch):
+    """A `.keras` load tracks shared objects by id(). The suite once failed to load a model it
+    had just loaded: a layer of the EMA generator clone came back as the text encoder's
+    backward GRU (`Input 0 of layer 'backward_gru_2' is incompatible ... (None, 4, 4, 16)`).
+    Here the address reuse that caused it is forced: the GRU the encoder hands to
+    Bidirectional and the generator layer after the reshape report the same id."""
+    import keras
+    from keras.src.saving import serialization_lib
+
+    path = str(tmp_path / "t2i.keras")
+    model = tiny_model()
+    model.save(path)
+    real_id = id
+
+    def reused_id(obj):
+        name = getattr(obj, "name", "")
+        if (type(obj).__name__ == "GRU" and not name.startswith(("forward_", "backward_"))
+                or name == "up0"):
+            return 12345
+        return real_id(obj)
+
+    monkeypatch.setattr(serialization_lib, "id", reused_id, raising=False)
+    loaded = keras.saving.load_model(path)
+    monkeypatch.undo()
+    assert [type(layer).__name__ for layer in loaded.ema_generator.layers[-1].layers[:6]] == [
+        type(layer).__name__ for layer in model.generator.layers[-1].layers[:6]]
+    np.testing.assert_allclose(loaded.generate_from_text(CAPTIONS[:2], seed=5),
+                               model.generate_from_text(CAPTIONS[:2], seed=5), atol=1e-5)
+
+
 def test_mismatched_captions_skip_identical_ones_and_the_switches_drop_their_terms():
     model = tiny_model(matching_aware=False, interpolation=False)
     model.compile()
