@@ -90,11 +90,11 @@ class TextEncoder(keras.Model):
         self.word_embedding = layers.Embedding(self.max_tokens, self.word_dim, mask_zero=True,
                                                name="words")
         # The backward GRU is passed in, not left to Bidirectional to derive: deriving it
-        # serializes the forward GRU a second time, and inside a `.keras` load that marks the
-        # copy with the forward GRU's id() as a shared object. That GRU is a temporary, so a
-        # layer built later in the same load (the EMA generator clone of a TextToImageGAN)
-        # can reuse its address and deserialize as the backward GRU ("Input 0 of layer
-        # 'backward_gru' is incompatible ... found ndim=4"). Same layer, same weight paths.
+        # serializes the GRU given a second time, and inside a `.keras` load that marks the
+        # copy as a shared object under that GRU's id(). That GRU is a temporary, so a layer
+        # built later in the same load (the EMA generator clone of a TextToImageGAN) can reuse
+        # its address and deserialize as the backward GRU ("Input 0 of layer 'backward_gru'
+        # is incompatible ... found ndim=4"). Same layers, same weight paths.
         self.recurrent = layers.Bidirectional(
             layers.GRU(self.hidden_dim, return_sequences=True),
             backward_layer=layers.GRU(self.hidden_dim, return_sequences=True,
