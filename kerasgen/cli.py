@@ -233,6 +233,19 @@ def _export(args):
                   "keras.layers.TFSMLayer (same images).")
 
 
+def _average(args):
+    from kerasgen import config as config_lib
+    from kerasgen.average import average_runs
+
+    if args.steps < 1:
+        raise ValueError(f"--steps must be >= 1; received {args.steps}.")
+    config = config_lib.load(args.config) if args.config else None
+    average_runs(args.models, args.output_dir, config=config, base=args.base,
+                 steps=args.steps)
+    print(f"Averaged {len(args.models)} generators into "
+          f"{os.path.join(args.output_dir, 'model.keras')}")
+
+
 def _translate(args):
     from kerasgen import evaluate as evaluate_lib
     from kerasgen.translate import translate_files
@@ -328,6 +341,25 @@ def main(argv=None):
     p.add_argument("--json", help="report path (default runs/evaluate/<model>.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser(
+        "average", parents=[common],
+        help="average the generators of several GAN snapshots (weight averaging)",
+        description="Average the generator (and EMA generator) weights of GAN snapshots "
+                    "with one generator architecture, e.g. the ends of several learning-rate "
+                    "cycles (stochastic weight averaging), recompute the batch-norm "
+                    "statistics on the training data, and write a run folder.")
+    p.add_argument("models", nargs="+", help="zoo names, run folders or .keras files")
+    p.add_argument("--output-dir", required=True,
+                   help="folder for model.keras, config.yaml and averaged.json")
+    p.add_argument("--config", help="config whose data the batch-norm statistics are "
+                                    "recomputed on (default: the --base model's run config)")
+    p.add_argument("--base", type=int, default=-1,
+                   help="index of the model that gives the config and the discriminator "
+                        "(default -1, the last)")
+    p.add_argument("--steps", type=int, default=100,
+                   help="batches for the batch-norm statistics (default 100)")
+    p.set_defaults(func=_average)
 
     p = sub.add_parser(
         "translate", parents=[common],

@@ -357,3 +357,55 @@ def test_widened_discriminator_scores_like_the_trained_one(normalization, num_cl
     with pytest.raises(ValueError, match="noise must be >= 0; received -1"):
         widen_discriminator(gan, noise=-1)
     keras.backend.clear_session()
+
+
+def _trained_snapshot(seed, **kwargs):
+    keras.utils.set_random_seed(seed)
+    gan = small_dcgan(ema_decay=0.5, seed=seed, **kwargs)
+    gan.compile()
+    gan.fit(real_images(16), batch_size=8, epochs=1, verbose=0)
+    return gan
+
+
+def test_average_generators_means_the_snapshots_and_keeps_the_base_discriminator():
+    from kerasgen.models.gan.average import average_generators
+
+    snapshots = [_trained_snapshot(seed) for seed in (1, 2, 3)]
+    before = [s.get_weights() for s in snapshots]
+    average = average_generators(snapshots)
+    for attr in ("generator", "ema_generator"):
+        stacks = zip(*[getattr(s, attr).get_weights() for s in snapshots])
+        for got, arrays in zip(getattr(average, attr).get_weights(), stacks):
+            np.testing.assert_allclose(got, np.mean(arrays, axis=0), rtol=1e-6, atol=1e-7)
+            assert not np.allclose(arrays[0], arrays[1])  # the mean is not trivially one
+    for got, want in zip(average.discriminator.get_weights(),
+                         snapshots[-1].discriminator.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    first = average_generators(snapshots, base=0)
+    for got, want in zip(first.discriminator.get_weights(),
+                         snapshots[0].discriminator.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    for snapshot, weights in zip(snapshots, before):  # the inputs are left as they were
+        for got, want in zip(snapshot.get_weights(), weights):
+            np.testing.assert_array_equal(got, want)
+    assert average is not snapshots[-1]
+    assert np.isfinite(np.asarray(average.generate(4, seed=0))).all()
+    # the discriminators may differ; the generators may not
+    wider_critic = _trained_snapshot(4, discriminator_width=16)
+    mixed = average_generators([snapshots[0], wider_critic])
+    assert mixed.discriminator_width == 16
+    with pytest.raises(ValueError, match="at least 2 models; received 1"):
+        average_generators(snapshots[:1])
+    with pytest.raises(ValueError, match="base must index one of the 3 models; received 3"):
+        average_generators(snapshots, base=3)
+    with pytest.raises(TypeError, match="needs kerasgen GANs; model 1 is a VAE"):
+        average_generators([snapshots[0], kerasgen.models.VAE(image_shape=(8, 8, 1),
+                                                                latent_dim=2)])
+    with pytest.raises(ValueError, match="one generator architecture; model 1"):
+        average_generators([snapshots[0], _trained_snapshot(5, generator_width=16)])
+    no_ema = small_dcgan(seed=6)
+    no_ema.compile()
+    with pytest.raises(ValueError, match="with an EMA generator or none; model 0 has "
+                                         "ema_decay=0.5, model 1 ema_decay=None"):
+        average_generators([snapshots[0], no_ema])
+    keras.backend.clear_session()
