@@ -28,9 +28,9 @@ def average_runs(sources, output_dir, config=None, base=-1, steps=100):
     if len(sources) < 2:
         raise ValueError(f"kerasgen average needs at least 2 models; received "
                          f"{len(sources)}: {list(sources)}.")
-    loaded = [evaluate_lib.load_model(source) for source in sources]
     if not -len(sources) <= base < len(sources):
         raise ValueError(f"base must index one of the {len(sources)} models; received {base}.")
+    loaded = [evaluate_lib.load_model(source) for source in sources]
     config = config or loaded[base][2]
     if config is None:
         raise config_lib.ConfigError(
