@@ -275,10 +275,10 @@ def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
 
 
 # Re-measured on 2,000 samples (seed 0); the cards give the 10,000-sample numbers (FID 13.07,
-# IS 7.79). The recorded values were measured with this same call (FID 13.078, IS 7.702).
+# IS 7.79). The recorded values were measured with this same call (FID 13.078, IS 7.670).
 @pytest.mark.parametrize("name, features, metric, recorded, tolerance, at_most", [
     ("dcgan_celeba_64", "classifier_celeba_attributes", "fid", 13.078, 1.0, 24.2),
-    ("wgan_gp_fashion_mnist", "classifier_fashion_mnist", "is_mean", 7.702, 0.1, None),
+    ("wgan_gp_fashion_mnist", "classifier_fashion_mnist", "is_mean", 7.670, 0.1, None),
 ])
 def test_gan_presets_reproduce_their_sample_quality(data_dir, name, features, metric,
                                                     recorded, tolerance, at_most):
