@@ -316,6 +316,14 @@ def test_precise_batch_norm_gives_each_generator_statistics_of_its_own_outputs()
                            np.asarray(first_bn(gan.generator).moving_variance))
     with pytest.raises(ValueError, match="empty dataset"):
         gan.precise_batch_norm(data.take(0))
+    # the latents are seeded: the same call gives the same statistics, another seed others
+    gan.precise_batch_norm(data, steps=3, seed=5)
+    first = np.asarray(first_bn(gan.ema_generator).moving_variance)
+    gan.precise_batch_norm(data, steps=3, seed=5)
+    np.testing.assert_array_equal(np.asarray(first_bn(gan.ema_generator).moving_variance),
+                                  first)
+    gan.precise_batch_norm(data, steps=3, seed=6)
+    assert not np.allclose(np.asarray(first_bn(gan.ema_generator).moving_variance), first)
 
 
 @pytest.mark.parametrize("normalization,num_classes", [("layer", None), ("batch", 3)])
