@@ -239,11 +239,18 @@ def _average(args):
 
     if args.steps < 1:
         raise ValueError(f"--steps must be >= 1; received {args.steps}.")
+    try:
+        seeds = [int(seed) for seed in args.greedy_seeds.split(",")]
+    except ValueError:
+        raise ValueError(f"--greedy-seeds takes comma-separated integers, e.g. 10,11; "
+                         f"received {args.greedy_seeds!r}.") from None
     config = config_lib.load(args.config) if args.config else None
     average_runs(args.models, args.output_dir, config=config, base=args.base,
-                 steps=args.steps)
-    print(f"Averaged {len(args.models)} generators into "
-          f"{os.path.join(args.output_dir, 'model.keras')}")
+                 steps=args.steps, greedy=args.greedy, greedy_seeds=seeds,
+                 greedy_samples=args.greedy_samples, features=args.features)
+    with open(os.path.join(args.output_dir, "averaged.json")) as f:
+        count = len(json.load(f)["sources"])
+    print(f"Averaged {count} generators into {os.path.join(args.output_dir, 'model.keras')}")
 
 
 def _translate(args):
@@ -359,6 +366,18 @@ def main(argv=None):
                         "(default -1, the last)")
     p.add_argument("--steps", type=int, default=100,
                    help="batches for the batch-norm statistics (default 100)")
+    p.add_argument("--greedy", choices=["is", "fid", "kid"],
+                   help="average only the models a greedy model soup keeps by this sample "
+                        "metric (Wortsman et al. 2022): rank them alone, then add each in "
+                        "rank order if the average scores better; every trial goes to "
+                        "averaged.json")
+    p.add_argument("--greedy-seeds", default="10,11",
+                   help="sampling seeds the greedy soup measures on, comma-separated; "
+                        "keep them apart from the seeds you report (default 10,11)")
+    p.add_argument("--greedy-samples", type=int, default=10_000,
+                   help="samples per seed for the greedy soup (default 10000)")
+    p.add_argument("--features", help="feature extractor for --greedy (default: the data's "
+                                      "domain classifier)")
     p.set_defaults(func=_average)
 
     p = sub.add_parser(

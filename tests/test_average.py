@@ -5,6 +5,7 @@ import os
 
 import keras
 import numpy as np
+import pytest
 
 import kerasgen
 from kerasgen import cli
@@ -79,4 +80,68 @@ def test_cli_average_writes_a_run_with_mean_weights_and_recomputed_statistics(tm
     code = cli.main(["average", runs[0], "--output-dir", out])
     _, err = capfd.readouterr()
     assert code == cli.EXIT_BAD_INPUT and "at least 2 models; received 1" in err
+    keras.backend.clear_session()
+
+
+def test_greedy_selection_keeps_a_candidate_only_when_the_average_scores_better():
+    from kerasgen.average import greedy_selection
+
+    table = {"a": 1.0, "b": 3.0, "c": 2.0, "d": 0.0,
+             "bc": 3.5, "abc": 3.4, "bcd": 3.6}
+    calls = []
+
+    def score(members):
+        calls.append(members)
+        return table["".join(members)]
+
+    kept, trials = greedy_selection(["a", "b", "c", "d"], score)
+    # ranked alone b > c > a > d; c raises b's 3.0, a lowers 3.5, d raises it
+    assert kept == ["b", "c", "d"]
+    assert calls == [["a"], ["b"], ["c"], ["d"], ["b", "c"], ["a", "b", "c"], ["b", "c", "d"]]
+    assert [t["kept"] for t in trials] == [None] * 4 + [True, False, True]
+    assert [t["score"] for t in trials[4:]] == [3.5, 3.4, 3.6]
+    # a tie is not an improvement
+    kept, _ = greedy_selection(["x", "y"], lambda m: 1.0)
+    assert kept == ["x"]
+    with pytest.raises(ValueError, match="at least one candidate; received none"):
+        greedy_selection([], lambda m: 0.0)
+
+
+def test_cli_greedy_average_records_every_trial_and_writes_the_kept_soup(tmp_path, capfd):
+    digits = helpers.write_idx_folder(str(tmp_path / "digits"), num_train=64, num_test=16)
+    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"),
+                             [f"data.path={digits}", "data.batch_size=16"])
+    runs = [str(tmp_path / f"run{i}") for i in range(2)]
+    snapshots = [_snapshot_run(run, seed, config) for run, seed in zip(runs, (3, 4))]
+    out = str(tmp_path / "soup")
+    code = cli.main(["average", *runs, "--output-dir", out, "--steps", "2", "--greedy", "is",
+                     "--greedy-seeds", "0,1", "--greedy-samples", "40",
+                     "--features", "classifier_mnist"])
+    stdout, err = capfd.readouterr()
+    assert code == 0, err
+    record = json.load(open(os.path.join(out, "averaged.json")))["greedy"]
+    assert record["metric"] == "is" and record["seeds"] == [0, 1]
+    trials = record["trials"]
+    assert [t["members"] for t in trials[:2]] == [[runs[0]], [runs[1]]]
+    assert trials[2]["members"] == runs and len(trials) == 3
+    best_single = max(t["score"] for t in trials[:2])
+    both = trials[2]["score"] > best_single
+    assert trials[2]["kept"] is both
+    kept = json.load(open(os.path.join(out, "averaged.json")))["sources"]
+    model = keras.saving.load_model(os.path.join(out, "model.keras"), compile=False)
+    got = np.asarray(model.ema_generator.trainable_weights[0])
+    first = [np.asarray(s.ema_generator.trainable_weights[0]) for s in snapshots]
+    if both:
+        assert [s["model"] for s in kept] == runs
+        np.testing.assert_allclose(got, (first[0] + first[1]) / 2, rtol=1e-6, atol=1e-7)
+    else:
+        winner = 0 if trials[0]["score"] >= trials[1]["score"] else 1
+        assert [s["model"] for s in kept] == [runs[winner]]
+        np.testing.assert_allclose(got, first[winner])
+    assert f"Averaged {len(kept)} generators" in stdout
+    assert stdout.count("is ") >= 3  # one progress line per trial
+    code = cli.main(["average", *runs, "--output-dir", out, "--greedy", "is",
+                     "--greedy-seeds", "ten"])
+    _, err = capfd.readouterr()
+    assert code == cli.EXIT_BAD_INPUT and "received 'ten'" in err
     keras.backend.clear_session()
