@@ -67,7 +67,9 @@ def test_recorded_metrics_meet_the_targets():
     assert zoo.info("vae_mnist")["metrics"]["nll_nats"] <= 90.0
     assert zoo.info("vae_mnist")["metrics"]["k"] >= 1000
     assert zoo.info("cgan_mnist")["metrics"]["class_accuracy"] >= 0.95
-    assert {"fid", "is_mean"} <= set(zoo.info("wgan_gp_fashion_mnist")["metrics"])
+    wgan = zoo.info("wgan_gp_fashion_mnist")["metrics"]
+    assert wgan["is_mean"] >= wgan["target_is_mean"] == 7.8 and wgan["target_met"]
+    assert wgan["fid"] <= wgan["previous_fid"]
     celeba = zoo.info("dcgan_celeba_64")["metrics"]
     assert celeba["attribute_classifier_fid"] <= celeba["previous_attribute_classifier_fid"] / 2
     dcgan = zoo.info("dcgan_mnist")["metrics"]
@@ -275,10 +277,10 @@ def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
 
 
 # Re-measured on 2,000 samples (seed 0); the cards give the 10,000-sample numbers (FID 13.07,
-# IS 7.79). The recorded values were measured with this same call (FID 13.078, IS 7.670).
+# IS 7.83). The recorded values were measured with this same call (FID 13.078, IS 7.716).
 @pytest.mark.parametrize("name, features, metric, recorded, tolerance, at_most", [
     ("dcgan_celeba_64", "classifier_celeba_attributes", "fid", 13.078, 1.0, 24.2),
-    ("wgan_gp_fashion_mnist", "classifier_fashion_mnist", "is_mean", 7.670, 0.1, None),
+    ("wgan_gp_fashion_mnist", "classifier_fashion_mnist", "is_mean", 7.716, 0.1, None),
 ])
 def test_gan_presets_reproduce_their_sample_quality(data_dir, name, features, metric,
                                                     recorded, tolerance, at_most):
