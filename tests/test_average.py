@@ -29,6 +29,16 @@ def _snapshot_run(folder, seed, config):
     return gan
 
 
+def _two_snapshot_runs(tmp_path, seeds):
+    """A fake-digits idx folder and two run folders trained on it with `seeds`."""
+    digits = helpers.write_idx_folder(str(tmp_path / "digits"), num_train=64, num_test=16)
+    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"),
+                             [f"data.path={digits}", "data.batch_size=16"])
+    runs = [str(tmp_path / f"run{i}") for i in range(2)]
+    snapshots = [_snapshot_run(run, seed, config) for run, seed in zip(runs, seeds)]
+    return digits, runs, snapshots
+
+
 def _moving_stats(net):
     return [w for layer in net.layers if isinstance(layer, keras.layers.BatchNormalization)
             for w in (layer.moving_mean, layer.moving_variance)]
@@ -36,11 +46,7 @@ def _moving_stats(net):
 
 def test_cli_average_writes_a_run_with_mean_weights_and_recomputed_statistics(tmp_path,
                                                                              capfd):
-    digits = helpers.write_idx_folder(str(tmp_path / "digits"), num_train=64, num_test=16)
-    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"),
-                             [f"data.path={digits}", "data.batch_size=16"])
-    runs = [str(tmp_path / f"run{i}") for i in range(2)]
-    snapshots = [_snapshot_run(run, seed, config) for run, seed in zip(runs, (1, 2))]
+    digits, runs, snapshots = _two_snapshot_runs(tmp_path, seeds=(1, 2))
     out = str(tmp_path / "averaged")
     code = cli.main(["average", *runs, "--output-dir", out, "--steps", "3"])
     stdout, err = capfd.readouterr()
@@ -108,11 +114,7 @@ def test_greedy_selection_keeps_a_candidate_only_when_the_average_scores_better(
 
 
 def test_cli_greedy_average_records_every_trial_and_writes_the_kept_soup(tmp_path, capfd):
-    digits = helpers.write_idx_folder(str(tmp_path / "digits"), num_train=64, num_test=16)
-    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"),
-                             [f"data.path={digits}", "data.batch_size=16"])
-    runs = [str(tmp_path / f"run{i}") for i in range(2)]
-    snapshots = [_snapshot_run(run, seed, config) for run, seed in zip(runs, (3, 4))]
+    _, runs, snapshots = _two_snapshot_runs(tmp_path, seeds=(3, 4))
     out = str(tmp_path / "soup")
     code = cli.main(["average", *runs, "--output-dir", out, "--steps", "2", "--greedy", "is",
                      "--greedy-seeds", "0,1", "--greedy-samples", "40",
