@@ -363,7 +363,8 @@ def main(argv=None):
                                     "recomputed on (default: the --base model's run config)")
     p.add_argument("--base", type=int, default=-1,
                    help="index of the model that gives the config and the discriminator "
-                        "(default -1, the last)")
+                        "(default -1, the last; with --greedy the discriminator comes from "
+                        "the last model kept)")
     p.add_argument("--steps", type=int, default=100,
                    help="batches for the batch-norm statistics (default 100)")
     p.add_argument("--greedy", choices=["is", "fid", "kid"],
