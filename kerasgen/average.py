@@ -69,7 +69,7 @@ def average_runs(sources, output_dir, config=None, base=-1, steps=100, greedy=No
             `greedy_seeds` (the mean over seeds), against the config's evaluation data,
             with `features` (default: the data's domain classifier). The discriminator
             then comes from the last kept source. Every trial is written to averaged.json
-            and passed to `log`.
+            and passed to `log`, which also gets the closing line.
     """
     from kerasgen import evaluate as evaluate_lib
     from kerasgen.callbacks import save_model_atomically
@@ -142,4 +142,5 @@ def average_runs(sources, output_dir, config=None, base=-1, steps=100, greedy=No
         record["greedy"] = greedy_record
     with open(os.path.join(output_dir, "averaged.json"), "w") as f:
         json.dump(record, f, indent=2)
+    log(f"Averaged {len(kept)} generators into {os.path.join(output_dir, 'model.keras')}")
     return model

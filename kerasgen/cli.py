@@ -248,9 +248,6 @@ def _average(args):
     average_runs(args.models, args.output_dir, config=config, base=args.base,
                  steps=args.steps, greedy=args.greedy, greedy_seeds=seeds,
                  greedy_samples=args.greedy_samples, features=args.features)
-    with open(os.path.join(args.output_dir, "averaged.json")) as f:
-        count = len(json.load(f)["sources"])
-    print(f"Averaged {count} generators into {os.path.join(args.output_dir, 'model.keras')}")
 
 
 def _translate(args):
