@@ -5,7 +5,7 @@ Usage:
     KERASGEN_DATA=/path/to/shared/data python bench/multi_worker_throughput.py
         [--workers 2] [--steps 40] [--repeats 2]
 
-Both settings run `kerasgen.train.train` on the same config (global batch 64, the first 2,048
+Both settings run `kerasgen.training.train.train` on the same config (global batch 64, the first 2,048
 faces) for one short warm-up epoch (tracing) and one timed epoch of `--steps` steps; the rate
 is that of the timed epoch, read by a callback on the chief. Rounds interleave the settings
 (the machine is shared and noisy); quote the ratios within a round.
@@ -31,7 +31,7 @@ def run_one(strategy, steps, out):
     import keras
 
     from kerasgen import config as config_lib
-    from kerasgen.train import train
+    from kerasgen.training.train import train
 
     class Timer(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -61,7 +61,7 @@ def parameter_bytes(model):
 
 
 def measure(workers, steps):
-    from kerasgen import launch
+    from kerasgen.training import launch
 
     out = tempfile.mkdtemp(prefix="bench_cluster_")
     command = [sys.executable, __file__, "--worker", "--steps", str(steps), "--out", out]

@@ -42,7 +42,7 @@ def build_translator(size):
     import keras
 
     from kerasgen import config as config_lib
-    from kerasgen.train import build_model
+    from kerasgen.training.train import build_model
 
     keras.utils.set_random_seed(0)
     config = config_lib.load(os.path.join(ROOT, "configs", "pix2pix_colorize_faces.yaml"), [
@@ -65,7 +65,7 @@ def run_translate(kind, size, batch, steps):
         x = tf.constant(images.astype("float32") / 255.0)
         call = lambda: model.translate(x, stochastic=False)  # noqa: E731
     else:
-        from kerasgen.export import export_translator
+        from kerasgen.serving.export import export_translator
 
         path = export_translator(model, tempfile.mkdtemp(prefix="p2p_export_"), version=1)
         signature = tf.saved_model.load(path).signatures["translate"]

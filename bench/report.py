@@ -70,9 +70,9 @@ def worker_train(config_name, policy, batch_size, target_seconds):
     from bench.flops import training_step_flops
     from kerasgen import config as config_lib
     from kerasgen.data.pipeline import make_dataset
-    from kerasgen.train import build_model
-    from kerasgen.train import compile_model
-    from kerasgen.train import value_range
+    from kerasgen.training.train import build_model
+    from kerasgen.training.train import compile_model
+    from kerasgen.training.train import value_range
 
     overrides = [f"train.mixed_precision={policy}", "data.stop=4096"]
     if batch_size:
@@ -103,8 +103,8 @@ def worker_sample(config_name, batch_size, target_seconds):
     import tensorflow as tf
 
     from kerasgen import config as config_lib
-    from kerasgen.export import export
-    from kerasgen.train import build_model
+    from kerasgen.serving.export import export
+    from kerasgen.training.train import build_model
 
     config = config_lib.load(os.path.join(ROOT, "configs", config_name))
     model = build_model(config)  # random weights: sampling cost does not depend on them
@@ -325,7 +325,7 @@ mixed_bfloat16 over float32: {'; '.join(speedups)}.
 
 Images per second at batch 64 (float32), from the Keras model (`model.generate` inside a
 `tf.function`) and from the exported SavedModel's `serving_default` signature
-(`kerasgen.export`, loaded with `tf.saved_model.load`; its output is uint8).
+(`kerasgen.serving.export`, loaded with `tf.saved_model.load`; its output is uint8).
 
 {table(["model", "batch", "Keras images/s", "SavedModel images/s", "SavedModel / Keras",
         "peak RSS MB"], sample_rows)}

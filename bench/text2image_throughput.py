@@ -37,8 +37,8 @@ def build(policy):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, ROOT)
     from kerasgen import config as config_lib
-    from kerasgen.train import build_model
-    from kerasgen.train import compile_model
+    from kerasgen.training.train import build_model
+    from kerasgen.training.train import compile_model
 
     config = config_lib.load(os.path.join(ROOT, "configs", "text2image_celeba_64.yaml"),
                              [f"train.mixed_precision={policy}", "data.stop=2048"])
@@ -63,7 +63,7 @@ def run_generate(kind, steps):
     import numpy as np
     import tensorflow as tf
 
-    from kerasgen.export import export
+    from kerasgen.serving.export import export
 
     _, model = build("float32")
     texts = np.array([CAPTIONS[i % len(CAPTIONS)] for i in range(64)])

@@ -28,8 +28,8 @@ def time_config(config_name, overrides, steps, warmup_steps, digits=1):
     sys.path.insert(0, ROOT)
     from kerasgen import config as config_lib
     from kerasgen.data.pipeline import make_dataset
-    from kerasgen.train import build_model
-    from kerasgen.train import compile_model
+    from kerasgen.training.train import build_model
+    from kerasgen.training.train import compile_model
 
     config = config_lib.load(os.path.join(ROOT, "configs", config_name), overrides)
     model = compile_model(build_model(config), config)

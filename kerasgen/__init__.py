@@ -6,7 +6,8 @@ __version__ = "0.1.0"
 
 # Submodules load on first use (PEP 562), so `import kerasgen` and `kerasgen --help` do not
 # pay for importing TensorFlow; `kerasgen.zoo.load(...)` works right after `import kerasgen`.
-_SUBMODULES = ("callbacks", "data", "latent", "losses", "models", "metrics", "zoo", "export")
+_SUBMODULES = ("data", "latent", "losses", "models", "metrics", "zoo", "training", "serving",
+               "evaluation")
 
 
 def __getattr__(name):

@@ -23,8 +23,8 @@ def _train(args):
     if args.workers:
         return _launch_workers(args)
     from kerasgen import config as config_lib
-    from kerasgen.train import output_dir
-    from kerasgen.train import train
+    from kerasgen.training.train import output_dir
+    from kerasgen.training.train import train
 
     overrides = list(args.set or [])
     if args.output_dir:
@@ -43,7 +43,7 @@ def _train(args):
 
 def _launch_workers(args):
     """`kerasgen train CONFIG --workers N`: the same command as N local workers."""
-    from kerasgen import launch
+    from kerasgen.training import launch
 
     if args.strategy not in (None, "multi_worker"):
         raise ValueError(f"--workers runs train.strategy multi_worker; received --strategy "
@@ -59,7 +59,7 @@ def _launch_workers(args):
 
 
 def _sample(args):
-    from kerasgen import evaluate as evaluate_lib
+    from kerasgen.evaluation import evaluate as evaluate_lib
     from kerasgen.images import write_samples
 
     if args.num < 1:
@@ -67,7 +67,7 @@ def _sample(args):
     model, _, run_config = evaluate_lib.load_model(args.model)
     if hasattr(model, "translate"):  # a translator's samples: its held-out test grid
         from kerasgen.images import translation_grid
-        from kerasgen.train import translation_examples
+        from kerasgen.training.train import translation_examples
 
         if run_config is None:
             raise ValueError(f"{args.model}: a translator's sample grid shows its config's "
@@ -125,7 +125,7 @@ def _sample_from_text(model, texts, args):
 
 
 def _evaluate(args):
-    from kerasgen import evaluate as evaluate_lib
+    from kerasgen.evaluation import evaluate as evaluate_lib
 
     for flag, value in (("--num-generated", args.num_generated), ("--num-real", args.num_real),
                         ("--k", args.k)):
@@ -172,8 +172,8 @@ def _evaluate(args):
 
 
 def _export(args):
-    from kerasgen import evaluate as evaluate_lib
-    from kerasgen.export import export
+    from kerasgen.evaluation import evaluate as evaluate_lib
+    from kerasgen.serving.export import export
 
     model, _, _ = evaluate_lib.load_model(args.model)
     path = export(model, args.out_dir, args.version)
@@ -207,7 +207,7 @@ def _export(args):
     print(f"Request: curl -s -X POST -d '{json.dumps(body)}' "
           f"http://localhost:8501/v1/models/{name}:predict")
     if args.verify:
-        from kerasgen.export_verify import verify
+        from kerasgen.serving.verify import verify
 
         report = verify(path)
         refused = report["load"]["refused"]
@@ -235,7 +235,7 @@ def _export(args):
 
 def _average(args):
     from kerasgen import config as config_lib
-    from kerasgen.average import average_runs
+    from kerasgen.training.average import average_runs
 
     if args.steps < 1:
         raise ValueError(f"--steps must be >= 1; received {args.steps}.")
@@ -251,8 +251,8 @@ def _average(args):
 
 
 def _translate(args):
-    from kerasgen import evaluate as evaluate_lib
-    from kerasgen.translate import translate_files
+    from kerasgen.evaluation import evaluate as evaluate_lib
+    from kerasgen.serving.translate import translate_files
 
     model, _, _ = evaluate_lib.load_model(args.model)
     written = translate_files(model, args.inputs, args.out, verbose=not args.quiet,
@@ -428,7 +428,7 @@ def main(argv=None):
 
 def _describe(error):
     """(exit code, message) for an exception reaching the command line."""
-    from kerasgen.callbacks import TrainingDiverged
+    from kerasgen.training.callbacks import TrainingDiverged
 
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, TrainingDiverged) or type(error).__name__ == "ClusterError":

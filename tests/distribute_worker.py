@@ -172,7 +172,7 @@ def mirrored_training_run():
     import tempfile  # noqa: E402
 
     from kerasgen import config as config_lib  # noqa: E402
-    from kerasgen.train import train  # noqa: E402
+    from kerasgen.training.train import train  # noqa: E402
     from tests import helpers  # noqa: E402
 
     root = tempfile.mkdtemp(prefix="mirrored_run_")

@@ -24,8 +24,8 @@ if mode == "reference":
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 
 from kerasgen import config as config_lib  # noqa: E402
-from kerasgen import distribute  # noqa: E402
-from kerasgen.train import train  # noqa: E402
+from kerasgen.training import distribute  # noqa: E402
+from kerasgen.training.train import train  # noqa: E402
 
 out = {"tempdir": tempfile.gettempdir()}
 for name in ("vae", "gan", "folder"):

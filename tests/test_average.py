@@ -90,7 +90,7 @@ def test_cli_average_writes_a_run_with_mean_weights_and_recomputed_statistics(tm
 
 
 def test_greedy_selection_keeps_a_candidate_only_when_the_average_scores_better():
-    from kerasgen.average import greedy_selection
+    from kerasgen.training.average import greedy_selection
 
     table = {"a": 1.0, "b": 3.0, "c": 2.0, "d": 0.0,
              "bc": 3.5, "abc": 3.4, "bcd": 3.6}

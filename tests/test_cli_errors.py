@@ -110,7 +110,7 @@ def test_unexpected_errors_suggest_debug_and_debug_shows_the_traceback(monkeypat
 
 
 def test_sample_writes_large_counts_in_bounded_batches(tmp_path, capfd, monkeypatch):
-    from kerasgen import evaluate
+    from kerasgen.evaluation import evaluate
     from kerasgen.images import MAX_GRID_SAMPLES
     from kerasgen.images import to_uint8
     from kerasgen.models import ConditionalGAN
@@ -170,9 +170,9 @@ def _png():
 def test_export_summary_of_a_text_to_image_model(monkeypatch, capfd, tmp_path):
     """The summary names the string signature, prints a string request and reports the text
     checks (it once read the image models' report keys and stopped after a passed check)."""
-    from kerasgen import evaluate
-    from kerasgen import export
-    from kerasgen import export_verify
+    from kerasgen.evaluation import evaluate
+    from kerasgen.serving import export
+    from kerasgen.serving import verify as export_verify
     from tests.models.test_text2image import tiny_model
 
     monkeypatch.setattr(evaluate, "load_model", lambda spec: (tiny_model(), {}, None))

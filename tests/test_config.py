@@ -4,7 +4,7 @@ import os
 import pytest
 
 from kerasgen import config as config_lib
-from kerasgen.train import build_model
+from kerasgen.training.train import build_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.yaml")))

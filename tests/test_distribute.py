@@ -48,7 +48,7 @@ def test_a_slurm_step_on_cpu_nodes_gives_each_task_an_address(monkeypatch, tasks
                                                                nodes, expected):
     """The environment srun sets for task 1 of 2; no nvidia-smi here (TF's resolver would
     fail on it, or place no task with 0 GPUs)."""
-    from kerasgen import distribute
+    from kerasgen.training import distribute
 
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     monkeypatch.setattr(distribute.shutil, "which", lambda name: None)

@@ -10,8 +10,8 @@ import pytest
 import kerasgen
 from kerasgen import cli
 from kerasgen import config as config_lib
-from kerasgen import evaluate as evaluate_lib
-from kerasgen.train import train
+from kerasgen.evaluation import evaluate as evaluate_lib
+from kerasgen.training.train import train
 from tests import helpers
 
 

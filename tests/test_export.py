@@ -6,7 +6,7 @@ import tensorflow as tf
 
 import kerasgen
 from tests import helpers
-from kerasgen.export import export
+from kerasgen.serving.export import export
 
 
 def tiny(family):
@@ -72,7 +72,7 @@ def test_exports_pass_the_serving_checks_in_fresh_processes(family, tmp_path):
     """tf.saved_model.load, saved_model_cli show/run and TFSMLayer, each in a new process."""
     import keras
 
-    from kerasgen.export_verify import verify
+    from kerasgen.serving.verify import verify
 
     if family == "cgan_bf16":
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -94,8 +94,8 @@ def test_exports_pass_the_serving_checks_in_fresh_processes(family, tmp_path):
 
 
 def test_verify_rejects_an_export_that_returns_floats(tmp_path):
-    from kerasgen.export_verify import ExportCheckError
-    from kerasgen.export_verify import verify
+    from kerasgen.serving.verify import ExportCheckError
+    from kerasgen.serving.verify import verify
 
     class FloatImages(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec((None, 4), tf.float32, name="z")])
@@ -150,7 +150,7 @@ def test_readme_rest_bodies_match_the_exported_signatures(tmp_path):
 def test_text_to_image_export_takes_strings_in_fresh_processes(tmp_path):
     """generate_from_text (strings + seed), serving_default and sample; an unknown word is
     served, numbers and an empty batch refused; saved_model_cli run and TFSMLayer agree."""
-    from kerasgen.export_verify import verify
+    from kerasgen.serving.verify import verify
     from tests.models.test_text2image import tiny_model
 
     model = tiny_model()

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 
 import kerasgen.models  # noqa: F401  (registers the classes the .keras files name)
-from kerasgen import launch
+from kerasgen.training import launch
 from tests import helpers
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -109,7 +109,7 @@ def test_cgan_mnist_draws_the_requested_digit():
 
 def test_vae_mnist_likelihood_on_a_slice_of_the_test_set(data_dir):
     """k = 1000 on the first 100 test images (the card: all 10,000)."""
-    from kerasgen import evaluate as evaluate_lib
+    from kerasgen.evaluation import evaluate as evaluate_lib
     from kerasgen import config as config_lib
 
     model = zoo.load("vae_mnist", compile=False)
@@ -240,7 +240,7 @@ def test_cyclegan_edges2faces_beats_copying_the_drawing_but_not_pix2pix(data_dir
 def test_text_encoder_celeba_retrieves_held_out_faces_from_their_captions(data_dir):
     """Faces 9001-9200 (the card: 1,000 faces, top-1 0.038 against 0.001 for chance)."""
     from kerasgen import config as config_lib
-    from kerasgen.evaluate import evaluate_text_encoder
+    from kerasgen.evaluation.evaluate import evaluate_text_encoder
 
     data = config_lib.load(zoo.config_path("text_encoder_celeba"),
                            ["data.eval_stop=9200"]).data
@@ -256,7 +256,7 @@ def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
     """Captions of faces 9001-9200 (the card: 1,000 captions, attribute accuracy 0.759 against
     0.498 for another face's caption and 0.780 for the real face)."""
     from kerasgen import config as config_lib
-    from kerasgen.evaluate import evaluate_text_to_image
+    from kerasgen.evaluation.evaluate import evaluate_text_to_image
 
     data = config_lib.load(zoo.config_path("text2image_celeba_64"),
                            ["data.eval_stop=9200"]).data
@@ -285,7 +285,7 @@ def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
 def test_gan_presets_reproduce_their_sample_quality(data_dir, name, features, metric,
                                                     recorded, tolerance, at_most):
     from kerasgen import config as config_lib
-    from kerasgen import evaluate as evaluate_lib
+    from kerasgen.evaluation import evaluate as evaluate_lib
 
     data = config_lib.load(zoo.config_path(name)).data
     metrics = ["is"] if metric == "is_mean" else [metric]

@@ -6,7 +6,7 @@ import numpy as np
 
 from kerasgen import config as config_lib
 from kerasgen.data.pipeline import make_dataset
-from kerasgen.train import train
+from kerasgen.training.train import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from kerasgen import config as config_lib
-from kerasgen.callbacks import EpochAndStepBackup
-from kerasgen.callbacks import TrainingDiverged
-from kerasgen.train import train
+from kerasgen.training.callbacks import EpochAndStepBackup
+from kerasgen.training.callbacks import TrainingDiverged
+from kerasgen.training.train import train
 from kerasgen.zoo.artifacts import sha256_file
 from tests import helpers
 
@@ -139,7 +139,7 @@ def test_a_diverged_run_stops_and_keeps_the_good_backup_and_model(tmp_path):
 
 
 def test_non_finite_weights_are_never_written(tmp_path):
-    from kerasgen.callbacks import save_model_atomically
+    from kerasgen.training.callbacks import save_model_atomically
 
     model = helpers.tiny_classifier()
     path = str(tmp_path / "m.keras")
@@ -247,8 +247,8 @@ def folder_config(folder, **kwargs):
 
 
 def test_evaluation_refuses_held_out_images_that_are_training_images(tmp_path):
-    from kerasgen.evaluate import check_distinct_splits
-    from kerasgen.evaluate import data_config
+    from kerasgen.evaluation.evaluate import check_distinct_splits
+    from kerasgen.evaluation.evaluate import data_config
 
     folder = class_folder(tmp_path)
     with pytest.raises(ValueError, match="share 36 file"):
@@ -282,14 +282,14 @@ def test_validation_on_training_images_is_skipped_with_a_warning(tmp_path):
 
 
 def test_default_extractor_error_names_pixels(tmp_path):
-    from kerasgen.evaluate import default_extractor
+    from kerasgen.evaluation.evaluate import default_extractor
 
     with pytest.raises(ValueError, match="pixels:SIZE"):
         default_extractor(folder_config(tmp_path))
 
 
 def test_bernoulli_vae_on_rgb_images_is_refused_unless_asked_for(tmp_path):
-    from kerasgen.train import check_likelihood_fits_data
+    from kerasgen.training.train import check_likelihood_fits_data
 
     config = config_lib.load(os.path.join(ROOT, "configs", "vae_mnist.yaml"), [
         "data.source=folder", "data.path=x", "data.channels=3", "data.binarize=false",
@@ -313,7 +313,7 @@ def test_yaml_exponents_are_floats_and_bad_values_name_their_key(tmp_path):
                               ("train.epochs=[1,", "--set train.epochs=\\[1,: not valid YAML")):
         with pytest.raises(config_lib.ConfigError, match=message):
             config_lib.load(path, [override])
-    from kerasgen.train import build_model
+    from kerasgen.training.train import build_model
 
     with pytest.raises(config_lib.ConfigError,
                        match="model.args.latent_dim: must be a positive integer; received 0"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kerasgen import config as config_lib
-from kerasgen.train import train
+from kerasgen.training.train import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERASGEN = [sys.executable, "-m", "kerasgen.cli"]

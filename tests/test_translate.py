@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from kerasgen import cli
-from kerasgen.export import export
+from kerasgen.serving.export import export
 from kerasgen.metrics.translation import evaluate_translation
 from kerasgen.metrics.translation import identity
 from kerasgen.metrics.translation import pair_scores
@@ -56,7 +56,7 @@ def write_png(path, array):
 
 
 def test_cli_translate_keeps_each_input_size(tmp_path, capfd, monkeypatch):
-    from kerasgen import evaluate
+    from kerasgen.evaluation import evaluate
 
     model = tiny_pix2pix()
     monkeypatch.setattr(evaluate, "load_model", lambda spec: (model, {}, None))
@@ -75,7 +75,7 @@ def test_cli_translate_keeps_each_input_size(tmp_path, capfd, monkeypatch):
 
 
 def test_translate_export_serves_odd_sizes_and_passes_the_fresh_process_checks(tmp_path):
-    from kerasgen.export_verify import verify
+    from kerasgen.serving.verify import verify
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
@@ -100,7 +100,7 @@ def test_translate_export_serves_odd_sizes_and_passes_the_fresh_process_checks(t
 
 
 def test_cli_evaluate_scores_a_translator_run_beside_the_identity_baseline(tmp_path, capfd):
-    from kerasgen.train import train
+    from kerasgen.training.train import train
 
     folder = tmp_path / "faces"
     rng = np.random.default_rng(0)

@@ -122,7 +122,7 @@ def main(argv=None):
         args.start = 0 if args.calibrate else 9000
     if args.stop is None:
         args.stop = 9000 if args.calibrate else 10000
-    from kerasgen.evaluate import load_model
+    from kerasgen.evaluation.evaluate import load_model
 
     model, _, _ = load_model(args.model)
     if not getattr(model, "multi_label", False):

@@ -3,7 +3,7 @@ over replicas, gradients, apply; and each player's optimizer under a dtype polic
 
 import keras
 
-from kerasgen import distribute
+from kerasgen.training import distribute
 from kerasgen import optimizers  # noqa: F401  (registers kerasgen's schedules for .keras loading)
 
 

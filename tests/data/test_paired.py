@@ -106,7 +106,7 @@ def test_paired_config_gives_pairs_in_minus1_1(tmp_path):
 
 
 def test_pix2pix_trains_from_a_config_on_derived_edges(tmp_path):
-    from kerasgen.train import train
+    from kerasgen.training.train import train
 
     folder = tmp_path / "faces"
     rng = np.random.default_rng(0)

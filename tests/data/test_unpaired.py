@@ -139,7 +139,7 @@ def tiny_glasses_config(tmp_path, overrides):
 def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
     import keras
 
-    from kerasgen.train import train
+    from kerasgen.training.train import train
 
     config = tiny_glasses_config(tmp_path, ["train.epochs=2", "train.num_samples=4"])
     model, history = train(config, verbose=0)
@@ -163,7 +163,7 @@ def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
     assert int(loaded.g_optimizer.iterations) == 10
     # Scored both ways on the held-out faces by a (here untrained) attribute classifier.
     import kerasgen
-    from kerasgen.evaluate import evaluate_translator
+    from kerasgen.evaluation.evaluate import evaluate_translator
 
     judge = kerasgen.models.Classifier(image_shape=(16, 16, 3), num_classes=2,
                                        multi_label=True, width=4, feature_dim=8)
@@ -181,7 +181,7 @@ def test_cyclegan_trains_from_its_config_with_the_epoch_schedule(tmp_path):
 def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
     import keras
 
-    from kerasgen.train import train
+    from kerasgen.training.train import train
 
     class Crash(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
@@ -208,7 +208,7 @@ def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
 
 def test_an_unpaired_edges_cyclegan_is_scored_against_the_paired_ground_truth(tmp_path):
     import kerasgen
-    from kerasgen.evaluate import evaluate_translator
+    from kerasgen.evaluation.evaluate import evaluate_translator
 
     folder, _ = faces_with_attributes(tmp_path, n=12)
     model = kerasgen.models.CycleGAN(image_size=16, channels_a=1, channels_b=3,

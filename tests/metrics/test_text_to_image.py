@@ -28,7 +28,7 @@ def test_evaluate_text_to_image_on_held_out_celeba_captions(data_dir, tmp_path):
     """An untrained tiny model on faces 9001-9012: every number present and in range; the
     real faces' accuracy differs from the generated ones' (a judge of its own)."""
     from kerasgen import config as config_lib
-    from kerasgen.evaluate import evaluate_text_to_image
+    from kerasgen.evaluation.evaluate import evaluate_text_to_image
 
     data = config_lib.load("configs/text2image_celeba_64.yaml",
                            ["data.eval_stop=9012"]).data

@@ -116,7 +116,7 @@ def test_init_from_copies_weights_of_the_same_architecture_and_refuses_others(tm
     import keras
 
     from kerasgen.config import ConfigError
-    from kerasgen.train import _init_from
+    from kerasgen.training.train import _init_from
 
     donor = kerasgen.models.Classifier(image_shape=(12, 12, 3), num_classes=2, width=4,
                                        feature_dim=8, multi_label=True)

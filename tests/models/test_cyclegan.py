@@ -160,7 +160,7 @@ def test_mixed_precision_steps_stay_finite(policy):
 
 
 def test_export_serves_both_directions_at_odd_sizes(tmp_path):
-    from kerasgen.export import export
+    from kerasgen.serving.export import export
 
     model = small()
     path = export(model, str(tmp_path / "served"))
@@ -185,7 +185,7 @@ def test_readme_cyclegan_body_matches_the_exported_signature(tmp_path):
     import os
     import re
 
-    from kerasgen.export import export
+    from kerasgen.serving.export import export
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     readme = open(os.path.join(root, "README.md")).read()

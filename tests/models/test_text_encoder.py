@@ -4,7 +4,7 @@ import tensorflow as tf
 
 import kerasgen
 from kerasgen.models.text_encoder.text_encoder import retrieval_accuracy
-from kerasgen.models.text_encoder.text_encoder import symmetric_contrastive_loss
+from kerasgen.losses.contrastive import symmetric_contrastive_loss
 
 CAPTIONS = ["a red square", "a blue square", "a green square", "a red circle",
             "a blue circle", "a green circle", "a red cross", "a blue cross"]
@@ -98,7 +98,7 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     import keras
 
     from kerasgen import config as config_lib
-    from kerasgen.train import train
+    from kerasgen.training.train import train
 
     folder = caption_folder(tmp_path, ("", "the "))
     raw = {
@@ -120,7 +120,7 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     loaded = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
     np.testing.assert_allclose(loaded.encode_text(["a red cross"]),
                                model.encode_text(["a red cross"]), atol=1e-6)
-    from kerasgen.evaluate import evaluate_text_encoder
+    from kerasgen.evaluation.evaluate import evaluate_text_encoder
 
     report = evaluate_text_encoder(loaded, config.data, verbose=False)["metrics"]
     assert report["images"] == 2 and report["chance_top1"] == 0.5
@@ -138,7 +138,7 @@ def test_kerasgen_train_text_to_image_from_a_trained_encoder(tmp_path):
     import yaml
 
     from kerasgen import config as config_lib
-    from kerasgen.train import train
+    from kerasgen.training.train import train
 
     folder = caption_folder(tmp_path, ("",))
     encoder = kerasgen.models.TextEncoder(max_tokens=20, sequence_length=4, word_dim=8,

@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from kerasgen import distribute
+from kerasgen.training import distribute
 from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder

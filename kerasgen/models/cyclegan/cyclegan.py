@@ -3,34 +3,20 @@
 import keras
 import tensorflow as tf
 
-from kerasgen import distribute
+from kerasgen.training import distribute
 from kerasgen.layers.blocks import check_norm_and_loss
 from kerasgen.layers.patchgan import patchgan_discriminator
 from kerasgen.layers.resnet import RESNET_MULTIPLE
 from kerasgen.layers.resnet import default_residual_blocks
 from kerasgen.layers.resnet import resnet_generator
 from kerasgen.losses import gan as gan_losses
+from kerasgen.losses.cyclegan import cycle_losses
 from kerasgen.models import training
 from kerasgen.models.common import positive_int
 from kerasgen.models.cyclegan.pool import HistoryPool
 from kerasgen.models.translator import Translator
 from kerasgen.models.translator import check_direction
 from kerasgen.registry import register_model
-
-
-def cycle_losses(real_a, real_b, fake_a, fake_b, cycled_a, cycled_b, same_a=None,
-                 same_b=None):
-    """Per-example (B,) L1 terms of Zhu et al. Eq. 2 and Sec. 5.2: `cycle` = |F(G(a)) - a| +
-    |G(F(b)) - b|, `identity` = |G(b) - b| + |F(a) - a| (0 when same_a/same_b are None)."""
-    def l1(x, y):
-        return tf.reduce_mean(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)),
-                              axis=[1, 2, 3])
-    cycle = l1(cycled_a, real_a) + l1(cycled_b, real_b)
-    if same_a is None:
-        identity = tf.zeros_like(cycle)
-    else:
-        identity = l1(same_a, real_a) + l1(same_b, real_b)
-    return {"cycle": cycle, "identity": identity}
 
 
 @register_model("cyclegan")

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from kerasgen import distribute
+from kerasgen.training import distribute
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models.common import positive_int
 from kerasgen.models.dcgan.discriminator import discriminator_trunk

@@ -5,7 +5,7 @@ import numbers
 import keras
 import tensorflow as tf
 
-from kerasgen import distribute
+from kerasgen.training import distribute
 from kerasgen.losses import vae as vae_losses
 from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder

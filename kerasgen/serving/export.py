@@ -184,7 +184,7 @@ def export(model, out_dir, version=None):
         version: integer version; default one above the highest already there.
 
     Example:
-    >>> path = kerasgen.export.export(kerasgen.zoo.load("dcgan_celeba"), "/models/dcgan_celeba")
+    >>> path = kerasgen.serving.export.export(kerasgen.zoo.load("dcgan_celeba"), "/models/dcgan_celeba")
     """
     if hasattr(model, "translate"):
         return export_translator(model, out_dir, version)

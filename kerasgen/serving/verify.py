@@ -19,7 +19,7 @@ determinism, and refusal of a wrong channel count and of float input.
 
 A fresh process is the point: it proves the export needs nothing from kerasgen's Python code
 (custom layers, registries) at serving time. The same module is the worker those processes
-run: `python -m kerasgen.export_verify {load,tfsmlayer} PATH WORKDIR`.
+run: `python -m kerasgen.serving.verify {load,tfsmlayer} PATH WORKDIR`.
 """
 
 import json
@@ -288,7 +288,7 @@ def _run(cmd, what, timeout):
 
 
 def _worker(kind, path, workdir, timeout):
-    out = _run([sys.executable, "-m", "kerasgen.export_verify", kind, path, workdir],
+    out = _run([sys.executable, "-m", "kerasgen.serving.verify", kind, path, workdir],
                f"fresh-process {kind} check", timeout)
     return json.loads(out.strip().splitlines()[-1])
 

@@ -71,8 +71,8 @@ def average_runs(sources, output_dir, config=None, base=-1, steps=100, greedy=No
             then comes from the last kept source. Every trial is written to averaged.json
             and passed to `log`, which also gets the closing line.
     """
-    from kerasgen import evaluate as evaluate_lib
-    from kerasgen.callbacks import save_model_atomically
+    from kerasgen.evaluation import evaluate as evaluate_lib
+    from kerasgen.training.callbacks import save_model_atomically
     from kerasgen.data import make_dataset
     from kerasgen.models.gan.average import average_generators
 

@@ -10,11 +10,11 @@ import warnings
 import keras
 
 from kerasgen import config as config_lib
-from kerasgen import distribute
+from kerasgen.training import distribute
 from kerasgen import optimizers
-from kerasgen.callbacks import TrainingDiverged
-from kerasgen.callbacks import save_model_atomically
-from kerasgen.callbacks import standard_callbacks
+from kerasgen.training.callbacks import TrainingDiverged
+from kerasgen.training.callbacks import save_model_atomically
+from kerasgen.training.callbacks import standard_callbacks
 from kerasgen.data.pipeline import DATA_SOURCES
 from kerasgen.data.pipeline import make_dataset
 from kerasgen.registry import MODELS
@@ -66,7 +66,7 @@ def output_dir(config):
 
 def _sample_quality(model, config, out):
     """The SampleQuality callback against the config's eval split (test images)."""
-    from kerasgen import evaluate
+    from kerasgen.evaluation import evaluate
     from kerasgen.metrics import SampleQuality
 
     split = config.data.eval_split or "test"

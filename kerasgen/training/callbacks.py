@@ -116,7 +116,7 @@ class SampleGrid(keras.callbacks.Callback):
         every_n_epochs: grid cadence.
 
     Example:
-    >>> model.fit(ds, callbacks=[kerasgen.callbacks.SampleGrid("runs/x/samples")])
+    >>> model.fit(ds, callbacks=[kerasgen.training.callbacks.SampleGrid("runs/x/samples")])
     """
 
     def __init__(self, output_dir, log_dir=None, num_samples=64, seed=0, every_n_epochs=1,

@@ -6,7 +6,7 @@ back; non-square images are squeezed into the square and stretched back (the mod
 distorted, the output is not). CycleGAN (fully convolutional) translates it at its own
 resolution, mirror-extended at the bottom and right to a multiple of 4 (at least 8 px) and
 cropped back. The
-same function serves the SavedModel's signatures (`kerasgen.export.translate_any_size`).
+same function serves the SavedModel's signatures (`kerasgen.serving.export.translate_any_size`).
 """
 
 import glob
@@ -43,7 +43,7 @@ def expand_inputs(inputs):
 def translate_files(model, inputs, out_dir, verbose=True, direction="a2b"):
     """Translate every input image to `out_dir/<name>.png` (CycleGAN: in `direction`, "a2b"
     or "b2a"); returns the written paths."""
-    from kerasgen.export import translate_any_size
+    from kerasgen.serving.export import translate_any_size
 
     if not hasattr(model, "translate"):
         raise ValueError(f"{type(model).__name__} does not translate images; expected a "
