@@ -48,3 +48,22 @@ def register_model(name):
         return cls
 
     return decorator
+
+
+# Zoo entries, filled by each family's `presets.py` when kerasgen.models is imported: plain
+# dicts (name -> entry, alias -> name) so the zoo and tests read them as data.
+PRESETS = {}
+ALIASES = {}
+
+
+def register_presets(entries, aliases=None):
+    """Add a family's zoo entries (name -> plain-data entry) and aliases (alias -> name);
+    a name or alias registered twice raises."""
+    for name, entry in entries.items():
+        if name in PRESETS or name in ALIASES:
+            raise KeyError(f"zoo preset {name!r} is already registered.")
+        PRESETS[name] = entry
+    for alias, name in (aliases or {}).items():
+        if alias in PRESETS or alias in ALIASES:
+            raise KeyError(f"zoo alias {alias!r} is already registered.")
+        ALIASES[alias] = name

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kerasgen import cli
-from kerasgen.zoo import presets
+from kerasgen import registry as presets  # the zoo entries each family registers
 from tests import helpers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

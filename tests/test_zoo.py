@@ -6,7 +6,7 @@ import pytest
 
 from tests import helpers
 from kerasgen import zoo
-from kerasgen.zoo import presets
+from kerasgen import registry as presets  # the zoo entries each family registers
 from kerasgen.zoo.artifacts import sha256_file
 from kerasgen.zoo.package import package
 
@@ -104,7 +104,7 @@ def test_two_processes_downloading_at_once_both_succeed(served_entry):
     import sys
 
     _, cached = served_entry
-    code = ("import kerasgen.zoo.artifacts as a, kerasgen.zoo.presets as p, sys; "
+    code = ("import kerasgen.zoo.artifacts as a, kerasgen.registry as p, sys; "
             "p.PRESETS['tiny'] = {'artifact': 'tiny/tiny.keras', 'sha256': sys.argv[1], "
             "'bytes': int(sys.argv[2])}; print(a.fetch(p.PRESETS['tiny']))")
     entry = presets.PRESETS["tiny"]

@@ -575,7 +575,7 @@ def evaluate_text_to_image(model, data, features=None, judge=None, split="test",
 
 def _attribute_judge(data):
     if "celeba" in (data.path or ""):
-        from kerasgen.zoo.presets import PRESETS
+        from kerasgen.registry import PRESETS
 
         if "classifier_celeba_attributes_balanced" in PRESETS:
             return "classifier_celeba_attributes_balanced"
@@ -584,7 +584,7 @@ def _attribute_judge(data):
 
 def _translation_extractor(data):
     if "celeba" in (data.path or ""):
-        from kerasgen.zoo.presets import PRESETS
+        from kerasgen.registry import PRESETS
 
         if "classifier_celeba_attributes" in PRESETS:
             return "classifier_celeba_attributes"

@@ -9,8 +9,9 @@ import copy
 
 from kerasgen.zoo.artifacts import ChecksumError  # noqa: F401
 from kerasgen.zoo.artifacts import fetch
-from kerasgen.zoo.presets import ALIASES
-from kerasgen.zoo.presets import PRESETS
+import kerasgen.models  # noqa: F401  (each family registers its zoo entries)
+from kerasgen.registry import ALIASES
+from kerasgen.registry import PRESETS
 
 
 def list():  # noqa: A001  (the public name the zoo API promises)

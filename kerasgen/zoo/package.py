@@ -3,7 +3,7 @@
 Writes `zoo/NAME/NAME.keras` holding the architecture and weights only (no optimizer state:
 a fresh model is rebuilt from the config and given the trained weights, which keeps the file
 small; `fit` on a loaded preset starts a new optimizer), and prints the size and sha256 to
-record in `kerasgen/zoo/presets.py`.
+record in its family's `kerasgen/models/<family>/presets.py`.
 """
 
 import argparse

@@ -1,0 +1,57 @@
+"""Zoo entries of CycleGAN, as plain data (KerasHub's *_presets.py habit).
+Metrics were measured on this project's CPU machine by the `metrics_command` recorded
+with them; `command` trained the model. See zoo/<name>/README.md for the protocols."""
+
+from kerasgen.registry import register_presets
+
+PRESETS = {
+    "cyclegan_glasses": {
+        "family": "cyclegan",
+        "description": "CycleGAN (Zhu et al. 2017) faces without <-> with eyeglasses at 64x64: "
+                       "ResNet generators at half width, 70x70 PatchGANs, LSGAN + cycle + "
+                       "identity, history pools, 2 epochs",
+        "config": "configs/cyclegan_glasses.yaml",
+        "artifact": "cyclegan_glasses/cyclegan_glasses.keras",
+        "sha256": "67c5e466ecb0553cfd71bb7ca2ee9d67172306802a765f79fcea58e430030bd3",
+        "bytes": 39493993,
+        "dataset": "CelebA aligned faces 000001-009000 (Liu et al. 2015) split by the "
+                   "Eyeglasses attribute (8,385 without, 615 with); 009001-010000 held out",
+        "license": "CelebA: non-commercial research and education only; these weights carry "
+                   "the same terms",
+        "metrics": {"a2b_fid": 13.26, "a2b_fid_input": 128.78, "a2b_cycle_l1": 0.0587,
+                    "a2b_target_before": 0.266, "a2b_target_after": 0.662,
+                    "a2b_target_real": 0.814, "a2b_others_unchanged": 0.760,
+                    "b2a_fid": 68.00, "b2a_fid_input": 105.77, "b2a_cycle_l1": 0.0644,
+                    "b2a_target_before": 0.186, "b2a_target_after": 0.305,
+                    "b2a_target_real": 0.734, "b2a_others_unchanged": 0.864,
+                    "test_without": 941, "test_with": 59},
+        "command": "kerasgen train configs/cyclegan_glasses.yaml",
+        "metrics_command": "kerasgen evaluate cyclegan_glasses --features "
+                           "classifier_celeba_attributes (judge: "
+                           "classifier_celeba_attributes_balanced)",
+    },
+    "cyclegan_edges2faces": {
+        "family": "cyclegan",
+        "description": "CycleGAN (Zhu et al. 2017) XDoG line drawings <-> faces at 64x64, "
+                       "trained unpaired (drawings of faces 1-4500, photos of 4501-9000): "
+                       "half-width ResNet generators, 70x70 PatchGANs, LSGAN + cycle, 2 "
+                       "epochs; scored against the paired truth beside pix2pix_edges2faces",
+        "config": "configs/cyclegan_edges2faces.yaml",
+        "artifact": "cyclegan_edges2faces/cyclegan_edges2faces.keras",
+        "sha256": "b2f14e2eb72d9b060e06f95064d53b058fc222cb17dd58b14088a85052ece0ee",
+        "bytes": 39051105,
+        "dataset": "CelebA aligned faces 000001-009000 (Liu et al. 2015): XDoG drawings of "
+                   "000001-004500 (A) and photos of 004501-009000 (B), never paired; "
+                   "009001-010000 held out with their ground truth",
+        "license": "CelebA: non-commercial research and education only; these weights carry "
+                   "the same terms",
+        "metrics": {"l1": 0.2432, "psnr": 10.54, "ssim": 0.1403, "fid": 60.13,
+                    "kid": 6.749, "attribute_agreement": 0.9125, "test_pairs": 1000},
+        "command": "kerasgen train configs/cyclegan_edges2faces.yaml",
+        "metrics_command": "kerasgen evaluate cyclegan_edges2faces --metrics "
+                           "l1,psnr,ssim,fid,kid,attributes --features "
+                           "classifier_celeba_attributes",
+    },
+}
+
+register_presets(PRESETS)
