@@ -6,6 +6,9 @@ setup(
     version="0.1.0",
     description="A Keras 3 model zoo of generative models: VAEs and GANs that train with fit.",
     packages=find_packages(include=["kerasgen", "kerasgen.*"]),
+    # The command line's parser, outside the package so `kerasgen --help` imports no
+    # TensorFlow (importing kerasgen registers its model classes with Keras).
+    py_modules=["kerasgen_cli"],
     python_requires=">=3.10",
     install_requires=[
         "tensorflow==2.21.*",
@@ -19,5 +22,5 @@ setup(
         "pyyaml",
     ],
     extras_require={"test": ["pytest", "pytest-xdist", "scipy"]},
-    entry_points={"console_scripts": ["kerasgen=kerasgen.cli:main"]},
+    entry_points={"console_scripts": ["kerasgen=kerasgen_cli:main"]},
 )

@@ -6,6 +6,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.models.capabilities import Sampler
+from kerasgen.models.capabilities import capabilities
+
 
 def to_uint8(images):
     """float images in [0, 1] -> uint8, rounding and clipping."""
@@ -39,27 +42,10 @@ def save_png(path, image):
     return path
 
 
-def cycling_labels(model, num_samples):
-    """Class ids 0, 1, ..., K-1, 0, 1, ... (num_samples,) for a conditional model, so every
-    class is sampled equally (a text-conditional model's K sample captions likewise); None for
-    an unconditional one."""
-    texts = getattr(model, "sample_texts", None)
-    if texts:
-        return np.array([texts[i % len(texts)] for i in range(int(num_samples))], object)
-    classes = getattr(model, "num_classes", None)
-    return np.arange(int(num_samples)) % classes if classes else None
-
-
-def generate_grid(model, num_samples=64, seed=0, path=None, columns=None):
-    """Sample a fixed-seed grid from any kerasgen model with `generate`; optionally save it.
-
-    Conditional models get labels 0, 1, ..., num_classes - 1 repeated, so each grid row
-    walks through the classes (text-conditional ones: their sample captions, one a column).
-    """
-    labels = cycling_labels(model, num_samples)
-    if labels is not None:
-        columns = columns or getattr(model, "num_classes", None) or len(model.sample_texts)
-    grid = make_grid(model.generate(int(num_samples), seed=seed, labels=labels), columns)
+def generate_grid(model, num_samples=64, seed=0, path=None):
+    """A sampler's fixed-seed preview grid (`model.preview`: conditional models walk through
+    their classes along each row), optionally saved as PNG."""
+    grid = model.preview(int(num_samples), seed=seed)
     if path:
         save_png(path, grid)
     return grid
@@ -71,7 +57,7 @@ def translation_grid(model, source, target=None, path=None):
     `target` are images of domains A and B, shown as A | G(A) | F(G(A)) rows, then
     B | F(B) | G(F(B)) rows."""
     source = np.asarray(source, np.float32)
-    if len(getattr(model, "directions", ())) == 2:
+    if len(model.directions) == 2:
         b = np.asarray(target, np.float32)
         g_a = np.asarray(model.translate(source, "a2b"))
         f_b = np.asarray(model.translate(b, "b2a"))
@@ -100,35 +86,43 @@ def _grid_rows(columns, channels=3):
     return np.stack(columns, axis=1).reshape((-1,) + columns[0].shape[1:])
 
 
-def generated_batches(model, num_images, batch_size=500, seed=0, labels=None):
-    """Float [0, 1] batches of `num_images` samples from a model with `generate`.
+def generated_batches(model, num_images, batch_size=500, seed=0, options=None):
+    """Float [0, 1] batches of `num_images` samples from a `Sampler`.
 
-    Each batch gets its own seed (seed + batch index), so the set is reproducible and does not
-    depend on the model's internal seed state. `labels` (num_images,) for conditional models.
+    Each batch gets its own seed (seed * 100003 + batch index), so the set is reproducible
+    and does not depend on the model's internal seed state. `options`: sampling options whose
+    arrays hold one value per image (e.g. {"labels": (num_images,)}), sliced per batch;
+    default: the model's `cycling_options` (every class equally often).
     """
+    if options is None:
+        options = model.cycling_options(num_images)
     for index, start in enumerate(range(0, int(num_images), batch_size)):
         n = min(batch_size, int(num_images) - start)
-        batch_labels = None if labels is None else labels[start:start + n]
-        yield np.asarray(model.generate(n, seed=int(seed) * 100_003 + index, labels=batch_labels))
+        batch_options = {k: v[start:start + n] for k, v in options.items()}
+        yield np.asarray(model.generate(n, seed=int(seed) * 100_003 + index, **batch_options))
 
 
 MAX_GRID_SAMPLES = 1024  # a 32 x 32 grid; more samples go to an .npz file or a folder
 
 
-def _sample_batches(model, num_samples, seed, batch_size):
-    """(uint8 images, labels or None) batches: conditional models cycle labels 0..K-1."""
-    labels = cycling_labels(model, num_samples)
+def _sample_batches(model, num_samples, seed, batch_size, options=None):
+    """(uint8 images, labels or None) batches: conditional models cycle labels 0..K-1 unless
+    `options` says otherwise."""
+    options = model.cycling_options(num_samples) if options is None else options
+    labels = options.get("labels")
     start = 0
-    for batch in generated_batches(model, num_samples, batch_size, seed, labels):
+    for batch in generated_batches(model, num_samples, batch_size, seed, options):
         n = len(batch)
         yield np.asarray(to_uint8(batch)), None if labels is None else labels[start:start + n]
         start += n
 
 
 def write_samples(model, num_samples, seed=0, out="samples.png", batch_size=256,
-                  verbose=True):
+                  verbose=True, options=None):
     """Generate `num_samples` images and write them in bounded memory.
 
+    `options`: sampling options with one value per sample (e.g. {"labels": ...}); default:
+    the model's own (conditional models cycle through their classes).
     `out` ending in `.png`: one grid (at most MAX_GRID_SAMPLES images). Ending in `.npz`: an
     `images` uint8 (N, H, W, C) array (and `labels` for conditional models) streamed into the
     file batch by batch, so memory stays at one batch whatever N is. Anything else: a folder of
@@ -139,16 +133,22 @@ def write_samples(model, num_samples, seed=0, out="samples.png", batch_size=256,
     num_samples = int(num_samples)
     if num_samples < 1:
         raise ValueError(f"Number of samples must be >= 1; received {num_samples}.")
-    if not hasattr(model, "generate"):
-        raise ValueError(f"{type(model).__name__} cannot generate samples; expected a GAN or "
-                         "VAE.")
+    if not isinstance(model, Sampler):
+        raise ValueError(f"{type(model).__name__} cannot generate samples (capabilities: "
+                         f"{', '.join(capabilities(model)) or 'none'}); expected a Sampler "
+                         "such as a GAN or a VAE.")
     suffix = os.path.splitext(out)[1].lower()
     if suffix == ".png":
         if num_samples > MAX_GRID_SAMPLES:
             raise ValueError(f"A PNG grid holds at most {MAX_GRID_SAMPLES} samples; received "
                              f"{num_samples}. Write them to an .npz file or a folder instead "
                              f"(e.g. --out samples.npz or --out samples/).")
-        generate_grid(model, num_samples, seed, out)
+        if options is None:
+            generate_grid(model, num_samples, seed, out)
+        else:
+            images = np.concatenate(list(generated_batches(model, num_samples, batch_size,
+                                                           seed, options)))
+            save_png(out, make_grid(images, model.grid_columns(num_samples)))
         return out
     if suffix and suffix != ".npz":
         raise ValueError(f"Unknown output {out!r}; expected a .png grid, an .npz file or a "
@@ -158,7 +158,7 @@ def write_samples(model, num_samples, seed=0, out="samples.png", batch_size=256,
         import keras
 
         bar = keras.utils.Progbar(num_samples, unit_name="image")
-    batches = _sample_batches(model, num_samples, seed, batch_size)
+    batches = _sample_batches(model, num_samples, seed, batch_size, options)
     if suffix == ".npz":
         _write_npz_stream(out, num_samples, batches, bar)
     else:

@@ -80,7 +80,8 @@ def _generated_outputs(model, extractor, num, labels=None):
     from kerasgen.metrics import features as features_lib
 
     _, probs, _ = features_lib.extract(
-        extractor, features_lib.generated_batches(model, num, 500, 0, labels), num,
+        extractor, features_lib.generated_batches(
+            model, num, 500, 0, None if labels is None else {"labels": labels}), num,
         verbose=False)
     return probs
 

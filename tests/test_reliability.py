@@ -289,18 +289,20 @@ def test_default_extractor_error_names_pixels(tmp_path):
 
 
 def test_bernoulli_vae_on_rgb_images_is_refused_unless_asked_for(tmp_path):
-    from kerasgen.training.train import check_likelihood_fits_data
+    from kerasgen.training.train import build_model
+    from kerasgen.training.train import check_data
 
     config = config_lib.load(os.path.join(ROOT, "configs", "vae_mnist.yaml"), [
         "data.source=folder", "data.path=x", "data.channels=3", "data.binarize=false",
-        "model.args={image_shape: [32, 32, 3]}"])
-    with pytest.raises(config_lib.ConfigError, match="discretized_logistic"):
-        check_likelihood_fits_data(config)
+        "model.args={image_shape: [32, 32, 3], latent_dim: 2, hidden_dims: [4]}"])
+    with pytest.raises(config_lib.ConfigError,
+                       match="model.args.likelihood: the default 'bernoulli'.*discretized"):
+        check_data(build_model(config), config)
     config.model.args["likelihood"] = "bernoulli"
     with pytest.warns(UserWarning, match="discretized_logistic"):
-        check_likelihood_fits_data(config)
+        check_data(build_model(config), config)
     config.model.args["likelihood"] = "discretized_logistic"
-    check_likelihood_fits_data(config)
+    check_data(build_model(config), config)
 
 
 # -- config values ---------------------------------------------------------------------------

@@ -56,10 +56,10 @@ def write_png(path, array):
 
 
 def test_cli_translate_keeps_each_input_size(tmp_path, capfd, monkeypatch):
-    from kerasgen.evaluation import evaluate
+    from kerasgen.evaluation import loading
 
     model = tiny_pix2pix()
-    monkeypatch.setattr(evaluate, "load_model", lambda spec: (model, {}, None))
+    monkeypatch.setattr(loading, "load_model", lambda spec: (model, {}, None))
     write_png(str(tmp_path / "in" / "a.png"), np.zeros((37, 53, 3)))
     write_png(str(tmp_path / "in" / "sub" / "b.png"), np.zeros((20, 20, 1)))
     write_png(str(tmp_path / "c.png"), np.zeros((90, 30, 3)))

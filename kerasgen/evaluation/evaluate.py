@@ -24,65 +24,21 @@ from kerasgen.metrics.nearest import memorization
 from kerasgen.metrics.nearest import nearest_neighbour_grid
 from kerasgen.metrics.sample_quality import SAMPLE_METRICS
 from kerasgen.metrics.sample_quality import check_metrics
-from kerasgen.images import cycling_labels
+from kerasgen.models.capabilities import DensityModel
+from kerasgen.models.capabilities import Sampler
+from kerasgen.models.capabilities import capabilities
 from kerasgen.models.common import image_shape
 from kerasgen.metrics.sample_quality import protocol as sample_protocol
 from kerasgen.metrics.sample_quality import scores_from_outputs
 
-METRICS = ("fid", "kid", "is", "pr", "nll")
+LIKELIHOOD_METRICS = ("nll",)  # of a DensityModel on real images
+
+
+def metrics_known():
+    """Every metric `evaluate` computes: the registered sample metrics, then likelihood."""
+    return tuple(SAMPLE_METRICS) + LIKELIHOOD_METRICS
 # Domain classifiers for the datasets they were trained on, by the data folder's name.
 DEFAULT_EXTRACTORS = {"mnist": "classifier_mnist", "fashion-mnist": "classifier_fashion_mnist"}
-
-
-# -- loading ---------------------------------------------------------------------------------
-def load_model(spec):
-    """A model from a zoo name, a run folder (model.keras + config.yaml) or a `.keras` file.
-
-    Returns (model, description dict, ExperimentConfig or None).
-    """
-    import kerasgen.models  # noqa: F401  (registers the classes)
-    from kerasgen import zoo
-
-    if os.path.isdir(spec):
-        path = os.path.join(spec, "model.keras")
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"Run folder {spec!r} has no model.keras.")
-    elif os.path.isfile(spec):
-        path = spec
-    elif spec.endswith(".keras") or os.sep in spec:
-        raise FileNotFoundError(f"Model file {spec!r} does not exist.")
-    else:
-        model = zoo.load(spec)  # LookupError listing the known names for anything else
-        entry = zoo.info(spec)
-        config_path = zoo.config_path(spec)
-        run_config = config_lib.load(config_path) if config_path else None
-        return model, {"zoo": entry["name"], "sha256": entry["sha256"]}, run_config
-    from kerasgen.zoo.artifacts import sha256_file
-
-    model = load_keras_file(path)
-    config_path = os.path.join(os.path.dirname(path), "config.yaml")
-    run_config = config_lib.load(config_path) if os.path.isfile(config_path) else None
-    return model, {"file": os.path.abspath(path), "sha256": sha256_file(path)}, run_config
-
-
-def load_keras_file(path):
-    """`keras.saving.load_model(path, safe_mode=True)`, with any failure to read or rebuild
-    the file (a crafted config naming a class Keras does not know, a damaged zip, a lambda
-    refused by safe mode) reported as a ValueError that names the file."""
-    import zipfile
-
-    try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except (TypeError, ValueError, KeyError, AttributeError, OSError,
-            zipfile.BadZipFile) as e:
-        detail = " ".join(str(e).split())
-        if detail.startswith("Could not locate"):  # Keras goes on with the whole config
-            detail = detail.split(". ")[0] + "."
-        if len(detail) > 300:
-            detail = detail[:300] + " ..."
-        raise ValueError(f"{path}: cannot load it as a Keras model ({type(e).__name__}: "
-                         f"{detail}); expected a .keras file saved by Keras 3 with kerasgen "
-                         "or Keras classes only.") from None
 
 
 def data_config(model, run_config=None, data_path=None, source=None, train_data=None):
@@ -190,65 +146,53 @@ def shared_files(files_a, files_b):
 
 
 # -- likelihood ------------------------------------------------------------------------------
-def negative_log_likelihood(vae, images, num_samples=1000, batch_size=None, chunk_size=None,
-                            labels=None, seed=0, verbose=True):
-    """Importance-sampled -log p(x) (Burda et al. 2016) over a whole image set.
+def negative_log_likelihood(model, images, num_samples=None, labels=None, seed=0,
+                            verbose=True, batch_size=None):
+    """-log p(x) of a `DensityModel` over a whole image set, in nats per image.
 
     Args:
-        vae: a `kerasgen.models.VAE` (or anything with `log_importance_weights`).
-        images: uint8 (N, H, W, C). Bernoulli models see them binarized once with `seed`
-            (x ~ Bernoulli(pixel / 255)), the usual test set for dynamically binarized MNIST;
-            others see pixel / 255.
-        num_samples: k, importance samples per image.
-        batch_size, chunk_size: images per step and samples per decoder call; the decoder
-            runs on batch_size * chunk_size latents at once (default about 5000).
+        model: a `DensityModel` (a VAE's importance-sampled estimate with k = num_samples,
+            Burda et al. 2016; a PixelCNN's exact likelihood).
+        images: uint8 (N, H, W, C). Models of binary pixels (`model.binary`) see them
+            binarized once with `seed` (x ~ Bernoulli(pixel / 255)), the usual test set for
+            dynamically binarized MNIST; others see them in the model's `data_range`.
+        num_samples: k for estimators (None: the model's default).
+        labels: (N,) class ids for a conditional model, else None.
 
     Returns:
         dict with nll_nats (mean), nll_nats_stderr, bits_per_dim, and the protocol.
     """
-    if not hasattr(vae, "log_importance_weights"):
-        raise ValueError(f"nll needs a model with a likelihood (a VAE); received "
-                         f"{type(vae).__name__}.")
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4:
         raise ValueError(f"Expected uint8 images (N, H, W, C); received {images.dtype} "
                          f"{images.shape}.")
-    k = int(num_samples)
-    chunk_size = int(chunk_size or min(k, 250))
-    batch_size = int(batch_size or max(1, 5000 // chunk_size))
     x = images.astype(np.float32) / 255.0
-    binarized = vae.likelihood == "bernoulli"
-    if binarized:
+    if model.binary:
         x = (np.random.default_rng(seed).uniform(size=x.shape) < x).astype(np.float32)
-
-    log_weights = tf.function(vae.log_importance_weights, reduce_retracing=True)
+    elif model.data_range == "symmetric":
+        x = x * 2.0 - 1.0
+    batch_size = int(batch_size or model.log_prob_batch_size(num_samples))
     bar = keras.utils.Progbar(len(x), unit_name="image") if verbose else None
     log_px, start_time = [], time.time()
     for index, start in enumerate(range(0, len(x), batch_size)):
-        batch = tf.constant(x[start:start + batch_size])
-        batch_labels = None if labels is None else tf.constant(labels[start:start + batch_size])
-        chunks = []
-        for c, done in enumerate(range(0, k, chunk_size)):
-            n = min(chunk_size, k - done)
-            seed_pair = tf.constant([seed * 1_000_003 + index, c], tf.int32)
-            chunks.append(log_weights(batch, n, batch_labels, seed_pair))  # (n, B)
-        log_w = tf.concat(chunks, axis=0)  # (k, B)
-        log_px.append((tf.reduce_logsumexp(log_w, axis=0) - math.log(k)).numpy())
+        conditions = {} if labels is None else {"labels": labels[start:start + batch_size]}
+        log_px.append(np.asarray(model.log_prob(
+            x[start:start + batch_size], num_samples=num_samples,
+            seed=seed * 1_000_003 + index, **conditions)))
         if bar is not None:
             bar.update(min(start + batch_size, len(x)))
     log_px = np.concatenate(log_px).astype(np.float64)
     dims = int(np.prod(images.shape[1:]))
     nll = float(-log_px.mean())
+    protocol = dict(model.density_protocol(num_samples), num_images=len(log_px), dims=dims,
+                    binarization=f"once, seed {seed}" if model.binary else "none (pixel/255)",
+                    seconds=round(time.time() - start_time, 1))
     return {
         "nll_nats": nll,
         "nll_nats_stderr": float(log_px.std(ddof=1) / math.sqrt(len(log_px)))
         if len(log_px) > 1 else float("nan"),
         "bits_per_dim": nll / (dims * math.log(2.0)),
-        "protocol": {"estimator": "importance sampling with q(z|x), Burda et al. 2016",
-                     "num_samples": k, "num_images": len(log_px), "dims": dims,
-                     "likelihood": vae.likelihood,
-                     "binarization": f"once, seed {seed}" if binarized else "none (pixel/255)",
-                     "seconds": round(time.time() - start_time, 1)},
+        "protocol": protocol,
     }
 
 
@@ -270,20 +214,26 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         nll_samples: k for the likelihood.
         nearest_path: write the nearest-neighbour PNG here and add the memorization score.
     """
-    metrics = check_metrics(metrics, METRICS) if (metrics or not nearest_path) else ()
+    metrics = check_metrics(metrics, metrics_known()) if (metrics or not nearest_path) else ()
     report = {"metrics": {}, "protocol": {"split": split, "seed": seed}}
     sample_metrics = [m for m in metrics if m in SAMPLE_METRICS]
     needs_samples = bool(sample_metrics or nearest_path)
-    if needs_samples and not hasattr(model, "generate"):
-        raise ValueError(f"{type(model).__name__} cannot generate, so {sample_metrics} do not "
-                         "apply; use nll for likelihood models.")
+    if needs_samples and not isinstance(model, Sampler):
+        raise ValueError(f"{type(model).__name__} cannot generate (capabilities: "
+                         f"{', '.join(capabilities(model)) or 'none'}), so "
+                         f"{sample_metrics or 'the nearest-neighbour check'} do not apply; "
+                         "use nll for likelihood models.")
+    if "nll" in metrics and not isinstance(model, DensityModel):
+        raise ValueError(f"nll needs a model with a likelihood (a DensityModel such as a VAE "
+                         f"or a PixelCNN); {type(model).__name__} has capabilities "
+                         f"{', '.join(capabilities(model)) or 'none'}.")
     if nearest_path:
         check_distinct_splits(data, split)
     images, labels, description = real_images(data, split, num_real, verbose)
     report["protocol"]["real"] = description
 
     if "nll" in metrics:
-        cond = labels if getattr(model, "num_classes", None) else None
+        cond = labels if model.num_classes_declared else None
         result = negative_log_likelihood(model, images, nll_samples, labels=cond, seed=seed,
                                          verbose=verbose)
         report["protocol"]["nll"] = result.pop("protocol")
@@ -294,18 +244,25 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         if getattr(extractor, "num_classes", None) == 0 and "is" in sample_metrics:
             raise ValueError(f"{extractor.name} features have no classes, so the Inception "
                              "Score is undefined; drop 'is' or use a classifier extractor.")
-        classes = getattr(model, "num_classes", None)
-        gen_labels = cycling_labels(model, num_generated)
+        classes = model.num_classes_declared
+        options = model.cycling_options(num_generated)
+        gen_labels = options.get("labels") if classes else None
+        images_needed = any(SAMPLE_METRICS[m].needs == "images" for m in sample_metrics)
+        kept = [] if images_needed else None
         real_f, real_p, _ = features_lib.extract(
             extractor, features_lib.image_batches(images, batch_size), len(images),
             f"Features of {description}", verbose)
+        batches = features_lib.generated_batches(model, num_generated, batch_size, seed, options)
+        if kept is not None:  # a metric on pixels reads the samples themselves
+            batches = _keeping(batches, kept)
         gen_f, gen_p, _ = features_lib.extract(
-            extractor, features_lib.generated_batches(model, num_generated, batch_size, seed,
-                                                      gen_labels),
-            num_generated, f"Features of {num_generated} generated images", verbose)
+            extractor, batches, num_generated, f"Features of {num_generated} generated images",
+            verbose)
         if sample_metrics:
-            report["metrics"].update(scores_from_outputs(real_f, gen_f, gen_p, sample_metrics,
-                                                         seed=seed))
+            generated_images = np.concatenate(kept) if kept is not None else None
+            report["metrics"].update(scores_from_outputs(
+                real_f, gen_f, gen_p, sample_metrics, real_images=images,
+                generated_images=generated_images, seed=seed))
         generated = (f"{num_generated} samples, seed {seed}"
                      + (", labels cycling 0..K-1" if classes else ""))
         report["protocol"].update(sample_protocol(extractor, sample_metrics, description,
@@ -608,8 +565,8 @@ def _nearest(model, data, extractor, test_images, test_f, gen_f, num_nearest, pa
     train_f, _, _ = features_lib.extract(
         extractor, features_lib.image_batches(train_images, batch_size), len(train_images),
         f"Features of {train_description}", verbose)
-    labels = cycling_labels(model, num_nearest)
-    samples = np.asarray(model.generate(num_nearest, seed=seed, labels=labels))
+    samples = np.asarray(model.generate(num_nearest, seed=seed,
+                                        **model.cycling_options(num_nearest)))
     sample_f, _ = extractor.outputs(samples)
     _, info = nearest_neighbour_grid(samples, train_images, sample_f, train_f, path)
     return {"memorization": memorization(gen_f, train_f, test_f),
@@ -617,6 +574,15 @@ def _nearest(model, data, extractor, test_images, test_f, gen_f, num_nearest, pa
                                    "rows": ["generated", "nearest train image (pixel L2)",
                                             f"nearest train image ({extractor.name} cosine)"],
                                    **info}}
+
+
+def _keeping(batches, kept):
+    """The batches, each also kept as uint8 in `kept`."""
+    from kerasgen.images import to_uint8
+
+    for batch in batches:
+        kept.append(np.asarray(to_uint8(batch)))
+        yield batch
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -645,3 +611,71 @@ def write_json(report, path):
         json.dump(report, f, indent=2)
     os.replace(tmp, path)
     return path
+
+
+# -- one entry point: the evaluator of what the model can do ----------------------------------
+def _needs_config(name, what):
+    raise ValueError(f"{name}: {what} is scored on its config's held-out data; pass a zoo "
+                     "name or a run folder with config.yaml.")
+
+
+def _evaluate_translator(model, run_config, metrics, name, o):
+    if run_config is None:
+        _needs_config(name, "a translator")
+    return evaluate_translator(model, run_config.data, metrics or model.default_metrics(),
+                               o["features"], o["num_real"], o["split"], o["seed"],
+                               verbose=o["verbose"], judge=o["judge"])
+
+
+def _evaluate_text_to_image(model, run_config, metrics, name, o):
+    if run_config is None:
+        _needs_config(name, "a text-to-image model")
+    return evaluate_text_to_image(model, run_config.data, o["features"], o["judge"],
+                                  o["split"], o["seed"], verbose=o["verbose"])
+
+
+def _evaluate_embedder(model, run_config, metrics, name, o):
+    if run_config is None:
+        _needs_config(name, "a text encoder")
+    return evaluate_text_encoder(model, run_config.data, o["split"], verbose=o["verbose"])
+
+
+def _evaluate_samples_and_likelihood(model, run_config, metrics, name, o):
+    data = data_config(model, run_config, o["data_path"], o["source"], o["train_data"])
+    if metrics is None:
+        metrics = model.default_metrics()
+    return evaluate(model, data, metrics, features=o["features"],
+                    num_generated=o["num_generated"], num_real=o["num_real"],
+                    split=o["split"], nll_samples=o["nll_samples"],
+                    nearest_path=o["nearest_path"], seed=o["seed"], verbose=o["verbose"])
+
+
+def _evaluators():
+    """(capability, evaluator) in the order they are asked: the first the model declares
+    scores it. A new kind of model adds its evaluator here with its capability."""
+    from kerasgen.models import capabilities as caps
+
+    return ((caps.Translator, _evaluate_translator),
+            (caps.TextConditioned, _evaluate_text_to_image),
+            (caps.TextImageEmbedder, _evaluate_embedder),
+            ((caps.Sampler, caps.DensityModel), _evaluate_samples_and_likelihood))
+
+
+def evaluate_model(model, run_config=None, metrics=None, name="model", data_path=None,
+                   source=None, train_data=None, features=None, judge=None,
+                   num_generated=10_000, num_real=None, split="test", nll_samples=1000,
+                   nearest_path=None, seed=0, verbose=True):
+    """`kerasgen evaluate`: score `model` by what it can do (translators on held-out pairs,
+    text-to-image models on held-out captions, text encoders by retrieval, samplers and
+    likelihood models by sample metrics and NLL); `metrics` None takes the model's
+    `default_metrics()`. Returns the report dict."""
+    options = dict(data_path=data_path, source=source, train_data=train_data,
+                   features=features, judge=judge, num_generated=num_generated,
+                   num_real=num_real, split=split, nll_samples=nll_samples,
+                   nearest_path=nearest_path, seed=seed, verbose=verbose)
+    for capability, evaluator in _evaluators():
+        if isinstance(model, capability):
+            return evaluator(model, run_config, metrics, name, options)
+    raise ValueError(f"{name} ({type(model).__name__}) has nothing kerasgen evaluate scores "
+                     f"(capabilities: {', '.join(capabilities(model)) or 'none'}); expected a "
+                     "sampler, a likelihood model, a translator or a text model.")

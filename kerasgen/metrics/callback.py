@@ -3,7 +3,6 @@
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from kerasgen.metrics import features as features_lib
@@ -50,10 +49,6 @@ class SampleQuality(keras.callbacks.Callback):
         self._real_features = None
         self._writer = None
 
-    def _labels(self):
-        classes = getattr(self.model, "num_classes", None)
-        return np.arange(self.num_generated) % classes if classes else None
-
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
@@ -62,7 +57,7 @@ class SampleQuality(keras.callbacks.Callback):
                 self.extractor, features_lib.image_batches(self.real_images, self.batch_size),
                 verbose=self.verbose)
         batches = features_lib.generated_batches(self.model, self.num_generated,
-                                                 self.batch_size, self.seed, self._labels())
+                                                 self.batch_size, self.seed)
         gen_features, gen_probs, _ = features_lib.extract(self.extractor, batches,
                                                           verbose=self.verbose)
         scores = scores_from_outputs(self._real_features, gen_features, gen_probs, self.metrics,

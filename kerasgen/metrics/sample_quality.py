@@ -9,10 +9,37 @@ from kerasgen.metrics.inception_score import inception_score
 from kerasgen.metrics.kid import kernel_inception_distance
 from kerasgen.metrics.precision_recall import precision_recall
 
-SAMPLE_METRICS = ("fid", "kid", "is", "pr")
+class SampleMetric:
+    """A registered sample-quality metric: `fn(real, generated, **context)` -> dict of
+    numbers; `needs` "features" (real/generated are extractor features, context holds
+    `generated_probs`, `seed` and the options) or "images" (uint8 image arrays, e.g. a
+    metric on pixels such as SWD); `protocol(**options)` describes how it was computed."""
+
+    def __init__(self, name, fn, needs="features", protocol=None):
+        if needs not in ("features", "images"):
+            raise ValueError(f"needs must be 'features' or 'images'; received {needs!r}.")
+        self.name, self.fn, self.needs, self.protocol = name, fn, needs, protocol
 
 
-def check_metrics(metrics, allowed=SAMPLE_METRICS):
+# name -> SampleMetric, in registration order; `register_sample_metric` adds one, so
+# `kerasgen evaluate --metrics NAME` and the training-time callback take it.
+SAMPLE_METRICS = {}
+
+
+def register_sample_metric(name, needs="features", protocol=None):
+    """Decorator: register `fn(real, generated, **context) -> {key: number}` as a sample
+    metric (see SampleMetric); a name registered twice raises."""
+    def decorator(fn):
+        if name in SAMPLE_METRICS:
+            raise KeyError(f"sample metric {name!r} is already registered.")
+        SAMPLE_METRICS[name] = SampleMetric(name, fn, needs, protocol)
+        return fn
+
+    return decorator
+
+
+def check_metrics(metrics, allowed=None):
+    allowed = tuple(SAMPLE_METRICS) if allowed is None else tuple(allowed)
     metrics = tuple(metrics)
     unknown = [m for m in metrics if m not in allowed]
     if unknown or not metrics:
@@ -21,26 +48,58 @@ def check_metrics(metrics, allowed=SAMPLE_METRICS):
     return metrics
 
 
-def scores_from_outputs(real_features, generated_features, generated_probs,
-                        metrics=("fid", "kid", "is"), kid_subsets=100, kid_subset_size=1000,
-                        is_splits=10, pr_k=3, seed=0):
-    """The requested metrics from already extracted features/probabilities.
+@register_sample_metric("fid")
+def _fid(real_features, generated_features, **context):
+    return {"fid": fid_from_features(real_features, generated_features)}
 
-    Returns a dict: fid; kid_mean, kid_std; is_mean, is_std; precision, recall.
+
+@register_sample_metric("kid", protocol=lambda kid_subsets=100, kid_subset_size=1000, seed=0,
+                        num_real=None, num_generated=None, **_: {
+    "kernel": "(x.y / d + 1)^3", "num_subsets": kid_subsets,
+    "subset_size": min(kid_subset_size, num_real, num_generated), "seed": seed})
+def _kid(real_features, generated_features, kid_subsets=100, kid_subset_size=1000, seed=0,
+         **context):
+    mean, std = kernel_inception_distance(real_features, generated_features, kid_subsets,
+                                          kid_subset_size, seed)
+    return {"kid_mean": mean, "kid_std": std}
+
+
+@register_sample_metric("is", protocol=lambda is_splits=10, **_: {"splits": is_splits})
+def _inception_score(real_features, generated_features, generated_probs=None, is_splits=10,
+                     **context):
+    mean, std = inception_score(generated_probs, is_splits)
+    return {"is_mean": mean, "is_std": std}
+
+
+@register_sample_metric("pr", protocol=lambda pr_k=3, **_: {"k": pr_k, "max_images": 10_000})
+def _precision_recall(real_features, generated_features, pr_k=3, **context):
+    # Kynkäänniemi et al. use up to 50k images; pairwise distances are O(N^2), so cap.
+    precision, recall = precision_recall(real_features[:10_000],
+                                         generated_features[:10_000], pr_k)
+    return {"precision": precision, "recall": recall}
+
+
+def scores_from_outputs(real_features, generated_features, generated_probs,
+                        metrics=("fid", "kid", "is"), real_images=None, generated_images=None,
+                        **options):
+    """The requested metrics from already extracted features/probabilities (and, for metrics
+    on pixels, the uint8 images). `options`: kid_subsets, kid_subset_size, is_splits, pr_k,
+    seed, and whatever a registered metric takes.
+
+    Returns a dict: fid; kid_mean, kid_std; is_mean, is_std; precision, recall; ...
     """
     metrics = check_metrics(metrics)
     out = {}
-    if "fid" in metrics:
-        out["fid"] = fid_from_features(real_features, generated_features)
-    if "kid" in metrics:
-        out["kid_mean"], out["kid_std"] = kernel_inception_distance(
-            real_features, generated_features, kid_subsets, kid_subset_size, seed)
-    if "is" in metrics:
-        out["is_mean"], out["is_std"] = inception_score(generated_probs, is_splits)
-    if "pr" in metrics:
-        # Kynkäänniemi et al. use up to 50k images; pairwise distances are O(N^2), so cap.
-        out["precision"], out["recall"] = precision_recall(real_features[:10_000],
-                                                           generated_features[:10_000], pr_k)
+    for name in metrics:
+        metric = SAMPLE_METRICS[name]
+        if metric.needs == "images":
+            if real_images is None or generated_images is None:
+                raise ValueError(f"metric {name!r} is computed on images; pass real_images "
+                                 "and generated_images.")
+            out.update(metric.fn(real_images, generated_images, **options))
+        else:
+            out.update(metric.fn(real_features, generated_features,
+                                 generated_probs=generated_probs, **options))
     return out
 
 
@@ -84,15 +143,12 @@ def compute_metrics(real_images, generated_images, extractor, metrics=("fid", "k
 
 
 def protocol(extractor, metrics, real_description, num_real, generated_description,
-             num_generated, kid_subsets=100, kid_subset_size=1000, is_splits=10, pr_k=3, seed=0):
+             num_generated, **options):
     out = {"features": extractor.protocol(),
            "real": {"description": real_description, "num_images": int(num_real)},
            "generated": {"description": generated_description, "num_images": int(num_generated)}}
-    if "kid" in metrics:
-        out["kid"] = {"kernel": "(x.y / d + 1)^3", "num_subsets": kid_subsets,
-                      "subset_size": min(kid_subset_size, num_real, num_generated), "seed": seed}
-    if "is" in metrics:
-        out["is"] = {"splits": is_splits}
-    if "pr" in metrics:
-        out["pr"] = {"k": pr_k, "max_images": 10_000}
+    for name in metrics:
+        describe = SAMPLE_METRICS[name].protocol
+        if describe is not None:
+            out[name] = describe(num_real=num_real, num_generated=num_generated, **options)
     return out

@@ -43,6 +43,11 @@ class TwoPlayers:
         self.g_optimizer.build(self.generator_variables())
         self.d_optimizer.build(self.discriminator_variables())
 
+    def optimizers_by_name(self):
+        found = {"g_optimizer": getattr(self, "g_optimizer", None),
+                 "d_optimizer": getattr(self, "d_optimizer", None)}  # None before compile
+        return {name: o for name, o in found.items() if o is not None}
+
     def get_compile_config(self):
         if not getattr(self, "compiled", False) or not hasattr(self, "g_optimizer"):
             return None
@@ -95,6 +100,19 @@ def precise_batch_norm(network, batches):
     if count == 0:
         raise ValueError("precise_batch_norm received no batches; expected at least one.")
     return count
+
+
+class PreciseBatchNormAtEnd(keras.callbacks.Callback):
+    """At the end of `fit`, `model.precise_batch_norm(dataset)`: the run-end step a model
+    with batch norm returns from `run_end_callbacks`, so the saved model carries the
+    statistics of its final weights."""
+
+    def __init__(self, dataset):
+        super().__init__()
+        self.dataset = dataset
+
+    def on_train_end(self, logs=None):
+        self.model.precise_batch_norm(self.dataset)
 
 
 def _all_layers(network):

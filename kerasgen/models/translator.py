@@ -5,8 +5,8 @@ import collections
 # net: [-1, 1] images -> [-1, 1] images, deterministic. image_size: the square side the net
 # takes (inputs are resized to it and back), or None for a fully convolutional net that runs
 # at the input's own size, padded to a multiple of `multiple`.
-Translator = collections.namedtuple(
-    "Translator", "net image_size multiple source_channels target_channels")
+TranslationNet = collections.namedtuple(
+    "TranslationNet", "net image_size multiple source_channels target_channels")
 
 
 def check_direction(model, direction):

@@ -40,15 +40,16 @@ def expand_inputs(inputs):
     return files
 
 
-def translate_files(model, inputs, out_dir, verbose=True, direction="a2b"):
+def translate_files(model, inputs, out_dir, verbose=True, direction=None):
     """Translate every input image to `out_dir/<name>.png` (CycleGAN: in `direction`, "a2b"
     or "b2a"); returns the written paths."""
-    from kerasgen.serving.export import translate_any_size
+    from kerasgen.models.capabilities import Translator
+    from kerasgen.models.endpoints import translate_any_size
 
-    if not hasattr(model, "translate"):
+    if not isinstance(model, Translator):
         raise ValueError(f"{type(model).__name__} does not translate images; expected a "
                          "translation model such as pix2pix.")
-    translator = model.translator(direction)
+    translator = model.translator(direction or model.directions[0])
     files = expand_inputs(inputs)
     channels = int(translator.source_channels)
     fn = tf.function(lambda x: translate_any_size(translator, x), reduce_retracing=True)

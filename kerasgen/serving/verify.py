@@ -40,13 +40,16 @@ class ExportCheckError(RuntimeError):
     """An export failed one of the serving checks."""
 
 
-def _inputs(spec, seed=0):
+def _inputs(spec, seed=0, class_names=()):
     """Plain-numpy request for a signature's input specs (dict name -> TensorSpec)."""
     rng = np.random.default_rng(seed)
     out = {}
     for name, s in spec.items():
         shape = [BATCH if d is None else d for d in s.shape.as_list()]
-        if name == "labels":
+        if s.dtype.name == "string":  # class names (captions have their own check)
+            out[name] = np.array([class_names[i % len(class_names)] for i in range(BATCH)],
+                                 dtype=object).astype(bytes)
+        elif name == "labels":
             out[name] = (np.arange(BATCH) % 2).astype(s.dtype.as_numpy_dtype)
         elif name == "count":
             out[name] = np.array(BATCH, s.dtype.as_numpy_dtype)
@@ -60,11 +63,13 @@ def _inputs(spec, seed=0):
 
 
 def _check_outputs(name, outputs, latent_dim):
+    """Images come back uint8, anything else (codes, log-probabilities) float32, one per
+    request row."""
     report = {}
     for key, value in outputs.items():
         value = np.asarray(value)
         report[key] = {"dtype": str(value.dtype), "shape": list(value.shape)}
-        want = "float32" if name == "encode" else "uint8"
+        want = "uint8" if key == "images" else "float32"
         if str(value.dtype) != want:
             raise ExportCheckError(f"signature {name!r} output {key!r} is {value.dtype}; "
                                    f"expected {want}.")
@@ -236,8 +241,18 @@ def _worker_load(path, workdir):
                                "serving_default and sample.")
     latent_dim = sigs["serving_default"].structured_input_signature[1]["z"].shape[-1]
     report = {"signatures": {}}
+    class_names = ()
+    if "sample_by_name" in sigs:  # the refusal of an unknown name lists the known ones
+        message = _refusal(sigs["sample_by_name"], {
+            "count": np.array(1, np.int32), "seed": np.array(0, np.int64),
+            "class_names": np.array([b"not a class name"])})
+        if message is None or "must each be one of: " not in message:
+            raise ExportCheckError(f"sample_by_name did not refuse an unknown class name "
+                                   f"with the known names: {message!r}")
+        class_names = message.split("must each be one of: ", 1)[1].split(", ")
+        report["class_names"] = class_names
     for name in sorted(sigs):
-        request = _inputs(sigs[name].structured_input_signature[1])
+        request = _inputs(sigs[name].structured_input_signature[1], class_names=class_names)
         outputs = sigs[name](**{k: tf.constant(v) for k, v in request.items()})
         report["signatures"][name] = _check_outputs(name, outputs, latent_dim)
         if name == "serving_default":
@@ -335,6 +350,54 @@ def verify(path, timeout=300):
         report["run"] = {"images": {"dtype": str(images.dtype), "shape": list(images.shape)}}
         report["tfsmlayer"] = _worker("tfsmlayer", path, workdir, timeout)
     return report
+
+
+def _signatures(path):
+    import tensorflow as tf
+
+    return tf.saved_model.load(path).signatures
+
+
+def signature_names(path):
+    """The signatures of an export, `serving_default` first."""
+    names = sorted(_signatures(path))
+    return sorted(names, key=lambda n: n != "serving_default")
+
+
+def example_request(path):
+    """A TF Serving REST body that calls the export's most useful signature: `sample` of a
+    sampler (or of a text-to-image model's captions), a caption for text, a tiny image for a
+    translator."""
+    sigs = _signatures(path)
+    if "generate_from_text" in sigs:
+        return {"signature_name": "generate_from_text",
+                "inputs": {"text": ["a smiling woman with blond hair"], "seed": 7}}
+    if "sample" in sigs:
+        inputs = {"count": 4, "seed": 0}
+        if "labels" in sigs["sample"].structured_input_signature[1]:
+            inputs["labels"] = [0, 1, 2, 3]
+        return {"signature_name": "sample", "inputs": inputs}
+    name = next(n for n in sorted(sigs) if n != "serving_default")
+    spec = sigs[name].structured_input_signature[1]["images"]
+    channels = spec.shape[-1] or _accepted_channels(sigs[name])
+    return {"signature_name": name, "instances": [[[[0] * int(channels)] * 4] * 4]}
+
+
+def summary(report):
+    """One line of what the fresh-process checks found."""
+    load = report["load"]
+    refused = "; ".join(f"{k.replace('_', ' ')} refused: {v!r}"
+                        for k, v in load.get("refused", {}).items())
+    extra = ""
+    if "size" in load:
+        extra = f", {load['size']['in']} uint8 in -> {load['size']['out']} out"
+    if "caption_changes_image" in load:
+        extra = (", strings in, another caption "
+                 f"{'changes' if load['caption_changes_image'] else 'does not change'} the "
+                 "image")
+    return (f"tf.saved_model.load ({len(load['signatures'])} signatures{extra}, "
+            f"deterministic; {refused}), saved_model_cli show and run (same images), "
+            "keras.layers.TFSMLayer (same images).")
 
 
 def main(argv=None):

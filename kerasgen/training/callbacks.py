@@ -11,24 +11,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.images import generate_grid
-from kerasgen.images import translation_grid
+from kerasgen.images import save_png
 
 
 class TrainingDiverged(RuntimeError):
     """The loss or the weights became NaN or infinite; nothing from that state was saved."""
 
 
-def _optimizers(model):
-    """{attribute: optimizer} of a model: `optimizer`, or a two-player model's g_ and d_."""
-    found = {n: getattr(model, n, None) for n in ("optimizer", "g_optimizer", "d_optimizer")}
-    return {n: o for n, o in found.items() if o is not None}
-
-
 def model_variables(model):
     """The model's variables and those of its built optimizers (one or a GAN's two), once each."""
     variables, seen = [], set()
-    for v in list(model.weights) + [v for o in _optimizers(model).values()
+    for v in list(model.weights) + [v for o in model.optimizers_by_name().values()
                                     if getattr(o, "built", False) for v in o.variables]:
         if id(v) not in seen:
             seen.add(id(v))
@@ -105,8 +98,9 @@ def _sha256(path):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Write a fixed-seed sample grid each `every_n_epochs` epochs, as PNG and as a TensorBoard
-    image, so progress can be compared image to image across epochs.
+    """Write the model's preview (`model.preview`: a fixed-seed sample grid, or a translator's
+    grid of fixed examples) each `every_n_epochs` epochs, as PNG and as a TensorBoard image, so
+    progress can be compared image to image across epochs.
 
     Args:
         output_dir: folder for `samples_epoch_XXXX.png` (and `samples_latest.png`).
@@ -133,11 +127,11 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
-        path = os.path.join(self.output_dir, f"samples_epoch_{epoch + 1:04d}.png")
-        if self.examples is not None:
-            grid = translation_grid(self.model, *self.examples, path=path)
-        else:
-            grid = generate_grid(self.model, self.num_samples, self.seed, path)
+        grid = self.model.preview(self.num_samples, self.seed, self.examples)
+        if grid is None:  # nothing to show (e.g. a classifier, a translator without examples)
+            return
+        path = save_png(os.path.join(self.output_dir, f"samples_epoch_{epoch + 1:04d}.png"),
+                        grid)
         latest = os.path.join(self.output_dir, "samples_latest.png")
         tf.io.gfile.copy(path, latest, overwrite=True)
         if self.log_dir:
@@ -344,7 +338,7 @@ def _learning_rates(model):
     """{optimizer name: (learning-rate variable, its value)} for optimizers with a constant
     rate (a schedule has no variable to restore)."""
     rates = {}
-    for name, optimizer in _optimizers(model).items():
+    for name, optimizer in model.optimizers_by_name().items():
         optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
         variable = getattr(optimizer, "_learning_rate", None)
         if isinstance(variable, keras.Variable):

@@ -15,6 +15,9 @@ from kerasgen import optimizers
 from kerasgen.training.callbacks import TrainingDiverged
 from kerasgen.training.callbacks import save_model_atomically
 from kerasgen.training.callbacks import standard_callbacks
+from kerasgen.data.examples import MAX_EXAMPLES
+from kerasgen.data.examples import preview_examples
+from kerasgen.data.examples import slices_overlap
 from kerasgen.data.pipeline import DATA_SOURCES
 from kerasgen.data.pipeline import make_dataset
 from kerasgen.registry import MODELS
@@ -48,18 +51,6 @@ def compile_model(model, config):
         raise config_lib.ConfigError(str(e)) from None
 
 
-def value_range(model):
-    """The pixel range a model trains on: GANs and pix2pix (tanh outputs) "symmetric"
-    [-1, 1]; VAEs and autoencoders "unit" [0, 1]. A model declares it as `data_range`."""
-    return getattr(model, "data_range", "unit")
-
-
-def _validates(model):
-    """Whether fit should validate on the eval split; a model declares it (`validates`,
-    False for GANs, whose losses on held-out images mean little)."""
-    return getattr(model, "validates", True)
-
-
 def output_dir(config):
     return config.train.output_dir or os.path.join("runs", config.name)
 
@@ -77,33 +68,27 @@ def _sample_quality(model, config, out):
                          os.path.join(out, "logs"), seed=config.train.seed)
 
 
-def check_likelihood_fits_data(config):
-    """A Bernoulli likelihood on 8-bit colour images is a silent mistake: it scores 0..255
-    pixels scaled to [0, 1] as probabilities of a black/white pixel. Refuse it unless it was
-    asked for explicitly (then warn), and point at the likelihoods that model 8-bit values."""
-    if config.model.family not in ("vae", "cvae") or config.data.binarize:
-        return
-    args = config.model.args
-    if args.get("likelihood", "bernoulli") != "bernoulli" or config.data.channels == 1:
-        return
-    advice = ("For 8-bit RGB images use model.args.likelihood: discretized_logistic (256 "
-              "levels per channel, reported in nats and bits/dim) or normal; or set "
-              "data.binarize: true to model black/white pixels.")
-    if "likelihood" not in args:
-        raise config_lib.ConfigError(
-            f"model.args.likelihood: the default 'bernoulli' treats each of the "
-            f"{config.data.channels}-channel 8-bit pixels as a coin flip. {advice}")
-    warnings.warn(f"likelihood 'bernoulli' on {config.data.channels}-channel 8-bit images "
-                  f"(data.binarize is false). {advice}", stacklevel=2)
+def check_data(model, config):
+    """The model's own check of the data it is about to train on (e.g. a Bernoulli VAE on
+    8-bit colour), its errors reported against the config's keys."""
+    from kerasgen.models.common import ArgumentError
+
+    try:
+        model.check_data(config.data, given=tuple(config.model.args))
+    except ArgumentError as e:
+        message = str(e)
+        if message.startswith(e.argument + ": "):
+            message = message[len(e.argument) + 2:]
+        raise config_lib.ConfigError(f"model.args.{e.argument}: {message}") from None
 
 
 def _eval_dataset(config, model):
     """The validation dataset, or None, refusing to validate on the training images."""
     data = config.data
-    if not data.eval_split or not _validates(model):
+    if not data.eval_split or not model.validates:
         return None
     if data.source in ("folder", "paired") and not data.eval_path:
-        overlap = _slices_overlap((data.start, data.stop), (data.eval_start, data.eval_stop))
+        overlap = slices_overlap((data.start, data.stop), (data.eval_start, data.eval_stop))
         if overlap:
             warnings.warn(
                 f"data.eval_split: image folder {data.path!r} has no held-out images (eval "
@@ -112,45 +97,8 @@ def _eval_dataset(config, model):
                 "on training images. Set data.eval_path to a held-out folder, or "
                 "data.eval_start/eval_stop to a slice outside training.", stacklevel=2)
             return None
-    eval_ds, _ = make_dataset(data, value_range(model), split=data.eval_split, shuffle=False)
-    return eval_ds
-
-
-def translation_examples(model, config, count=None):
-    """Fixed (source, target) pairs in [0, 1] for a translator's sample grid: the first
-    `count` (default num_samples, at most 16) held-out pairs when the config has them, else
-    the first training pairs."""
-    if not hasattr(model, "translate") or config.data.source not in ("paired", "unpaired"):
-        return None
-    from kerasgen.data.pipeline import load_domain_arrays
-    from kerasgen.data.pipeline import load_pair_arrays
-
-    data = config.data
-    n = int(count) if count else min(config.train.num_samples, 16)
-    if data.source == "unpaired":  # the first n held-out images of each domain
-        held_out = data.domains == "cyclegan" or data.eval_path or not _slices_overlap(
-            (data.start, data.stop), (data.eval_start, data.eval_stop))
-        split = data.eval_split if (held_out and data.eval_split) else data.split
-        a, b = load_domain_arrays(data, split, verbose=False)
-        return a[:n].astype("float32") / 255.0, b[:n].astype("float32") / 255.0
-    held_out = data.eval_path or not _slices_overlap((data.start, data.stop),
-                                                      (data.eval_start, data.eval_stop))
-    split = data.eval_split if (held_out and data.eval_split) else data.split
-    examples = dataclasses.replace(data, start=data.start if split == data.split
-                                   else data.eval_start)
-    if split == data.split:
-        examples.stop = examples.start + n
-    else:
-        examples.eval_stop = examples.eval_start + n
-    source, target = load_pair_arrays(examples, split, verbose=False)
-    return source.astype("float32") / 255.0, target.astype("float32") / 255.0
-
-
-def _slices_overlap(a, b):
-    (a0, a1), (b0, b1) = a, b
-    a1 = float("inf") if a1 is None else a1
-    b1 = float("inf") if b1 is None else b1
-    return max(a0, b0) < min(a1, b1)
+    eval_ds, _ = make_dataset(data, model.data_range, split=data.eval_split, shuffle=False)
+    return model.prepare_dataset(eval_ds, training=False)
 
 
 def _last_backup(out):
@@ -183,7 +131,6 @@ def train(config, verbose="auto", callbacks=()):
     out = run_dir if distribute.writes_outputs(strategy) else tempfile.mkdtemp(
         prefix="kerasgen-worker-")
     try:
-        check_likelihood_fits_data(config)
         os.makedirs(out, exist_ok=True)
         # Written before training starts, so a crashed run still records what it was.
         config_lib.save(config, os.path.join(out, "config.yaml"))
@@ -218,6 +165,7 @@ def _init_from(model, source):
 
 def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
     model = build_model(config)
+    check_data(model, config)
     if config.train.init_from:
         _init_from(model, config.train.init_from)
     replicas = strategy.num_replicas_in_sync
@@ -226,8 +174,7 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
             f"data.batch_size: {config.data.batch_size} does not split evenly over "
             f"{replicas} replicas; expected a multiple of {replicas}.")
     distributed = config.train.strategy != "default"
-    steps = getattr(model, "discriminator_steps", 1)  # D sees k fresh minibatches per step
-    batch = config.data.batch_size * steps
+    batch = model.examples_per_step(config.data.batch_size)  # e.g. k batches for k D steps
     # Distributed: a stream of per-replica batches that distribute.per_replica_input deals out.
     # On a cluster, a source that can be read by parts (an image folder) is: each worker
     # decodes only its own files (i::num_workers), instead of all of them to keep every
@@ -235,32 +182,24 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
     shard = distribute.input_shard(strategy)
     if shard is not None and not DATA_SOURCES.get(config.data.source).shards:
         shard = None
-    train_ds, count = make_dataset(config.data, value_range(model),
+    train_ds, count = make_dataset(config.data, model.data_range,
                                    batch_size=batch // replicas if distributed else batch,
                                    shard=shard)
     if count is not None and count < batch:
-        per = f" ({config.data.batch_size} x discriminator_steps {steps})" if steps > 1 else ""
+        steps = batch // config.data.batch_size
+        per = f" ({config.data.batch_size} x {steps} per step)" if steps > 1 else ""
         raise config_lib.ConfigError(
             f"data: {count} training image(s) found in {config.data.path!r}, fewer than one "
             f"batch of {batch}{per}; expected at least {batch}. Lower data.batch_size to at "
             f"most {max(1, count // steps)} or add images.")
-    class_names = getattr(train_ds, "class_names", None)
+    class_names = getattr(train_ds, "class_names", None)  # inferred from class subfolders
     if class_names and class_names != config.data.class_names:
         config.data.class_names = list(class_names)  # saved with the run: label i's name
         config_lib.save(config, os.path.join(out, "config.yaml"))
-    if hasattr(model, "adapt") and not model.has_vocabulary:
-        # A text model's vocabulary comes from its training captions; it is then part of
-        # the model's config, so the saved model and its exports take raw strings.
-        model.adapt(train_ds.map(lambda images, texts: texts))
-    if hasattr(model, "text_inputs"):
-        # Tokenize in the input pipeline: faster (overlaps the step), and fit under a
-        # strategy cannot average a batch of strings over replicas to build the model.
-        import tensorflow as tf
-
-        train_ds = train_ds.map(lambda images, texts: (images, model.text_inputs(texts)),
-                                num_parallel_calls=tf.data.AUTOTUNE)
-    if hasattr(model, "sample_texts") and not model.sample_texts:
-        model.sample_texts = _sample_captions(config)
+    model.learn_class_names(config.data.class_names)  # saved in the model too
+    train_ds = model.prepare_dataset(train_ds, training=True)
+    examples = preview_examples(config.data, min(config.train.num_samples, MAX_EXAMPLES))
+    model.adopt_examples(examples)
     _fill_schedule_steps(config, count, batch, out)
     model = compile_model(model, config)
     steps_per_epoch = config.train.steps_per_epoch
@@ -288,15 +227,10 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
         model.train_step = distribute.vector_logs(model.train_step)
         model.test_step = distribute.vector_logs(model.test_step)
     eval_ds = _eval_dataset(config, model)
-    if eval_ds is not None and hasattr(model, "text_inputs"):
-        eval_ds = eval_ds.map(lambda images, texts: (images, model.text_inputs(texts)))
     standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq,
-        examples=translation_examples(model, config),
-        restore_dir=os.path.join(run_dir, "backup"))
-    if not (hasattr(model, "generate") or hasattr(model, "translate")):
-        standard = [c for c in standard if type(c).__name__ != "SampleGrid"]
+        examples=examples, restore_dir=os.path.join(run_dir, "backup"))
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))
     try:
@@ -304,24 +238,12 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
         history = model.fit(fit_ds, epochs=config.train.epochs,
                             steps_per_epoch=steps_per_epoch,
                             validation_data=eval_ds, shuffle=False,
-                            callbacks=standard + list(callbacks), verbose=verbose)
-        if hasattr(model, "precise_batch_norm"):  # batch-norm statistics of the final weights
-            model.precise_batch_norm(train_ds)
+                            callbacks=(standard + model.run_end_callbacks(train_ds)
+                                       + list(callbacks)), verbose=verbose)
         save_model_atomically(model, os.path.join(out, "model.keras"))
     except TrainingDiverged as e:
         raise TrainingDiverged(_diverged_message(e, config, run_dir)) from None
     return model, history
-
-
-def _sample_captions(config, count=8):
-    """The first caption of each of the first `count` held-out images (training images when
-    the config has no held-out slice): what a text-conditional model's sample grids show."""
-    from kerasgen.data.pipeline import caption_table
-
-    data = config.data
-    held_out = data.eval_path or data.eval_stop is not None or data.eval_start
-    files, table = caption_table(data, (data.eval_split or "test") if held_out else data.split)
-    return [table[f][0] for f in files[:count]]
 
 
 def _fill_schedule_steps(config, count, batch, out):

@@ -39,6 +39,27 @@ def path(name):
     return fetch(PRESETS[resolve(name)])
 
 
+def examples(name):
+    """The example inputs shipped with an entry (a translator's held-out (sources, targets),
+    float32 in [0, 1]) that its preview shows, after their sha256 is verified; None when it
+    ships none."""
+    import os
+
+    import numpy as np
+
+    from kerasgen.zoo.artifacts import repo_zoo_dir
+    from kerasgen.zoo.artifacts import verify
+
+    entry = PRESETS[resolve(name)]
+    shipped = entry.get("examples")
+    if not shipped:
+        return None
+    path = os.path.join(repo_zoo_dir(), shipped["file"])
+    verify(path, shipped["sha256"], shipped["bytes"])
+    with np.load(path) as f:
+        return (f["sources"].astype("float32") / 255.0, f["targets"].astype("float32") / 255.0)
+
+
 def config_path(name):
     """Absolute path of the entry's training config (configs/ beside zoo/), or None."""
     import os

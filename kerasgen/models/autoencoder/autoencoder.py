@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from kerasgen.training import distribute
+from kerasgen.models.capabilities import Encoder
 from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder
@@ -15,7 +16,7 @@ NOISE_TYPES = ("gaussian", "masking")
 
 
 @register_model("autoencoder")
-class Autoencoder(keras.Model):
+class Autoencoder(Encoder, keras.Model):
     """Undercomplete autoencoder: encoder f, decoder g, trained to reconstruct x from f(x).
 
     Args:

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from kerasgen.models.capabilities import FeatureExtractor
 from kerasgen.registry import register_model
 from kerasgen.models.common import positive_int
 
@@ -30,7 +31,7 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
 
 
 @register_model("classifier")
-class Classifier(keras.Model):
+class Classifier(FeatureExtractor, keras.Model):
     """Convolutional classifier for small images, trained here to score generated images.
 
     Two blocks of two 3x3 convolutions (batch norm, ReLU, 2x2 max-pool), a `feature_dim`

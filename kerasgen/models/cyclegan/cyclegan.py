@@ -12,15 +12,16 @@ from kerasgen.layers.resnet import resnet_generator
 from kerasgen.losses import gan as gan_losses
 from kerasgen.losses.cyclegan import cycle_losses
 from kerasgen.models import training
+from kerasgen.models.capabilities import Translator
 from kerasgen.models.common import positive_int
 from kerasgen.models.cyclegan.pool import HistoryPool
-from kerasgen.models.translator import Translator
+from kerasgen.models.translator import TranslationNet
 from kerasgen.models.translator import check_direction
 from kerasgen.registry import register_model
 
 
 @register_model("cyclegan")
-class CycleGAN(training.TwoPlayers, keras.Model):
+class CycleGAN(training.TwoPlayers, Translator, keras.Model):
     """CycleGAN: generators G: A -> B and F: B -> A, PatchGAN discriminators D_A and D_B,
     trained with `model.fit` on unpaired (a, b) batches in [-1, 1].
 
@@ -141,14 +142,16 @@ class CycleGAN(training.TwoPlayers, keras.Model):
         fully convolutional, so images keep their own size (padded to a multiple of 4)."""
         check_direction(self, direction)
         if direction == "a2b":
-            return Translator(self.generator_g, None, RESNET_MULTIPLE, self.channels_a,
-                              self.channels_b)
-        return Translator(self.generator_f, None, RESNET_MULTIPLE, self.channels_b,
-                          self.channels_a)
+            return TranslationNet(self.generator_g, None, RESNET_MULTIPLE, self.channels_a,
+                                  self.channels_b)
+        return TranslationNet(self.generator_f, None, RESNET_MULTIPLE, self.channels_b,
+                              self.channels_a)
 
-    def translate(self, images, direction="a2b"):
+    def translate(self, images, direction=None):
         """(B, H, W, C) images in [0, 1] of one domain -> the other domain's, float32 in
-        [0, 1]; H and W must be multiples of 4 (`kerasgen translate` pads any size)."""
+        [0, 1]; `direction` "a2b" (default) or "b2a"; H and W must be multiples of 4
+        (`kerasgen translate` pads any size)."""
+        direction = direction or "a2b"
         t = self.translator(direction)
         images = tf.convert_to_tensor(images)
         if (images.shape.rank != 4 or images.shape[-1] != t.source_channels

@@ -14,6 +14,10 @@ PRESETS = {
         "artifact": "cyclegan_glasses/cyclegan_glasses.keras",
         "sha256": "67c5e466ecb0553cfd71bb7ca2ee9d67172306802a765f79fcea58e430030bd3",
         "bytes": 39493993,
+        # The first 8 held-out pairs of its config (uint8), shown by `kerasgen sample`.
+        "examples": {"file": "cyclegan_glasses/examples.npz",
+                     "sha256": "5dba240d9faf7ae89adbc253b3228d50571c90c4476d26ec0da54cb27be16c14",
+                     "bytes": 174945},
         "dataset": "CelebA aligned faces 000001-009000 (Liu et al. 2015) split by the "
                    "Eyeglasses attribute (8,385 without, 615 with); 009001-010000 held out",
         "license": "CelebA: non-commercial research and education only; these weights carry "
@@ -40,6 +44,10 @@ PRESETS = {
         "artifact": "cyclegan_edges2faces/cyclegan_edges2faces.keras",
         "sha256": "b2f14e2eb72d9b060e06f95064d53b058fc222cb17dd58b14088a85052ece0ee",
         "bytes": 39051105,
+        # The first 8 held-out pairs of its config (uint8), shown by `kerasgen sample`.
+        "examples": {"file": "cyclegan_edges2faces/examples.npz",
+                     "sha256": "a4c0e883c069f157a4874fbbad9ef1df57cfd5e816229de3141d06af6e938789",
+                     "bytes": 93533},
         "dataset": "CelebA aligned faces 000001-009000 (Liu et al. 2015): XDoG drawings of "
                    "000001-004500 (A) and photos of 004501-009000 (B), never paired; "
                    "009001-010000 held out with their ground truth",

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from kerasgen.training import distribute
 from kerasgen.losses import gan as gan_losses
+from kerasgen.models.capabilities import Sampler
 from kerasgen.models.common import unpack
 from kerasgen.registry import register_model
 from kerasgen.models import training
@@ -25,7 +26,7 @@ def default_optimizers(loss):
 
 
 @register_model("gan")
-class GAN(training.TwoPlayers, keras.Model):
+class GAN(training.TwoPlayers, Sampler, keras.Model):
     """A GAN trained by alternating updates (Goodfellow et al. 2014, Algorithm 1).
 
     Each `train_step` receives a batch of `discriminator_steps * b` real images, splits it into
@@ -110,6 +111,14 @@ class GAN(training.TwoPlayers, keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
+    # -- what the pipeline asks (kerasgen.models.capabilities) ------------------------------
+    def examples_per_step(self, batch_size):
+        return int(batch_size) * self.discriminator_steps  # k fresh minibatches for D
+
+    def run_end_callbacks(self, dataset):
+        # Batch-norm statistics of the final weights (see `precise_batch_norm`).
+        return [training.PreciseBatchNormAtEnd(dataset)]
+
     # -- the two players (compile / save / restore: training.TwoPlayers) -------------------
     def default_optimizers(self):
         """The optimizers the loss's paper trains with."""
@@ -157,23 +166,26 @@ class GAN(training.TwoPlayers, keras.Model):
             num_or_latents: a number of samples, or latents (B, latent_dim); None (or the
                 number of conditions) for a latent-free model (latent_dim=None).
             seed: int for reproducible latents when a number is given.
-            labels: (B,) class ids or (B, ...) conditions, required by conditional models.
+            labels: (B,) class ids or names, or (B, ...) conditions, required by conditional
+                models; with num_or_latents=None the number of samples is len(labels).
             use_ema: sample from the EMA generator when the model keeps one.
         """
         if self.latent_dim is None:
             if labels is None:
                 raise ValueError(f"{type(self).__name__} has no latents (latent_dim=None): "
                                  "pass labels=... (the conditions to generate from).")
-            count = int(tf.shape(labels)[0])
+            count = len(labels)
             if num_or_latents is not None and (
                     not isinstance(num_or_latents, numbers.Integral) or num_or_latents != count):
                 raise ValueError(f"{type(self).__name__} has no latents (latent_dim=None); "
                                  f"expected num_or_latents=None or {count} (one per "
                                  f"condition), received {num_or_latents!r}.")
             z = None
+        elif num_or_latents is None and labels is not None:
+            z = self.sample_latents(len(labels), seed)  # one sample per condition
         elif num_or_latents is None:
             raise ValueError("generate needs a number of samples or latents (B, "
-                             f"{self.latent_dim}); received None.")
+                             f"{self.latent_dim}), or labels to count; received None.")
         elif isinstance(num_or_latents, numbers.Integral):
             z = self.sample_latents(num_or_latents, seed)
         else:
@@ -181,6 +193,8 @@ class GAN(training.TwoPlayers, keras.Model):
             if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
                 raise ValueError(f"Latents must have shape (batch, {self.latent_dim}); "
                                  f"received {tuple(z.shape)}.")
+        if labels is not None and self.num_classes:
+            labels = self.label_ids(labels)  # class names or ids -> ids
         net = self.ema_generator if (use_ema and self.ema_generator is not None) else self.generator
         images = tf.cast(net(self._inputs(z, labels), training=False), tf.float32)
         return (images + 1.0) / 2.0

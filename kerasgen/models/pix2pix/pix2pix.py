@@ -10,14 +10,15 @@ from kerasgen.layers.patchgan import patchgan_discriminator
 from kerasgen.layers.unet import unet_generator
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models import training
+from kerasgen.models.capabilities import Translator
 from kerasgen.models.common import positive_int
-from kerasgen.models.translator import Translator
+from kerasgen.models.translator import TranslationNet
 from kerasgen.models.translator import check_direction
 from kerasgen.registry import register_model
 
 
 @register_model("pix2pix")
-class Pix2Pix(training.TwoPlayers, keras.Model):
+class Pix2Pix(training.TwoPlayers, Translator, keras.Model):
     """Paired translation x -> y. Batches are `(source, target)` pairs in [-1, 1].
 
     Args:
@@ -41,7 +42,6 @@ class Pix2Pix(training.TwoPlayers, keras.Model):
     >>> model.translate(grey_faces)           # [0, 1] in, [0, 1] out
     """
 
-    consumes = "pairs"
     data_range = "symmetric"  # tanh images in [-1, 1]
     directions = ("a2b",)  # source -> target, the one direction it learns
 
@@ -110,13 +110,15 @@ class Pix2Pix(training.TwoPlayers, keras.Model):
         """The deterministic generator and its shapes, for `kerasgen translate` and export
         (inputs resized to image_size and back)."""
         check_direction(self, direction)
-        return Translator(self.deterministic_generator(), self.image_size, None,
+        return TranslationNet(self.deterministic_generator(), self.image_size, None,
                           self.source_channels, self.target_channels)
 
-    def translate(self, images, stochastic=True):
+    def translate(self, images, direction=None, stochastic=True):
         """Translate (B, image_size, image_size, source_channels) images in [0, 1] to targets
         in [0, 1], float32. With `stochastic` (default, as in the paper) dropout stays on, so
-        calls differ slightly; `stochastic=False` uses `deterministic_generator()`."""
+        calls differ slightly; `stochastic=False` uses `deterministic_generator()`.
+        `direction` is "a2b" (or None), the one direction pix2pix learns."""
+        check_direction(self, direction or "a2b")
         images = tf.convert_to_tensor(images)
         expected = (self.image_size, self.image_size, self.source_channels)
         if images.shape.rank != 4 or tuple(images.shape[1:]) != expected:
@@ -127,6 +129,9 @@ class Pix2Pix(training.TwoPlayers, keras.Model):
         net = self.generator if stochastic else self.deterministic_generator()
         y = tf.cast(net(x, training=False), tf.float32)
         return (y + 1.0) / 2.0
+
+    def run_end_callbacks(self, dataset):
+        return [training.PreciseBatchNormAtEnd(dataset)]
 
     def precise_batch_norm(self, dataset, steps=100):
         """Recompute the generator's batch-norm statistics from `steps` (source, target)

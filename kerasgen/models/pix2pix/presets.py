@@ -13,6 +13,10 @@ PRESETS = {
         "artifact": "pix2pix_colorize_faces/pix2pix_colorize_faces.keras",
         "sha256": "bfed08cb356dbd1a90ab37ead4bb7c764943fcf54e755f9f8e752f718149498d",
         "bytes": 128218832,
+        # The first 8 held-out pairs of its config (uint8), shown by `kerasgen sample`.
+        "examples": {"file": "pix2pix_colorize_faces/examples.npz",
+                     "sha256": "df8f54d5f114cf2fd1dd0bbc1a21de99da0fd39be0652c1bf68ea5518fb21a2a",
+                     "bytes": 118376},
         "dataset": "CelebA aligned faces 000001-009000 (Liu et al. 2015) as (grey, colour) "
                    "pairs; 009001-010000 held out",
         "license": "CelebA: non-commercial research and education only; these weights carry "
@@ -35,6 +39,10 @@ PRESETS = {
         "artifact": "pix2pix_edges2faces/pix2pix_edges2faces.keras",
         "sha256": "79ad98a5ea7f671f6a409194ee7a81f6fc9089c7e603b07193d93f989242b880",
         "bytes": 32203728,
+        # The first 8 held-out pairs of its config (uint8), shown by `kerasgen sample`.
+        "examples": {"file": "pix2pix_edges2faces/examples.npz",
+                     "sha256": "3b4f80229b37efd426e792cc63b5b42ef9af79a0121a6955e6ff46224433456f",
+                     "bytes": 96814},
         "dataset": "CelebA aligned faces 000001-009000 (Liu et al. 2015) as (XDoG edges, "
                    "face) pairs; 009001-010000 held out",
         "license": "CelebA: non-commercial research and education only; these weights carry "

@@ -2,12 +2,16 @@
 caption embeddings from a frozen, pretrained `TextEncoder`, with the matching-aware
 discriminator (GAN-CLS) and manifold interpolation (GAN-INT)."""
 
+import math
+
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
 from kerasgen.training import distribute
 from kerasgen.losses import gan as gan_losses
+from kerasgen.models.capabilities import TextConditioned
 from kerasgen.models.common import positive_int
 from kerasgen.models.dcgan.discriminator import discriminator_trunk
 from kerasgen.models.dcgan.generator import dcgan_generator
@@ -57,7 +61,7 @@ def text_discriminator(image_size, channels, embedding_dim, projection_dim, widt
 
 
 @register_model("text2image")
-class TextToImageGAN(GAN):
+class TextToImageGAN(TextConditioned, GAN):
     """Reed et al. 2016's text-to-image GAN at 64x64, trained on (image, caption) batches.
 
     Captions are embedded by `text_encoder`, a pretrained `TextEncoder` kept frozen (Reed et
@@ -146,6 +150,48 @@ class TextToImageGAN(GAN):
             if labels.dtype == tf.string:
                 labels = self.embed(labels)
         return super()._inputs(first, labels)
+
+    # -- what the pipeline asks (kerasgen.models.capabilities) ------------------------------
+    @property
+    def sampling_options(self):
+        return ("seed", "text")
+
+    def cycling_options(self, num_samples):
+        """The sample captions in turn, one a column of a grid."""
+        texts = list(self.sample_texts or [])
+        if not texts:
+            raise ValueError("TextToImageGAN has no sample captions (sample_texts); pass "
+                             "captions, e.g. generate_from_text([...]).")
+        return {"labels": np.array([texts[i % len(texts)] for i in range(int(num_samples))],
+                                   object)}
+
+    def grid_columns(self, num_samples):
+        return len(self.sample_texts or []) or super().grid_columns(num_samples)
+
+    def prepare_dataset(self, dataset, training=True):
+        """(image, caption) batches -> (image, token ids) of the frozen encoder, in the
+        input pipeline (see `TextEncoder.prepare_dataset`)."""
+        return dataset.map(lambda images, texts: (images, self.text_inputs(texts)),
+                           num_parallel_calls=tf.data.AUTOTUNE)
+
+    def adopt_examples(self, examples):
+        """Sample grids show the first captions of the held-out examples, unless the model
+        was given its own."""
+        if not self.sample_texts and examples is not None:
+            self.sample_texts = [str(t) for t in examples[1]]
+
+    def text_grid(self, texts, num_per_text, seed=0):
+        """`num_per_text` images of each caption in a uint8 grid: one caption a column, one
+        z a row shared by every caption of the row (style kept, content from the text); a
+        single caption fills a square grid."""
+        from kerasgen.images import make_grid
+
+        z = np.asarray(self.sample_latents(num_per_text, seed=seed))
+        rows = [np.asarray(self.generate_from_text(
+            texts, latents=np.repeat(z[i:i + 1], len(texts), axis=0)))
+            for i in range(num_per_text)]  # (len(texts), H, W, C) per row
+        columns = len(texts) if len(texts) > 1 else math.ceil(math.sqrt(num_per_text))
+        return make_grid(np.concatenate(rows), columns)
 
     def generate_from_text(self, texts, seed=None, latents=None, use_ema=True):
         """Images (B, H, W, C) in [0, 1] for B captions: one z per caption, drawn from `seed`

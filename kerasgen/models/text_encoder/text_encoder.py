@@ -8,6 +8,7 @@ from keras import layers
 
 from kerasgen.losses.contrastive import symmetric_contrastive_loss
 from kerasgen.training import distribute
+from kerasgen.models.capabilities import TextImageEmbedder
 from kerasgen.models.common import positive_int
 from kerasgen.registry import register_model
 
@@ -22,7 +23,7 @@ def retrieval_accuracy(text_embeddings, image_embeddings, ks=(1, 5)):
 
 
 @register_model("text_encoder")
-class TextEncoder(keras.Model):
+class TextEncoder(TextImageEmbedder, keras.Model):
     """Strings in, unit-length caption embeddings out; trained jointly with an image encoder.
 
     Text: `keras.layers.TextVectorization` (lower-cased, punctuation stripped, split on
@@ -130,6 +131,16 @@ class TextEncoder(keras.Model):
         self.vectorizer.adapt(captions)
         self._has_vocabulary = self.vectorizer.vocabulary_size() > 2
         return self
+
+    def prepare_dataset(self, dataset, training=True):
+        """(image, caption) batches -> (image, token ids): the vocabulary comes from the first
+        training captions it sees (it is then part of the model's config, so the saved model
+        and its exports take raw strings), and tokenizing in the input pipeline overlaps the
+        step (and lets `fit` under a strategy split the batch: strings cannot be)."""
+        if training and not self.has_vocabulary:
+            self.adapt(dataset.map(lambda images, texts: texts))
+        return dataset.map(lambda images, texts: (images, self.text_inputs(texts)),
+                           num_parallel_calls=tf.data.AUTOTUNE)
 
     def tokens(self, texts):
         """(B,) strings -> (B, sequence_length) int64 token ids (0 = padding, 1 = OOV)."""

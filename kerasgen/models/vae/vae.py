@@ -1,12 +1,17 @@
 """Variational autoencoder trained on the ELBO with TFP distributions."""
 
 import numbers
+import warnings
 
 import keras
 import tensorflow as tf
 
 from kerasgen.training import distribute
 from kerasgen.losses import vae as vae_losses
+from kerasgen.models.capabilities import DensityModel
+from kerasgen.models.capabilities import Encoder
+from kerasgen.models.capabilities import Sampler
+from kerasgen.models.common import ArgumentError
 from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder
 from kerasgen.models.vae.networks import build_encoder
@@ -15,7 +20,7 @@ from kerasgen.models.common import positive_int
 
 
 @register_model("vae")
-class VAE(keras.Model):
+class VAE(Sampler, DensityModel, Encoder, keras.Model):
     """Variational autoencoder (Kingma & Welling 2014) with a Gaussian posterior.
 
     q(z|x) = N(mu(x), diag sigma(x)^2) is sampled with the reparameterization trick, the prior is
@@ -76,6 +81,7 @@ class VAE(keras.Model):
         self.decoder = build_decoder(self.image_shape, self.latent_dim, out_channels,
                                      architecture, self.hidden_dims, self.num_classes)
         self.seed_generator = keras.random.SeedGenerator(seed)
+        object.__setattr__(self, "_log_weights_fn", None)  # log_prob's traced function
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
@@ -121,8 +127,16 @@ class VAE(keras.Model):
         z = keras.random.normal((int(num_samples), self.latent_dim), seed=seed)
         return self.decode(z, labels)
 
-    def generate(self, num_or_latents, seed=None, labels=None):
-        """Same interface as the GANs: an int (draws z ~ p(z)) or a (B, latent_dim) latent."""
+    def generate(self, num_or_latents=None, seed=None, labels=None):
+        """Same interface as the GANs: an int (draws z ~ p(z)) or a (B, latent_dim) latent;
+        None with labels (ids or class names) draws one sample per label."""
+        if labels is not None and self.num_classes:
+            labels = self.label_ids(labels)
+        if num_or_latents is None:
+            if labels is None:
+                raise ValueError("generate needs a number of samples or latents (B, "
+                                 f"{self.latent_dim}), or labels to count; received None.")
+            num_or_latents = len(labels)
         if isinstance(num_or_latents, numbers.Integral):
             return self.sample(num_or_latents, seed=seed, labels=labels)
         return self.decode(tf.convert_to_tensor(num_or_latents, tf.float32), labels)
@@ -218,6 +232,52 @@ class VAE(keras.Model):
         params = tf.reshape(params, tf.concat([[n, batch], tf.shape(params)[1:]], 0))
         log_px_z = vae_losses.decoder_distribution(self.likelihood, params).log_prob(events)
         return log_px_z + p_z.log_prob(z) - q.log_prob(z), log_px_z, q
+
+    # -- what the pipeline asks (kerasgen.models.capabilities) ------------------------------
+    @property
+    def binary(self):
+        return self.likelihood == "bernoulli"  # black/white pixels
+
+    def log_prob(self, x, num_samples=None, labels=None, seed=0):
+        """The DensityModel view of the VAE: log p(x) in nats per image, estimated from below
+        with k = `num_samples` (default 1000) importance samples (`log_likelihood`), drawn
+        250 at a time from stateless seeds (seed, chunk) in one traced function."""
+        k = int(num_samples or 1000)
+        chunk = min(k, 250)
+        if self._log_weights_fn is None:  # traced once per model, not per call
+            object.__setattr__(self, "_log_weights_fn", tf.function(
+                self.log_importance_weights, reduce_retracing=True))
+        x = tf.convert_to_tensor(x, tf.float32)
+        labels = None if labels is None else tf.convert_to_tensor(self.label_ids(labels))
+        chunks = [self._log_weights_fn(x, min(chunk, k - done), labels,
+                                       tf.constant([int(seed), c], tf.int32))
+                  for c, done in enumerate(range(0, k, chunk))]  # (n, B) each
+        return vae_losses.importance_weighted_bound(tf.concat(chunks, axis=0))  # (B,)
+
+    def log_prob_batch_size(self, num_samples=None):
+        # About 5,000 latents per decoder call (k = 1000: 20 images x 250 samples).
+        return max(1, 5000 // min(int(num_samples or 1000), 250))
+
+    def density_protocol(self, num_samples=None):
+        return {"estimator": "importance sampling with q(z|x), Burda et al. 2016",
+                "num_samples": int(num_samples or 1000), "likelihood": self.likelihood}
+
+    def check_data(self, data, given=()):
+        """A Bernoulli likelihood on 8-bit colour images is a silent mistake: it scores 0..255
+        pixels scaled to [0, 1] as probabilities of a black/white pixel. Refuse it unless it
+        was asked for explicitly (then warn), and point at the likelihoods that model 8-bit
+        values."""
+        if data.binarize or self.likelihood != "bernoulli" or data.channels == 1:
+            return
+        advice = ("For 8-bit RGB images use model.args.likelihood: discretized_logistic (256 "
+                  "levels per channel, reported in nats and bits/dim) or normal; or set "
+                  "data.binarize: true to model black/white pixels.")
+        if "likelihood" not in given:
+            raise ArgumentError(
+                "likelihood", f"likelihood: the default 'bernoulli' treats each of the "
+                f"{data.channels}-channel 8-bit pixels as a coin flip. {advice}")
+        warnings.warn(f"likelihood 'bernoulli' on {data.channels}-channel 8-bit images "
+                      f"(data.binarize is false). {advice}", stacklevel=2)
 
     # -- serialization -------------------------------------------------------------------
     def get_config(self):

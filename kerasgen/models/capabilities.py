@@ -1,0 +1,324 @@
+"""What a model can do, declared by the model; the pipeline asks for it.
+
+Training, serving, evaluation and the command line never check a family's name or probe a
+model's attributes: they ask `isinstance(model, Sampler)` (and the like) and call the methods
+the capability promises, or read what every kerasgen model declares (`KerasgenModel`). A new
+family subclasses the capabilities it has and `keras.Model`, and is then trained, sampled,
+exported, verified and evaluated without an edit outside its folder.
+
+Capabilities (each a small mixin; put them before `keras.Model` in the bases):
+- `Sampler`: `generate(num_samples=None, seed=None, **options)` -> images in [0, 1].
+- `Translator`: `translate(images, direction=None)` -> images in [0, 1].
+- `TextConditioned`: `generate_from_text(texts, seed=None)` -> one image per caption.
+- `TextImageEmbedder`: `encode_text(texts)` / `encode_images(images)` -> unit embeddings.
+- `DensityModel`: `log_prob(x, num_samples=None, **conditions)` -> nats per example.
+- `Encoder`: `encode(x)` / `decode(z)`.
+- `FeatureExtractor`: `features(images)` / `probabilities(images)` (the metrics' networks).
+
+Sampling options share one vocabulary across families and surfaces (Python keyword, CLI flag,
+SavedModel input): see `SAMPLING_OPTIONS`; a model lists the ones it takes in
+`sampling_options`.
+"""
+
+import math
+
+import numpy as np
+
+# name -> what it means; `kerasgen sample` offers --<name> for the ones a model declares.
+SAMPLING_OPTIONS = {
+    "seed": "an integer; the same seed gives the same samples",
+    "labels": "class ids or class names, one per sample (conditional models); "
+              "without them the samples cycle through the classes",
+    "truncation": "a float in [0, 1]: how far samples are pulled toward the average "
+                  "(StyleGAN's psi; BigGAN's truncation threshold); 1 is no truncation",
+    "temperature": "a float > 0 dividing the logits of an autoregressive model's "
+                   "per-pixel distributions; 1 samples the model as trained",
+}
+
+
+class KerasgenModel:
+    """What every kerasgen model declares, with the defaults most families keep.
+
+    Attributes a family may override:
+        data_range: "unit" ([0, 1]) or "symmetric" ([-1, 1]): the pixel range it trains on.
+        validates: whether `fit` should score the held-out split every epoch.
+        class_names: names of the class ids of a conditional model, saved in its config when
+            known (a model trained on class subfolders learns them from the data).
+    """
+
+    data_range = "unit"
+    validates = True
+
+    def __init__(self, *args, class_names=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_names = None if class_names is None else [str(n) for n in class_names]
+
+    # -- data -------------------------------------------------------------------------------
+    def examples_per_step(self, batch_size):
+        """Training examples one `train_step` reads for a configured batch size (a GAN
+        with k discriminator steps reads k batches)."""
+        return int(batch_size)
+
+    def check_data(self, data, given=()):
+        """Refuse (ValueError, or `kerasgen.models.common.ArgumentError` naming an argument)
+        or warn about data this model would silently mis-model; `data` is a DataConfig and
+        `given` the constructor arguments the config set explicitly (a default may be a
+        silent mistake where a stated choice is a decision)."""
+
+    def prepare_dataset(self, dataset, training=True):
+        """The `fit` dataset for this model (a text model tokenizes captions, and builds
+        its vocabulary from the first training data it sees)."""
+        return dataset
+
+    def adopt_examples(self, examples):
+        """Keep what the model needs of a few held-out examples before training (a
+        text-conditional model: the captions its sample grids show)."""
+
+    def learn_class_names(self, names):
+        """The data's class names (class subfolders), saved with the model."""
+        if names:
+            self.class_names = [str(n) for n in names]
+
+    def optimizers_by_name(self):
+        """{config key: optimizer} of what training updates, whose state backups save
+        (`optimizer`; a two-player model's `g_optimizer` and `d_optimizer`)."""
+        optimizer = getattr(self, "optimizer", None)  # set by compile
+        return {"optimizer": optimizer} if optimizer is not None else {}
+
+    # -- what a run shows and does at its end ------------------------------------------------
+    @property
+    def uses_examples(self):
+        """Whether `preview` shows data examples (a translator's held-out inputs) rather than
+        samples of its own."""
+        return False
+
+    def preview(self, num_samples=64, seed=0, examples=None):
+        """A uint8 (H, W, C) picture of what the model does now (sample grids in
+        TensorBoard and `kerasgen sample`); None when it has nothing to show."""
+        return None
+
+    def run_end_callbacks(self, dataset):
+        """Keras callbacks for the end of a `kerasgen train` run (e.g. recompute batch-norm
+        statistics under the final weights)."""
+        return []
+
+    # -- serving and evaluation --------------------------------------------------------------
+    def serving_endpoints(self):
+        """name -> (function, input signature) for a SavedModel; the first is also
+        `serving_default`. Capabilities contribute theirs."""
+        return {}
+
+    def default_metrics(self):
+        """Metric names `kerasgen evaluate` computes when none are asked for."""
+        return ()
+
+    # -- serialization ----------------------------------------------------------------------
+    def get_config(self):
+        config = super().get_config()
+        if self.class_names:
+            config["class_names"] = list(self.class_names)
+        return config
+
+    def label_ids(self, labels):
+        """Class ids (int32 numpy) for `labels` given as ids or names; an unknown name or an
+        id out of range raises ValueError with what is known."""
+        import tensorflow as tf
+
+        if tf.is_tensor(labels) and (labels.dtype.is_integer or not tf.executing_eagerly()):
+            return labels  # ids inside a traced function: the graph checks their range
+        values = np.asarray(labels.numpy() if tf.is_tensor(labels) else labels)
+        num_classes = self.num_classes_declared
+        if values.dtype.kind in "US" or values.dtype == object:
+            names = self.class_names or []
+            known = {n: i for i, n in enumerate(names)}
+            ids = []
+            for value in values.reshape(-1):
+                value = value.decode() if isinstance(value, bytes) else str(value)
+                if value in known:
+                    ids.append(known[value])
+                elif value.lstrip("-").isdigit():
+                    ids.append(int(value))
+                else:
+                    listing = (", ".join(names) if names else
+                               f"none saved: use class ids 0..{(num_classes or 1) - 1}")
+                    raise ValueError(f"Unknown class name {value!r}; known classes: {listing}.")
+            values = np.asarray(ids, np.int64).reshape(values.shape)
+        values = values.astype(np.int64)
+        if num_classes and values.size and (values.min() < 0 or values.max() >= num_classes):
+            raise ValueError(f"Class ids must be in 0..{num_classes - 1}; received "
+                             f"{values.min()}..{values.max()}.")
+        return values.astype(np.int32)
+
+    @property
+    def num_classes_declared(self):
+        """The number of classes of a class-conditional model, else None."""
+        return None
+
+
+class Sampler(KerasgenModel):
+    """Draws images: `generate(num_samples=None, seed=None, **options)` -> float32
+    (B, H, W, C) in [0, 1]. A class-conditional sampler takes `labels` (ids or names; the count
+    follows from them when `num_samples` is None)."""
+
+    @property
+    def sampling_options(self):
+        return ("seed", "labels") if self.num_classes_declared else ("seed",)
+
+    @property
+    def num_classes_declared(self):
+        return getattr(self, "num_classes", None) or None  # the family's own attribute
+
+    def generate(self, num_samples=None, seed=None, **options):
+        raise NotImplementedError
+
+    def cycling_options(self, num_samples):
+        """Options for `num_samples` samples that cover the conditions evenly: class ids
+        0, 1, ..., K-1, 0, ... for a class-conditional model; {} for an unconditional one."""
+        classes = self.num_classes_declared
+        return {"labels": np.arange(int(num_samples)) % classes} if classes else {}
+
+    def grid_columns(self, num_samples):
+        """Columns of a preview grid: one class a column for a conditional model."""
+        return self.num_classes_declared or math.ceil(math.sqrt(num_samples))
+
+    def preview(self, num_samples=64, seed=0, examples=None):
+        from kerasgen.images import make_grid
+
+        images = self.generate(int(num_samples), seed=seed, **self.cycling_options(num_samples))
+        return make_grid(images, self.grid_columns(num_samples))
+
+    def serving_endpoints(self):
+        from kerasgen.models import endpoints
+
+        return {**endpoints.sampler_endpoints(self), **super().serving_endpoints()}
+
+    def default_metrics(self):
+        return ("fid", "kid", "is")
+
+
+class Translator(KerasgenModel):
+    """Translates images: `translate(images, direction=None)` -> images in [0, 1];
+    `directions` names the ways it translates (pix2pix: one, CycleGAN: "a2b" and "b2a"),
+    `translator(direction)` gives the network and sizes that serving wraps."""
+
+    directions = ("a2b",)
+
+    @property
+    def uses_examples(self):
+        return True
+
+    def translate(self, images, direction=None):
+        raise NotImplementedError
+
+    def preview(self, num_samples=64, seed=0, examples=None):
+        """Rows of source | translation | target of `examples` ((sources, targets) in [0, 1]);
+        None without examples."""
+        if examples is None:
+            return None
+        from kerasgen.images import translation_grid
+
+        return translation_grid(self, *examples)
+
+    def serving_endpoints(self):
+        from kerasgen.models import endpoints
+
+        return {**endpoints.translator_endpoints(self), **super().serving_endpoints()}
+
+    def default_metrics(self):
+        return ("l1", "psnr", "ssim", "fid", "kid")
+
+
+class TextConditioned(KerasgenModel):
+    """Draws images from captions: `generate_from_text(texts, seed=None)`, one image per
+    caption; `sample_texts` are the captions its previews show."""
+
+    sample_texts = ()
+
+    def generate_from_text(self, texts, seed=None):
+        raise NotImplementedError
+
+    def text_grid(self, texts, num_per_text, seed=0):
+        """(uint8 grid, columns): `num_per_text` images of each caption, one caption a
+        column, the same noise along a row."""
+        raise NotImplementedError
+
+    def preview(self, num_samples=64, seed=0, examples=None):
+        texts = list(self.sample_texts or [])
+        if not texts:
+            return None
+        return self.text_grid(texts, max(1, int(num_samples) // len(texts)), seed)
+
+    def serving_endpoints(self):
+        from kerasgen.models import endpoints
+
+        # Not the noise-fed endpoints of a sampler it may also be: captions are its input.
+        return endpoints.text_endpoints(self)
+
+    def default_metrics(self):
+        return ("attributes", "fid", "kid", "diversity")
+
+
+class TextImageEmbedder(KerasgenModel):
+    """Embeds captions and images in one space: `encode_text(texts)`,
+    `encode_images(images)` -> L2-normalised (B, D)."""
+
+    def default_metrics(self):
+        return ("retrieval",)
+
+
+class DensityModel(KerasgenModel):
+    """A likelihood: `log_prob(x, num_samples=None, **conditions)` -> (B,) nats per example,
+    exact where the model allows (PixelCNN), else an estimate (a VAE's importance-sampled
+    bound with k = `num_samples`). `x` is what the model trains on: floats in its
+    `data_range`, 0/1 for a model of binary pixels (`binary`)."""
+
+    binary = False  # models black/white pixels: evaluation binarizes 8-bit images first
+
+    def log_prob(self, x, num_samples=None, **conditions):
+        raise NotImplementedError
+
+    def bits_per_dim(self, x, num_samples=None, **conditions):
+        """-log_prob / (H * W * C * ln 2): the per-dimension cost in bits."""
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        dims = float(np.prod(x.shape[1:]))
+        return -self.log_prob(x, num_samples=num_samples, **conditions) / (dims * math.log(2.0))
+
+    def log_prob_batch_size(self, num_samples=None):
+        """Images per `log_prob` call when a whole set is scored."""
+        return 100
+
+    def density_protocol(self, num_samples=None):
+        """How `log_prob` is computed, recorded with every likelihood it reports."""
+        return {"estimator": "exact"}
+
+    def default_metrics(self):
+        return ("nll",) + tuple(super().default_metrics())
+
+
+class Encoder(KerasgenModel):
+    """Maps images to codes and back: `encode(x)` / `decode(z)`."""
+
+    def encode(self, x, **conditions):
+        raise NotImplementedError
+
+    def decode(self, z, **conditions):
+        raise NotImplementedError
+
+
+class FeatureExtractor(KerasgenModel):
+    """A network the metrics read: `features(images)` (B, D) and `probabilities(images)`
+    (B, K); `multi_label` for per-attribute probabilities, `decide(images)` their verdicts."""
+
+    multi_label = False
+
+    def decide(self, images):
+        return self.probabilities(images) > 0.5
+
+
+def capabilities(model):
+    """Names of the capabilities `model` declares, for messages and reports."""
+    kinds = (Sampler, Translator, TextConditioned, TextImageEmbedder, DensityModel, Encoder,
+             FeatureExtractor)
+    return [kind.__name__ for kind in kinds if isinstance(model, kind)]
