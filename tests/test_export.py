@@ -26,7 +26,8 @@ def test_export_signatures_return_uint8_matching_generate(family, tmp_path):
     path = export(model, str(tmp_path / "m"))
     assert path.endswith("/1")
     loaded = tf.saved_model.load(path)
-    expected = {"serving_default", "sample"} | ({"encode", "decode"} if family == "vae" else set())
+    expected = {"serving_default", "sample"} | (
+        {"encode", "decode", "log_prob"} if family == "vae" else set())
     assert set(loaded.signatures) == expected
     z = np.random.default_rng(0).normal(size=(3, model.latent_dim)).astype("float32")
     extra = {"labels": tf.constant([0, 1, 2])} if family == "cgan" else {}
@@ -83,7 +84,8 @@ def test_exports_pass_the_serving_checks_in_fresh_processes(family, tmp_path):
     path = export(model, str(tmp_path / "m"))
     report = verify(path)
     signatures = report["load"]["signatures"]
-    expected = {"serving_default", "sample"} | ({"encode", "decode"} if family == "vae" else set())
+    expected = {"serving_default", "sample"} | (
+        {"encode", "decode", "log_prob"} if family == "vae" else set())
     assert set(signatures) == expected and set(report["show"]["signatures"]) == expected
     assert signatures["serving_default"]["images"] == {"dtype": "uint8", "shape": [3, 8, 8, 1]}
     if family == "vae":

@@ -241,7 +241,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
 
     if needs_samples:
         extractor = features_lib.get_extractor(features or default_extractor(data))
-        if getattr(extractor, "num_classes", None) == 0 and "is" in sample_metrics:
+        if extractor.num_classes == 0 and "is" in sample_metrics:
             raise ValueError(f"{extractor.name} features have no classes, so the Inception "
                              "Score is undefined; drop 'is' or use a classifier extractor.")
         classes = model.num_classes_declared
@@ -323,8 +323,8 @@ def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
     if "fid" in metrics or "kid" in metrics or "attributes" in metrics:
         extractor = features_lib.get_extractor(features or _translation_extractor(data))
     if "attributes" in metrics:
-        classifier = getattr(extractor, "classifier", None)
-        if not getattr(classifier, "multi_label", False):
+        classifier = extractor.multi_label_classifier()
+        if classifier is None:
             raise ValueError(f"'attributes' needs a multi-label attribute classifier as "
                              f"--features (e.g. classifier_celeba_attributes); received "
                              f"{extractor.name}.")
@@ -369,8 +369,8 @@ def evaluate_attribute_transfer(model, data, features=None, split="test", verbos
     extractor = features_lib.get_extractor(features or _translation_extractor(data))
     judge = judge or _attribute_judge(data)
     judge_extractor = features_lib.get_extractor(judge) if judge else extractor
-    classifier = getattr(judge_extractor, "classifier", None)
-    if not getattr(classifier, "multi_label", False):
+    classifier = judge_extractor.multi_label_classifier()
+    if classifier is None:
         raise ValueError(f"Attribute translation is judged by a multi-label attribute "
                          f"classifier (--judge, or --features without it; e.g. "
                          f"classifier_celeba_attributes_balanced); received "
@@ -485,8 +485,8 @@ def evaluate_text_to_image(model, data, features=None, judge=None, split="test",
     extractor = features_lib.get_extractor(features or _translation_extractor(data))
     judge_extractor = features_lib.get_extractor(judge or _attribute_judge(data) or
                                                  extractor)
-    classifier = getattr(judge_extractor, "classifier", None)
-    if not getattr(classifier, "multi_label", False):
+    classifier = judge_extractor.multi_label_classifier()
+    if classifier is None:
         raise ValueError(f"Text-to-image attribute accuracy needs a multi-label attribute "
                          f"classifier as --judge; received {judge_extractor.name}.")
     names, _ = read_attributes(resolve_path(data.labels_file))

@@ -19,11 +19,9 @@ from kerasgen.metrics.sample_quality import scores_from_outputs
 
 
 def decide(classifier, x):
-    """Boolean (B, K) verdicts on a [0, 1] batch: the classifier's own thresholds when it has
-    them (`Classifier.decide`), else sigmoid > 0.5."""
-    if hasattr(classifier, "decide"):
-        return np.asarray(classifier.decide(x))
-    return np.asarray(classifier.probabilities(x)) > 0.5
+    """Boolean (B, K) verdicts on a [0, 1] batch: the classifier's own (`decide`: its
+    calibrated thresholds, else sigmoid > 0.5)."""
+    return np.asarray(classifier.decide(x))
 
 
 def verdicts(classifier, images, batch_size=100):

@@ -76,7 +76,7 @@ def per_attribute_accuracy(classifier, images, labels, batch_size=100):
     uint8 images (N, H, W, C) and 0/1 labels (N, K); a prediction is positive where the
     sigmoid exceeds its threshold (the classifier's `thresholds`, else 0.5)."""
     probabilities_ = probabilities(classifier, images, batch_size)
-    thresholds = getattr(classifier, "thresholds", None) or 0.5
+    thresholds = classifier.thresholds or 0.5
     predicted = probabilities_ > np.asarray(thresholds)
     labels = np.asarray(labels) > 0.5
     positive = labels.mean(axis=0)
@@ -122,10 +122,11 @@ def main(argv=None):
         args.start = 0 if args.calibrate else 9000
     if args.stop is None:
         args.stop = 9000 if args.calibrate else 10000
-    from kerasgen.evaluation.evaluate import load_model
+    from kerasgen.evaluation.loading import load_model
+    from kerasgen.models.capabilities import FeatureExtractor
 
     model, _, _ = load_model(args.model)
-    if not getattr(model, "multi_label", False):
+    if not (isinstance(model, FeatureExtractor) and model.multi_label):
         raise SystemExit(f"error: {args.model} is not a multi-label attribute classifier.")
     folder = resolve_path(args.data)
     names, table = read_attributes(resolve_path(args.attributes))

@@ -27,9 +27,18 @@ class FeatureExtractor:
 
     name = "features"
     image_shape = None
+    classifier = None  # the kerasgen classifier behind the features, if any
+    num_classes = None  # 0: features without classes (no Inception Score)
 
     def outputs(self, images):
         raise NotImplementedError
+
+    def multi_label_classifier(self):
+        """The classifier behind these features when it gives per-attribute verdicts (a
+        multi-label attribute classifier), else None."""
+        if self.classifier is not None and self.classifier.multi_label:
+            return self.classifier
+        return None
 
     def protocol(self):
         return {"name": self.name}
@@ -64,7 +73,7 @@ class ClassifierFeatures(FeatureExtractor):
     def _outputs(self, images):
         h = self.classifier.feature_net(images, training=False)
         logits = self.classifier.head(h)
-        if getattr(self.classifier, "multi_label", False):
+        if self.classifier.multi_label:
             return h, tf.sigmoid(logits)  # per-attribute probabilities, not a distribution
         return h, tf.nn.softmax(logits, axis=-1)
 
@@ -75,7 +84,7 @@ class ClassifierFeatures(FeatureExtractor):
 
     def protocol(self):
         kind = ("multi-label attribute classifier"
-                if getattr(self.classifier, "multi_label", False) else "domain classifier")
+                if self.classifier.multi_label else "domain classifier")
         return {"name": self.name, "kind": kind,
                 "feature_dim": self.classifier.feature_dim,
                 "num_classes": self.classifier.num_classes, "sha256": self.sha256}
@@ -190,9 +199,9 @@ def get_extractor(spec):
 
 
 def _check_classifier(model, spec):
-    from kerasgen.models.classifier.classifier import Classifier
+    from kerasgen.models.capabilities import FeatureExtractor
 
-    if not isinstance(model, Classifier):
+    if not isinstance(model, FeatureExtractor):
         raise ValueError(f"{spec!r} is a {type(model).__name__}; a feature extractor needs a "
                          "kerasgen Classifier or inception:/path/to/weights.h5.")
     return model

@@ -97,9 +97,9 @@ class KerasgenModel:
         TensorBoard and `kerasgen sample`); None when it has nothing to show."""
         return None
 
-    def run_end_callbacks(self, dataset):
+    def run_end_callbacks(self, dataset, steps=100):
         """Keras callbacks for the end of a `kerasgen train` run (e.g. recompute batch-norm
-        statistics under the final weights)."""
+        statistics under the final weights from `steps` batches of `dataset`)."""
         return []
 
     # -- serving and evaluation --------------------------------------------------------------
@@ -292,6 +292,11 @@ class DensityModel(KerasgenModel):
     def density_protocol(self, num_samples=None):
         """How `log_prob` is computed, recorded with every likelihood it reports."""
         return {"estimator": "exact"}
+
+    def serving_endpoints(self):
+        from kerasgen.models import endpoints
+
+        return {**endpoints.density_endpoints(self), **super().serving_endpoints()}
 
     def default_metrics(self):
         return ("nll",) + tuple(super().default_metrics())

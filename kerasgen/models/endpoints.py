@@ -85,7 +85,7 @@ def sampler_endpoints(model):
     from kerasgen.models.capabilities import Encoder
 
     if getattr(model, "latent_dim", None) is None:
-        return {}  # driven by its conditions alone: nothing to draw from a seed
+        return seeded_sampler_endpoints(model)
     latent_dim = int(model.latent_dim)
     num_classes = model.num_classes_declared
     z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
@@ -135,6 +135,53 @@ def sampler_endpoints(model):
             encode, [tf.TensorSpec((None, h, w, c), tf.uint8, name="images")] + label_spec)
         endpoints["decode"] = Endpoint(images_from, [z_spec] + label_spec)
     return endpoints
+
+
+def seeded_sampler_endpoints(model):
+    """A sampler without latents to feed (e.g. an autoregressive model): `sample`(count,
+    seed [, labels]) -> images, `model.generate` traced with a stateless seed pair (so the
+    same seed gives the same images)."""
+    num_classes = model.num_classes_declared
+    if getattr(model, "conditional", False) and not num_classes:
+        return {}  # driven by conditions of its own kind (an image, an embedding)
+    label_spec = [tf.TensorSpec((None,), tf.int32, name="labels")] if num_classes else []
+
+    def sample(count, seed, labels=None):
+        count = check_count(count)
+        options = {}
+        if labels is not None:
+            options["labels"] = check_labels(labels, count, num_classes)
+        return {"images": to_uint8(model.generate(count, seed=seed_pair(seed), **options))}
+
+    return {"sample": Endpoint(sample, [tf.TensorSpec((), tf.int32, name="count"),
+                                        tf.TensorSpec((), tf.int64, name="seed")]
+                               + label_spec)}
+
+
+# -- DensityModel ----------------------------------------------------------------------------
+def density_endpoints(model):
+    """`log_prob`(images uint8 (B, H, W, C) [, labels]) -> log_prob float32 (B,), nats per
+    image: an anomaly score a service can call. 8-bit models read the images as they are; a
+    model of binary pixels reads pixel > 127 as 1."""
+    h, w, c = image_shape(model)
+    num_classes = model.num_classes_declared
+    label_spec = [tf.TensorSpec((None,), tf.int32, name="labels")] if num_classes else []
+
+    def log_prob(images, labels=None):
+        images = check_images(images, (h, w, c))
+        if model.binary:
+            x = tf.cast(images > 127, tf.float32)
+        else:
+            x = tf.cast(images, tf.float32) / 255.0
+            if model.data_range == "symmetric":
+                x = x * 2.0 - 1.0
+        options = {}
+        if labels is not None:
+            options["labels"] = check_labels(labels, tf.shape(images)[0], num_classes)
+        return {"log_prob": tf.cast(model.log_prob(x, **options), tf.float32)}  # (B,)
+
+    return {"log_prob": Endpoint(
+        log_prob, [tf.TensorSpec((None, h, w, c), tf.uint8, name="images")] + label_spec)}
 
 
 # -- Translator ------------------------------------------------------------------------------

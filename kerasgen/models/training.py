@@ -107,12 +107,14 @@ class PreciseBatchNormAtEnd(keras.callbacks.Callback):
     with batch norm returns from `run_end_callbacks`, so the saved model carries the
     statistics of its final weights."""
 
-    def __init__(self, dataset):
+    def __init__(self, dataset, steps=100):
         super().__init__()
         self.dataset = dataset
+        self.steps = int(steps)
+        self.batches = 0  # how many batches the statistics came from
 
     def on_train_end(self, logs=None):
-        self.model.precise_batch_norm(self.dataset)
+        self.batches = self.model.precise_batch_norm(self.dataset, self.steps)
 
 
 def _all_layers(network):

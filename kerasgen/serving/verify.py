@@ -239,7 +239,8 @@ def _worker_load(path, workdir):
     if "serving_default" not in sigs or "sample" not in sigs:
         raise ExportCheckError(f"missing signatures; found {sorted(sigs)}, expected at least "
                                "serving_default and sample.")
-    latent_dim = sigs["serving_default"].structured_input_signature[1]["z"].shape[-1]
+    default_spec = sigs["serving_default"].structured_input_signature[1]
+    latent_dim = default_spec["z"].shape[-1] if "z" in default_spec else None
     report = {"signatures": {}}
     class_names = ()
     if "sample_by_name" in sigs:  # the refusal of an unknown name lists the known ones
@@ -249,7 +250,8 @@ def _worker_load(path, workdir):
         if message is None or "must each be one of: " not in message:
             raise ExportCheckError(f"sample_by_name did not refuse an unknown class name "
                                    f"with the known names: {message!r}")
-        class_names = message.split("must each be one of: ", 1)[1].split(", ")
+        listed = message.split("must each be one of: ", 1)[1].strip()
+        class_names = [n.strip() for n in listed.rstrip(".").split(", ")]
         report["class_names"] = class_names
     for name in sorted(sigs):
         request = _inputs(sigs[name].structured_input_signature[1], class_names=class_names)
@@ -264,17 +266,32 @@ def _worker_load(path, workdir):
         raise ExportCheckError("sample is not deterministic per seed (same seed must give the "
                                "same images, another seed other images).")
     report["sample_deterministic"] = True
-    request = _inputs(sigs["serving_default"].structured_input_signature[1])
+    request = _inputs(default_spec, class_names=class_names)
     refused = {}
-    bad_shape = dict(request, z=np.zeros((BATCH, latent_dim + 1), "float32"))
-    bad_dtype = dict(request, z=request["z"].astype("float64"))
+    if latent_dim is not None:  # a noise-fed sampler: z of the wrong size or type
+        bad_shape = dict(request, z=np.zeros((BATCH, latent_dim + 1), "float32"))
+        bad_dtype = dict(request, z=request["z"].astype("float64"))
+        expected_message = "z must have shape"
+    else:  # a sampler fed a count and a seed
+        bad_shape = dict(request, count=np.array([BATCH, BATCH], np.int32))
+        bad_dtype = dict(request, count=np.array(BATCH, np.float32))
+        expected_message = None
     for label, bad in (("wrong_shape", bad_shape), ("wrong_dtype", bad_dtype)):
         refused[label] = _refusal(sigs["serving_default"], bad)
         if refused[label] is None:
             raise ExportCheckError(f"serving_default accepted a request with the {label}.")
-    if "z must have shape" not in refused["wrong_shape"]:
+    if expected_message and expected_message not in refused["wrong_shape"]:
         raise ExportCheckError("a wrong-shape z was refused without saying the expected shape: "
                                f"{refused['wrong_shape']!r}")
+    for name in sorted(sigs):  # fixed-size image inputs (encode, log_prob): wrong channels
+        spec = sigs[name].structured_input_signature[1]
+        if "images" in spec and None not in spec["images"].shape.as_list()[1:]:
+            bad = _inputs(spec, class_names=class_names)
+            bad["images"] = np.concatenate([bad["images"], bad["images"][..., :1]], -1)
+            message = _refusal(sigs[name], bad)
+            if message is None:
+                raise ExportCheckError(f"{name} accepted images with a wrong channel count.")
+            refused[f"{name}_wrong_channels"] = message
     report["refused"] = refused
     return report
 
@@ -284,7 +301,7 @@ def _worker_tfsmlayer(path, workdir):
 
     request, inputs, expected = _load_request(workdir)
     layer = keras.layers.TFSMLayer(path, call_endpoint=request["signature"])
-    first = next(k for k in ("images", "text", "z") if k in inputs)
+    first = next((k for k in ("images", "text", "z", "count") if k in inputs), next(iter(inputs)))
     kwargs = {k: v for k, v in inputs.items() if k != first}
     images = np.asarray(layer(inputs[first], **kwargs)["images"])
     if images.dtype != np.uint8 or not np.array_equal(images, expected):

@@ -99,11 +99,15 @@ def average_runs(sources, output_dir, config=None, base=-1, steps=100, greedy=No
         if len(models) == 1:  # a soup of one is that snapshot as it was saved
             return models[0], 0
         model = average_generators(models, base=-1 if greedy else base)
+        dataset, _ = make_dataset(config.data, model.data_range,
+                                  batch_size=config.data.batch_size, verbose=False)
+        # The run-end steps a finished run gets (batch-norm statistics of the final weights,
+        # from `steps` batches), on the averaged weights.
         batches = 0
-        if hasattr(model, "precise_batch_norm"):
-            dataset, _ = make_dataset(config.data, getattr(model, "data_range", "unit"),
-                                      batch_size=config.data.batch_size, verbose=False)
-            batches = model.precise_batch_norm(dataset, steps)
+        for step in model.run_end_callbacks(dataset, steps):
+            step.set_model(model)
+            step.on_train_end()
+            batches += getattr(step, "batches", 0)  # a callback that reports its batches
         return model, batches
 
     greedy_record = None

@@ -30,11 +30,6 @@ def build_model(config):
     config_lib.validate(config)
     keras.mixed_precision.set_global_policy(config.train.mixed_precision)
     args = dict(config.model.args)
-    encoder = args.get("text_encoder")
-    if isinstance(encoder, str) and not encoder.endswith(".keras"):
-        from kerasgen import zoo
-
-        args["text_encoder"] = zoo.path(encoder)  # a zoo name: its checksummed artifact
     try:
         return MODELS.get(config.model.family)(**args)
     except ArgumentError as e:  # a constructor's own check names its argument

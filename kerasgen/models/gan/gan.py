@@ -115,9 +115,9 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
     def examples_per_step(self, batch_size):
         return int(batch_size) * self.discriminator_steps  # k fresh minibatches for D
 
-    def run_end_callbacks(self, dataset):
+    def run_end_callbacks(self, dataset, steps=100):
         # Batch-norm statistics of the final weights (see `precise_batch_norm`).
-        return [training.PreciseBatchNormAtEnd(dataset)]
+        return [training.PreciseBatchNormAtEnd(dataset, steps)]
 
     # -- the two players (compile / save / restore: training.TwoPlayers) -------------------
     def default_optimizers(self):

@@ -130,8 +130,8 @@ class Pix2Pix(training.TwoPlayers, Translator, keras.Model):
         y = tf.cast(net(x, training=False), tf.float32)
         return (y + 1.0) / 2.0
 
-    def run_end_callbacks(self, dataset):
-        return [training.PreciseBatchNormAtEnd(dataset)]
+    def run_end_callbacks(self, dataset, steps=100):
+        return [training.PreciseBatchNormAtEnd(dataset, steps)]
 
     def precise_batch_norm(self, dataset, steps=100):
         """Recompute the generator's batch-norm statistics from `steps` (source, target)

@@ -279,11 +279,16 @@ class TextToImageGAN(TextConditioned, GAN):
 def _text_encoder(value):
     if isinstance(value, TextEncoder):
         return value
+    if isinstance(value, str) and not value.endswith(".keras"):
+        # A zoo name: its checksummed artifact. (Imported here: the zoo imports the models.)
+        from kerasgen import zoo
+
+        value = zoo.path(value)
     if isinstance(value, dict):
         return keras.saving.deserialize_keras_object(value)
     if isinstance(value, str) and value.endswith(".keras"):
         encoder = keras.saving.load_model(value, compile=False)
         if isinstance(encoder, TextEncoder):
             return encoder
-    raise ValueError(f"text_encoder must be a TextEncoder, its config or a path to its .keras "
-                     f"file; received {value!r}.")
+    raise ValueError(f"text_encoder must be a TextEncoder, its config, a path to its .keras "
+                     f"file or a zoo name; received {value!r}.")

@@ -1,0 +1,252 @@
+"""Each capability asked of every family that declares it, and a family that adds itself.
+
+The toy family below exists only in this file: a Sampler and a DensityModel in a few lines.
+It goes through `kerasgen train` -> `sample` -> `export --verify` -> `evaluate` with no
+change anywhere else, which is what "a family adds itself" means.
+"""
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasgen
+from kerasgen import cli
+from kerasgen import registry
+from kerasgen.models import capabilities as caps
+from tests import helpers
+from tests.families import TINY
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# -- the toy family --------------------------------------------------------------------------
+@registry.register_model("toy_pixels")
+class ToyPixels(caps.Sampler, caps.DensityModel, keras.Model):
+    """Independent Bernoulli pixels: p(x) = prod_i sigmoid(logit_i)^x_i (1 - ...)^(1 - x_i)."""
+
+    binary = True
+
+    def __init__(self, image_shape=(8, 8, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.logits = self.add_weight(shape=self.image_shape, initializer="zeros", name="logits")
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.built = True  # its weights exist: `.keras` files and backups restore into them
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def log_prob(self, x, num_samples=None, **conditions):
+        x = tf.cast(x, tf.float32)
+        log_p = -tf.nn.sigmoid_cross_entropy_with_logits(
+            labels=x, logits=tf.broadcast_to(self.logits, tf.shape(x)))
+        return tf.reduce_sum(log_p, axis=[1, 2, 3])  # (B,)
+
+    def generate(self, num_samples=None, seed=None, **options):
+        seed = tf.constant([0 if seed is None else seed, 0]) if seed is None or isinstance(
+            seed, int) else seed
+        u = tf.random.stateless_uniform(tf.concat([[num_samples], self.image_shape], 0), seed)
+        return tf.cast(u < tf.sigmoid(self.logits), tf.float32)
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_mean(self.log_prob(data))
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+    def test_step(self, data):
+        self.loss_tracker.update_state(-tf.reduce_mean(self.log_prob(data)))
+        return {"loss": self.loss_tracker.result()}
+
+    def get_config(self):
+        return dict(super().get_config(), image_shape=list(self.image_shape))
+
+
+def test_a_family_defined_here_trains_samples_exports_and_evaluates(tmp_path, capfd):
+    folder = helpers.write_idx_folder(str(tmp_path / "digits"), num_train=64, num_test=32,
+                                      size=8)
+    config = tmp_path / "toy.yaml"
+    config.write_text(
+        "name: toy\nmodel: {family: toy_pixels, args: {image_shape: [8, 8, 1]}}\n"
+        f"data: {{source: idx, path: {folder}, binarize: true, batch_size: 16}}\n"
+        "train: {epochs: 2, num_samples: 16, optimizer: {name: adam, learning_rate: 0.1}}\n")
+    run = str(tmp_path / "run")
+    assert cli.main(["train", str(config), "--output-dir", run, "--quiet"]) == 0
+    assert os.path.getsize(os.path.join(run, "samples", "samples_latest.png")) > 0
+    grid = str(tmp_path / "grid.png")
+    assert cli.main(["sample", run, "--num", "9", "--out", grid]) == 0
+    assert os.path.getsize(grid) > 0
+    assert cli.main(["export", run, str(tmp_path / "served"), "--verify"]) == 0
+    out = capfd.readouterr().out
+    assert "signatures: serving_default, log_prob, sample" in out
+    assert "Verified in fresh processes" in out
+    report = str(tmp_path / "report.json")
+    assert cli.main(["evaluate", run, "--metrics", "nll,kid", "--features", "pixels:8",
+                     "--num-generated", "64", "--json", report, "--quiet"]) == 0
+    import json
+
+    metrics = json.load(open(report))["metrics"]
+    # 64 binary pixels: at most 64 ln 2 = 44.4 nats for a model still at p = 1/2.
+    assert 0 < metrics["nll_nats"] < 64 * np.log(2) and "kid_mean" in metrics
+
+
+# -- every family, by capability -------------------------------------------------------------
+def test_every_registered_family_has_a_tiny_instance():
+    import kerasgen.models  # noqa: F401
+
+    families = set(registry.MODELS.names()) - {"toy_pixels"}
+    assert families == set(TINY), (
+        f"tests/families.py lacks {sorted(families - set(TINY))} (or has stale "
+        f"{sorted(set(TINY) - families)}): add a tiny instance of each registered family")
+
+
+def _declaring(capability):
+    return [name for name, build in TINY.items()
+            if capability in _CAPABILITIES_OF.setdefault(name, caps.capabilities(build()))]
+
+
+_CAPABILITIES_OF = {}
+
+
+def _check_same_weights(a, b):
+    for x, y in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+def test_every_family_loads_after_a_bare_import(tmp_path):
+    """Saved in this process, loaded in a fresh one after `import kerasgen` alone: every
+    class is registered with Keras on import (KerasHub's habit), and the weights come back."""
+    expected = {}
+    for family, build in TINY.items():
+        model = build()
+        model.save(str(tmp_path / f"{family}.keras"))
+        np.savez(str(tmp_path / f"{family}.npz"), *[np.asarray(w) for w in model.weights])
+        expected[family] = type(model).__name__
+    code = ("import sys, numpy as np, keras, kerasgen\n"
+            "for family in sys.argv[1:]:\n"
+            "    m = keras.saving.load_model(family + '.keras')\n"
+            "    w = np.load(family + '.npz')\n"
+            "    assert len(m.weights) == len(w.files), (family, len(m.weights))\n"
+            "    for v, k in zip(m.weights, w.files):\n"
+            "        np.testing.assert_array_equal(np.asarray(v), w[k])\n"
+            "    print(family, type(m).__name__)\n")
+    result = subprocess.run([sys.executable, "-c", code, *expected], capture_output=True,
+                            text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
+                                                PYTHONPATH=ROOT),
+                            cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    loaded = dict(line.split() for line in result.stdout.strip().splitlines()[-len(expected):])
+    assert loaded == expected
+
+
+@pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "gan", "text2image"])
+def test_samplers_preview_and_sample_by_seed(family):
+    model = TINY[family]()
+    assert isinstance(model, caps.Sampler)
+    grid = model.preview(6, seed=3)
+    assert grid.dtype == np.uint8 and grid.ndim == 3
+    np.testing.assert_array_equal(grid, model.preview(6, seed=3))
+    options = model.cycling_options(5)
+    a = np.asarray(model.generate(5, seed=1, **options))
+    assert a.shape[0] == 5 and a.min() >= 0.0 and a.max() <= 1.0
+    if model.num_classes_declared:  # the count follows from the labels, names or ids
+        names = model.class_names
+        by_name = np.asarray(model.generate(labels=[names[1], names[2]], seed=1))
+        by_id = np.asarray(model.generate(labels=[1, 2], seed=1))
+        np.testing.assert_array_equal(by_name, by_id)
+        with pytest.raises(ValueError, match="known classes: " + ", ".join(names)):
+            model.generate(labels=["unicorn"], seed=1)
+
+
+def test_sampler_families_are_the_ones_declaring_it():
+    declared = set(_declaring("Sampler"))
+    assert declared == {"vae", "cvae", "dcgan", "cgan", "gan", "text2image"}
+    assert set(_declaring("Translator")) == {"pix2pix", "cyclegan"}
+    assert set(_declaring("DensityModel")) == {"vae", "cvae"}
+
+
+@pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "pix2pix", "cyclegan",
+                                    "text2image"])
+def test_exported_endpoints_answer_as_declared(family, tmp_path):
+    """Every endpoint a model declares is written and answers a request built from its own
+    signature (the checks `--verify` runs, here in this process)."""
+    from kerasgen.serving import verify
+    from kerasgen.serving.export import export
+
+    model = TINY[family]()
+    path = export(model, str(tmp_path / "m"))
+    assert set(verify.signature_names(path)) == {"serving_default"} | set(
+        model.serving_endpoints())
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    report = verify._worker_load(path, str(workdir))
+    assert set(report["signatures"]) == set(verify.signature_names(path))
+    if model.num_classes_declared and model.class_names:  # names as well as ids
+        assert report["class_names"] == model.class_names
+
+
+@pytest.mark.parametrize("family", ["vae", "cvae"])
+def test_density_models_score_images_in_nats(family):
+    from kerasgen.evaluation.evaluate import negative_log_likelihood
+
+    model = TINY[family]()
+    images = (np.random.default_rng(0).uniform(size=(6, 8, 8, 1)) * 255).astype(np.uint8)
+    labels = np.arange(6) % 3 if model.num_classes_declared else None
+    report = negative_log_likelihood(model, images, 4, labels=labels, verbose=False)
+    assert report["nll_nats"] > 0
+    assert report["bits_per_dim"] == pytest.approx(report["nll_nats"] / (64 * np.log(2)))
+    bits = model.bits_per_dim(images.astype("float32") / 255.0, num_samples=4,
+                              **({"labels": labels} if labels is not None else {}))
+    assert bits.shape == (6,)
+
+
+def test_translators_preview_their_examples():
+    for family in ("pix2pix", "cyclegan"):
+        model = TINY[family]()
+        assert model.preview(4, 0, None) is None  # nothing to show without examples
+        sources = np.random.default_rng(0).uniform(size=(2, 16, 16, 1)).astype("float32")
+        targets = np.random.default_rng(1).uniform(size=(2, 16, 16, 3)).astype("float32")
+        grid = model.preview(4, 0, (sources, targets))
+        assert grid.dtype == np.uint8 and grid.shape[-1] == 3
+
+
+def test_kerasgen_help_imports_no_tensorflow():
+    result = subprocess.run([sys.executable, "-c", "import sys, kerasgen_cli\n"
+                             "try:\n    kerasgen_cli.main(['--help'])\nexcept SystemExit:\n"
+                             "    pass\nprint('tensorflow' in sys.modules)"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_pipeline_code_never_asks_what_family_a_model_is():
+    """Outside kerasgen/models/ nothing probes a model's attributes or checks its class or
+    family name: training, serving, evaluation and the CLI ask for capabilities."""
+    import re
+
+    probes = re.compile(r"(hasattr|getattr)\((self\.)?model\b|isinstance\([^)]*\b("
+                        + "|".join(sorted({type(TINY[f]()).__name__ for f in TINY}))
+                        + r")\b|family (==|!=|in|not in) ")
+    found = []
+    for folder, _, files in os.walk(os.path.join(ROOT, "kerasgen")):
+        if os.path.join("kerasgen", "models") in folder:
+            continue
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                for number, line in enumerate(open(path), 1):
+                    if probes.search(line):
+                        found.append(f"{os.path.relpath(path, ROOT)}:{number}: {line.strip()}")
+    for path in ("kerasgen_cli.py",):
+        for number, line in enumerate(open(os.path.join(ROOT, path)), 1):
+            if probes.search(line):
+                found.append(f"{path}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
