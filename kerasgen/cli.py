@@ -31,6 +31,12 @@ def _train(args):
         overrides.append(f"train.output_dir={args.output_dir}")
     if args.strategy:
         overrides.append(f"train.strategy={args.strategy}")
+    from kerasgen import stages
+    if stages.has_stages(args.config) or args.until:  # every stage, then the averaging step
+        from kerasgen.training.staged import train_stages
+        train_stages(stages.load(args.config, overrides), args.until,
+                     verbose=0 if args.quiet else "auto")
+        return
     config = config_lib.load(args.config, overrides)
     model, history = train(config, verbose=0 if args.quiet else "auto")  # noqa: F841
     out = output_dir(config)
@@ -272,7 +278,9 @@ def main(argv=None):
 
     p = sub.add_parser("train", parents=[common], help="train a model from a YAML config",
                        description="Train from a YAML config. Rerunning the same command "
-                                   "resumes from the last backup in the output folder.")
+                                   "resumes from the last backup in the output folder. A "
+                                   "config with stages trains each stage into a subfolder, "
+                                   "skipping finished ones; --set applies to every stage.")
     p.add_argument("config", help="path to a YAML file, e.g. configs/vae_mnist.yaml")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.epochs=2 (repeatable)")
@@ -285,6 +293,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, metavar="N",
                    help="try multi_worker on this machine: start N worker processes on "
                         "127.0.0.1 and wait for them (worker 0 writes the run)")
+    p.add_argument("--until", metavar="STAGE",
+                   help="a config with stages: stop after this stage (default: run all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 

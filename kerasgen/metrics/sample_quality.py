@@ -10,6 +10,9 @@ from kerasgen.metrics.kid import kernel_inception_distance
 from kerasgen.metrics.precision_recall import precision_recall
 
 SAMPLE_METRICS = ("fid", "kid", "is", "pr")
+# The metrics that rank models by one number, and whether higher is better: what a greedy
+# model soup selects by (`kerasgen average --greedy`, a config's `average: {greedy: ...}`).
+HIGHER_IS_BETTER = {"is": True, "fid": False, "kid": False}
 
 
 def check_metrics(metrics, allowed=SAMPLE_METRICS):

@@ -16,9 +16,7 @@ import os
 import numpy as np
 
 from kerasgen import config as config_lib
-
-# The sample metrics a greedy soup can select by, and whether higher is better.
-GREEDY_METRICS = {"is": True, "fid": False, "kid": False}
+from kerasgen.metrics.sample_quality import HIGHER_IS_BETTER as GREEDY_METRICS
 
 
 def greedy_selection(candidates, score):
