@@ -32,7 +32,9 @@ def main(argv=None):
 
     p = sub.add_parser("train", parents=[common], help="train a model from a YAML config",
                        description="Train from a YAML config. Rerunning the same command "
-                                   "resumes from the last backup in the output folder.")
+                                   "resumes from the last backup in the output folder. A "
+                                   "config with stages trains each stage into a subfolder, "
+                                   "skipping finished ones; --set applies to every stage.")
     p.add_argument("config", help="path to a YAML file, e.g. configs/vae_mnist.yaml")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.epochs=2 (repeatable)")
@@ -45,6 +47,8 @@ def main(argv=None):
     p.add_argument("--workers", type=int, metavar="N",
                    help="try multi_worker on this machine: start N worker processes on "
                         "127.0.0.1 and wait for them (worker 0 writes the run)")
+    p.add_argument("--until", metavar="STAGE",
+                   help="a config with stages: stop after this stage (default: run all)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func="train")
 

@@ -27,6 +27,14 @@ def train(args):
         overrides.append(f"train.output_dir={args.output_dir}")
     if args.strategy:
         overrides.append(f"train.strategy={args.strategy}")
+    from kerasgen import stages
+
+    if stages.has_stages(args.config) or args.until:  # every stage, then the averaging step
+        from kerasgen.training.staged import train_stages
+
+        train_stages(stages.load(args.config, overrides), args.until,
+                     verbose=0 if args.quiet else "auto")
+        return
     config = config_lib.load(args.config, overrides)
     model, history = train_config(config, verbose=0 if args.quiet else "auto")  # noqa: F841
     out = output_dir(config)

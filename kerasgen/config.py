@@ -3,6 +3,51 @@
 An unknown key or a value of the wrong type is rejected with its dotted key named; model
 constructor arguments are checked against the family's constructor signature, since the
 constructor arguments *are* the model config.
+
+Stages. A preset that took several runs is still one file: its top is the first run's config,
+`stages` lists the runs in order, each a named set of changes to the one before, and an
+optional `average` step averages chosen stages' models (what `kerasgen average` does):
+
+    model: {family: dcgan, args: {...}}
+    data: {...}
+    train: {epochs: 16, ...}
+    stages:
+      - name: base                  # the config above, as written
+      - name: cycle                 # cycle1 ... cycle6, each from the one before,
+        repeat: 6                   # train.seed 101, 102, ..., 106
+        set:
+          train.epochs: 1           # a dotted key, as --set takes ...
+          train: {seed: 101, metrics_every_epochs: null}   # ... or a nested mapping
+    average:                        # optional
+      name: average                 # its folder (default "average")
+      stages: [base, cycle]         # a repeated stage's name stands for all its repeats
+      greedy: null                  # is / fid / kid: a greedy soup, as kerasgen average
+                                    # --greedy; also greedy_seeds, greedy_samples, steps,
+                                    # base and features, with that command's defaults
+
+- Each stage trains into `<run folder>/<stage name>`, the run folder being train.output_dir
+  (`--output-dir`) or runs/<config name>; the stage's config is named
+  `<config name>_<stage name>`.
+- `set` is merged into the config of the stage before: a dotted key reaches into mappings
+  as `--set` does, a mapping merges key by key into a mapping, anything else replaces. It
+  may not set `name` or train.output_dir (the stage's folder gives them). The first stage
+  takes no `set`: the top of the file is its config.
+- A stage starts from the model of the stage before (`train.init_from`); the first stage,
+  like any config, from train.init_from if it is set. `init_from: <earlier stage>` names
+  another stage; `init_from: null` starts from the stage's own train.init_from (nothing, or
+  a file or zoo name its `set` gives; setting train.init_from needs this). `init_transform:
+  <name>` (kerasgen.registry.INIT_TRANSFORMS, e.g. widen_discriminator) rewrites that model
+  first, into `<stage folder>/<name>.keras`.
+- `repeat: N` gives N stages `<name>1` ... `<name>N`, each from the one before (all from the
+  named stage when `init_from` names one), train.seed raised by 0, 1, ..., N-1.
+- `kerasgen train FILE` runs every stage in order, then the average. A stage whose folder
+  records (stage.json) that it finished, with the same resolved config, from the same input
+  models, is skipped; one that was interrupted resumes from its backup; one whose folder
+  records another config stops with the keys that differ. `--set` values apply to every
+  stage, after its own `set`, except train.output_dir, which names the run folder;
+  `--until STAGE` stops after that stage. Stages run in one process: no multi_worker.
+- `load` reads such a file as the config at its top (the first stage's, on its own, in
+  runs/<config name>), after checking every stage; `kerasgen.stages.load` returns them all.
 """
 
 import dataclasses
@@ -198,8 +243,8 @@ def apply_overrides(raw, overrides):
     return raw
 
 
-def load(path, overrides=()):
-    """Read a YAML experiment file, apply overrides, and return a checked ExperimentConfig."""
+def read(path):
+    """The raw mapping of a YAML experiment file, its `name` defaulting to the file's."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -212,6 +257,17 @@ def load(path, overrides=()):
         raise ConfigError(f"{path}: expected a mapping at the top level; received "
                           f"{type(raw).__name__}.")
     raw.setdefault("name", os.path.splitext(os.path.basename(path))[0])
+    return raw
+
+
+def load(path, overrides=()):
+    """Read a YAML experiment file, apply overrides, and return a checked ExperimentConfig.
+    A file with stages gives the config at its top, once every stage has been checked."""
+    raw = read(path)
+    if "stages" in raw or "average" in raw:
+        from kerasgen import stages  # it builds on this module
+
+        return stages.from_raw(raw, overrides, path).top
     config = from_dict(ExperimentConfig, apply_overrides(raw, overrides))
     validate(config)
     return config

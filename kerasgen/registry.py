@@ -38,6 +38,11 @@ class Registry:
 
 MODELS = Registry("model family")
 
+# Functions model -> model that a config stage applies to the model it starts from
+# (`init_transform`), registered by the family that owns them: e.g. DCGAN's
+# widen_discriminator (Net2WiderNet).
+INIT_TRANSFORMS = Registry("init transform")
+
 
 def register_model(name):
     """Class decorator: register for `.keras` serialization and under `name` for configs."""

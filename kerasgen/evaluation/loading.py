@@ -6,6 +6,7 @@ import os
 import keras
 
 from kerasgen import config as config_lib
+from kerasgen import stages
 
 
 def load_model(spec):
@@ -28,7 +29,8 @@ def load_model(spec):
         model = zoo.load(spec)  # LookupError listing the known names for anything else
         entry = zoo.info(spec)
         config_path = zoo.config_path(spec)
-        run_config = config_lib.load(config_path) if config_path else None
+        # A config with stages: the config of the stage (or average) that made the artifact.
+        run_config = stages.final_config(config_path) if config_path else None
         return model, {"zoo": entry["name"], "sha256": entry["sha256"]}, run_config
     from kerasgen.zoo.artifacts import sha256_file
 

@@ -21,6 +21,11 @@ class SampleMetric:
         self.name, self.fn, self.needs, self.protocol = name, fn, needs, protocol
 
 
+# The metrics that rank models by one number, and whether higher is better: what a greedy
+# model soup selects by (`kerasgen average --greedy`, a config's `average: {greedy: ...}`).
+HIGHER_IS_BETTER = {"is": True, "fid": False, "kid": False}
+
+
 # name -> SampleMetric, in registration order; `register_sample_metric` adds one, so
 # `kerasgen evaluate --metrics NAME` and the training-time callback take it.
 SAMPLE_METRICS = {}

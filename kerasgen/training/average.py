@@ -16,9 +16,7 @@ import os
 import numpy as np
 
 from kerasgen import config as config_lib
-
-# The sample metrics a greedy soup can select by, and whether higher is better.
-GREEDY_METRICS = {"is": True, "fid": False, "kid": False}
+from kerasgen.metrics.sample_quality import HIGHER_IS_BETTER as GREEDY_METRICS
 
 
 def greedy_selection(candidates, score):
@@ -72,6 +70,7 @@ def average_runs(sources, output_dir, config=None, base=-1, steps=100, greedy=No
             and passed to `log`, which also gets the closing line.
     """
     from kerasgen.evaluation import evaluate as evaluate_lib
+    from kerasgen.evaluation import loading
     from kerasgen.training.callbacks import save_model_atomically
     from kerasgen.data import make_dataset
     from kerasgen.models.gan.average import average_generators
@@ -87,7 +86,7 @@ def average_runs(sources, output_dir, config=None, base=-1, steps=100, greedy=No
     if greedy is not None and (not greedy_seeds or greedy_samples < 2):
         raise ValueError(f"a greedy soup needs at least one seed and 2 samples; received "
                          f"seeds {list(greedy_seeds)} and {greedy_samples} samples.")
-    loaded = [evaluate_lib.load_model(source) for source in sources]
+    loaded = [loading.load_model(source) for source in sources]
     config = config or loaded[base][2]
     if config is None:
         raise config_lib.ConfigError(

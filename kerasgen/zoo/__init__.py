@@ -78,9 +78,10 @@ def load(name, compile=True):
 
     Artifacts hold architecture and weights, not optimizer state (that would triple their
     size). With `compile=True` the model is compiled with the optimizers of the config it was
-    trained with (fresh moments; a learning-rate schedule counted in epochs is replaced by its
-    initial rate), so `model.fit(...)` fine-tunes it straight away; entries without a config
-    are compiled by the family's defaults.
+    trained with (of a config with stages, the last stage's; fresh moments; a learning-rate
+    schedule counted in epochs is replaced by its initial rate), so `model.fit(...)`
+    fine-tunes it straight away; entries without a config are compiled by the family's
+    defaults.
 
     Example:
     >>> model = kerasgen.zoo.load("dcgan_celeba")
@@ -97,8 +98,15 @@ def load(name, compile=True):
 
         cfg = config_path(name)
         if cfg:
-            with open(cfg) as f:
-                train = (yamlio.parse_yaml(f.read(), cfg) or {}).get("train") or {}
+            from kerasgen import stages
+
+            if stages.has_stages(cfg):  # the optimizers of the stage that made the artifact
+                from kerasgen import config as config_lib
+
+                train = config_lib.to_dict(stages.load(cfg).final_config())["train"]
+            else:
+                with open(cfg) as f:
+                    train = (yamlio.parse_yaml(f.read(), cfg) or {}).get("train") or {}
             # A schedule counted in epochs (constant_then_linear) fine-tunes from its initial
             # learning rate: the config's own epochs are over.
             train = {key: optimizers.initial_rate_if_unfilled(value)

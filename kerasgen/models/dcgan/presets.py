@@ -22,13 +22,8 @@ PRESETS = {
                     "recall": 0.849, "is_real_mean": 9.847, "memorization_score": 1.98,
                     "target_is_mean": 9.0, "target_met": True, "stretch_is_mean": 9.5,
                     "stretch_met": False, "previous_is_mean": 9.213, "previous_fid": 5.99},
-        "command": "kerasgen train configs/dcgan_mnist.yaml --output-dir runs/dcgan_mnist; "
-                   "kerasgen train configs/dcgan_mnist_cycle.yaml --output-dir "
-                   "runs/dcgan_mnist_cycle1; the same with --set "
-                   "train.init_from=runs/dcgan_mnist_cycle<k-1>/model.keras --set "
-                   "train.seed=<100+k> --output-dir runs/dcgan_mnist_cycle<k> for k = 2, ..., "
-                   "6; kerasgen average runs/dcgan_mnist runs/dcgan_mnist_cycle1 ... "
-                   "runs/dcgan_mnist_cycle6 --output-dir runs/dcgan_mnist_average",
+        # Every stage and the average: runs/dcgan_mnist/<stage>/, the model in .../average.
+        "command": "kerasgen train configs/dcgan_mnist.yaml",
         "metrics_command": "kerasgen evaluate dcgan_mnist --metrics fid,kid,is,pr",
     },
     "cgan_mnist": {
@@ -60,7 +55,7 @@ PRESETS = {
                        "ends, chosen by a greedy model soup on held-out sampling seeds "
                        "(stochastic weight averaging): classifier IS 7.83 (target 7.8), FID "
                        "7.36",
-        "config": "configs/wgan_gp_fashion_mnist_cycle.yaml",
+        "config": "configs/wgan_gp_fashion_mnist.yaml",
         "artifact": "wgan_gp_fashion_mnist/wgan_gp_fashion_mnist.keras",
         "sha256": "953a17ba59ed301a0104582849212435ffc1756eb1a9b5fc4ca88af282af0e6b",
         "bytes": 38222646,
@@ -70,23 +65,9 @@ PRESETS = {
                     "precision": 0.835, "recall": 0.781, "memorization_score": 1.55,
                     "target_is_mean": 7.8, "target_met": True,
                     "previous_fid": 7.79, "previous_is_mean": 7.795},
-        "command": "kerasgen train configs/wgan_gp_fashion_mnist.yaml; kerasgen train "
-                   "configs/wgan_gp_fashion_mnist_finetune.yaml; kerasgen train "
-                   "configs/wgan_gp_fashion_mnist_finetune_b128.yaml; python -m "
-                   "kerasgen.models.dcgan.widen "
-                   "runs/wgan_gp_fashion_mnist_finetune_b128/model.keras "
-                   "runs/wgan_gp_fashion_mnist_wide.keras; kerasgen train "
-                   "configs/wgan_gp_fashion_mnist_wide.yaml; kerasgen train "
-                   "configs/wgan_gp_fashion_mnist_stage5.yaml; kerasgen train "
-                   "configs/wgan_gp_fashion_mnist_cycle.yaml --output-dir "
-                   "runs/wgan_gp_fashion_mnist_cycle1; the same with --set "
-                   "train.init_from=runs/wgan_gp_fashion_mnist_cycle<k-1>/model.keras --set "
-                   "train.seed=<4+k> --output-dir runs/wgan_gp_fashion_mnist_cycle<k> for k = "
-                   "2, ..., 7; kerasgen train configs/wgan_gp_fashion_mnist_cycle8.yaml "
-                   "--output-dir runs/wgan_gp_fashion_mnist_cycle8; kerasgen average "
-                   "runs/wgan_gp_fashion_mnist_wide runs/wgan_gp_fashion_mnist_stage5 "
-                   "runs/wgan_gp_fashion_mnist_cycle1 ... runs/wgan_gp_fashion_mnist_cycle8 "
-                   "--greedy is --output-dir runs/wgan_gp_fashion_mnist_soup",
+        # Every stage and the greedy soup: runs/wgan_gp_fashion_mnist/<stage>/, the model in
+        # .../soup.
+        "command": "kerasgen train configs/wgan_gp_fashion_mnist.yaml",
         "metrics_command": "kerasgen evaluate wgan_gp_fashion_mnist --metrics fid,kid,is,pr",
     },
     "dcgan_celeba_64": {
