@@ -274,11 +274,10 @@ def load(path, overrides=()):
 
 
 def save(config, path):
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
+    from kerasgen.files import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
         yaml.safe_dump(to_dict(config), f, sort_keys=False)
-    os.replace(tmp, path)
 
 
 def constructor_parameters(cls):

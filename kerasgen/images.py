@@ -6,6 +6,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.files import atomic_path
 from kerasgen.models.capabilities import Sampler
 from kerasgen.models.capabilities import capabilities
 
@@ -35,10 +36,8 @@ def make_grid(images, columns=None, padding=2):
 
 def save_png(path, image):
     """Write a uint8 (H, W, C) array as PNG, atomically (a crash never leaves half a file)."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    tf.io.write_file(tmp, tf.io.encode_png(np.asarray(image, np.uint8)))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tf.io.write_file(tmp, tf.io.encode_png(np.asarray(image, np.uint8)))
     return path
 
 
@@ -178,10 +177,8 @@ def _write_npz_stream(path, num_samples, batches, bar=None):
     array in memory, which is what grew `sample --num 100000` to 16.8 GB."""
     import zipfile
 
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
     labels, done = [], 0
-    try:
+    with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             with archive.open("images.npy", "w", force_zip64=True) as f:
                 for images, batch_labels in batches:
@@ -199,8 +196,4 @@ def _write_npz_stream(path, num_samples, batches, bar=None):
             if labels:
                 with archive.open("labels.npy", "w") as f:
                     np.lib.format.write_array(f, np.concatenate(labels).astype(np.int32))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path

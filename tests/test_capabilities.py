@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import kerasgen
 from kerasgen import cli
 from kerasgen import registry
 from kerasgen.models import capabilities as caps

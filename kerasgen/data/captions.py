@@ -172,12 +172,11 @@ def celeba_captions(attributes_file, per_image=5, seed=0, files=None):
 
 def write_jsonl(rows, path):
     """Write caption rows atomically, one JSON object per line."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
+    from kerasgen.files import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
     return path
 
 

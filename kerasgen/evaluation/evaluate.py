@@ -12,13 +12,13 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from kerasgen import config as config_lib
 from kerasgen.data.images import list_images
 from kerasgen.data.pipeline import folder_selection
 from kerasgen.data.pipeline import load_arrays
 from kerasgen.data.paths import resolve_path
+from kerasgen.files import atomic_path
 from kerasgen.metrics import features as features_lib
 from kerasgen.metrics.nearest import memorization
 from kerasgen.metrics.nearest import nearest_neighbour_grid
@@ -605,11 +605,8 @@ def format_table(report):
 
 def write_json(report, path):
     """Write the report atomically."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
         json.dump(report, f, indent=2)
-    os.replace(tmp, path)
     return path
 
 

@@ -16,6 +16,7 @@ import os
 
 import keras
 
+from kerasgen.files import atomic_path
 from kerasgen.models.capabilities import capabilities
 
 
@@ -39,10 +40,8 @@ def _version_path(out_dir, version):
 
 
 def _write(archive, out_dir, path):
-    os.makedirs(out_dir, exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"  # TF Serving must never see a half-written version
-    archive.write_out(tmp, verbose=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:  # TF Serving must never see a half-written version
+        archive.write_out(tmp, verbose=False)
     return path
 
 

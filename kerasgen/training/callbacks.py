@@ -11,6 +11,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.files import atomic_path
+from kerasgen.files import fsync_dir
+from kerasgen.files import fsync_file
 from kerasgen.images import save_png
 
 
@@ -55,37 +58,12 @@ def check_finite(model, what):
             f"write {what}, so the last good copy is kept.")
 
 
-def _fsync_file(path):
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # directories cannot be opened on some platforms; rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def save_model_atomically(model, path):
     """`model.save(path)` through a temporary file, fsync and rename: a crash mid-write leaves
     the previous file intact. Refuses (TrainingDiverged) when any weight is not finite."""
     check_finite(model, path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".incoming-{os.getpid()}.keras")
-    try:
+    with atomic_path(path) as tmp:
         model.save(tmp)
-        _fsync_file(tmp)
-        os.replace(tmp, path)
-        _fsync_dir(folder)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 
@@ -223,7 +201,7 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         incoming_meta = incoming + ".json"
         try:
             self.model.save_weights(incoming, overwrite=True)
-            _fsync_file(incoming)
+            fsync_file(incoming)
             # With the random states, a resumed run draws the latents and noise the
             # uninterrupted run would have drawn.
             metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen,
@@ -242,7 +220,7 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
                     _link_or_copy(current, previous)
             os.replace(incoming, self._weights_path)
             os.replace(incoming_meta, self._training_metadata_path)
-            _fsync_dir(self.backup_dir)
+            fsync_dir(self.backup_dir)
         finally:
             for path in (incoming, incoming_meta):
                 if os.path.exists(path):

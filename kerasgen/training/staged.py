@@ -14,6 +14,7 @@ import json
 import os
 
 from kerasgen import config as config_lib
+from kerasgen.files import atomic_path
 
 RECORD = "stage.json"
 
@@ -114,11 +115,8 @@ def _read_record(folder):
 
 
 def _write_record(folder, record):
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{RECORD}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
+    with atomic_path(os.path.join(folder, RECORD)) as tmp, open(tmp, "w") as f:
         json.dump(record, f, indent=2)
-    os.replace(tmp, os.path.join(folder, RECORD))
 
 
 def _start_record(folder, expected, inputs):

@@ -1,6 +1,5 @@
 """Build a model from an ExperimentConfig and train it with `model.fit`."""
 
-import dataclasses
 import json
 import os
 import shutil

@@ -6,7 +6,6 @@ import os
 import shutil
 import urllib.error
 import urllib.request
-import uuid
 import warnings
 
 ZOO_DIR_ENV = "KERASGEN_ZOO_DIR"
@@ -102,9 +101,9 @@ def download(url, path, sha256, num_bytes=None, timeout=60):
     own temporary name and renames it into place only once verified; concurrent loads both
     succeed (the last rename wins with identical bytes).
     """
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.part-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
+    from kerasgen.files import atomic_path
+
+    with atomic_path(path) as tmp:
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response, \
                     open(tmp, "wb") as f:
@@ -118,8 +117,4 @@ def download(url, path, sha256, num_bytes=None, timeout=60):
             verify(tmp, sha256, num_bytes)
         except ChecksumError as e:
             raise ChecksumError(f"Download from {url} failed verification: {e}") from None
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path

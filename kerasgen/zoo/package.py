@@ -19,12 +19,11 @@ def package(model, name, zoo_dir=None):
 
     clone = type(model).from_config(model.get_config())
     clone.set_weights(model.get_weights())
-    folder = os.path.join(zoo_dir or repo_zoo_dir(), name)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{name}.keras")
-    tmp = os.path.join(folder, f".{name}.tmp.keras")
-    keras.saving.save_model(clone, tmp)
-    os.replace(tmp, path)
+    from kerasgen.files import atomic_path
+
+    path = os.path.join(zoo_dir or repo_zoo_dir(), name, f"{name}.keras")
+    with atomic_path(path) as tmp:
+        keras.saving.save_model(clone, tmp)
     return path, sha256_file(path), os.path.getsize(path)
 
 
