@@ -1,7 +1,7 @@
 """GAN objectives as pure functions of discriminator outputs.
 
 Every function returns a per-example loss of shape (B,) so the caller can average over the
-*global* batch (see `kerasgen.training.distribute.global_mean`). Inputs are raw discriminator outputs
+*global* batch (see `kerasgen.models.replicas.global_mean`). Inputs are raw discriminator outputs
 (logits, or critic scores for the Wasserstein family), cast to float32 first so that
 mixed-precision networks never compute a loss in half precision.
 

@@ -3,14 +3,14 @@ over replicas, gradients, apply; and each player's optimizer under a dtype polic
 
 import keras
 
-from kerasgen.training import distribute
+from kerasgen.models import replicas
 from kerasgen import optimizers  # noqa: F401  (registers kerasgen's schedules for .keras loading)
 
 
 def scaled_mean(optimizer, per_example):
     """Inside the tape: the per-replica share of the global-batch mean, loss-scaled (a no-op
     unless the optimizer is a LossScaleOptimizer)."""
-    return optimizer.scale_loss(distribute.global_mean(per_example))
+    return optimizer.scale_loss(replicas.global_mean(per_example))
 
 
 def apply(optimizer, tape, scaled_loss, variables):

@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from kerasgen.training import distribute
+from kerasgen.models import replicas
 from kerasgen.models.capabilities import Encoder
 from kerasgen.models.common import unpack
 from kerasgen.models.vae.networks import build_decoder
@@ -88,7 +88,7 @@ class Autoencoder(Encoder, keras.Model):
         with tf.GradientTape() as tape:
             logits = self.decoder(self.encoder(self.corrupt(x), training=True), training=True)
             per_example = self._per_example_loss(x, logits)
-            scaled = self.optimizer.scale_loss(distribute.global_mean(per_example))
+            scaled = self.optimizer.scale_loss(replicas.global_mean(per_example))
         grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
         self.loss_tracker.update_state(tf.reduce_mean(per_example))
@@ -140,7 +140,7 @@ class DenoisingAutoencoder(Autoencoder):
 
     def corrupt(self, x):
         x = tf.cast(x, tf.float32)
-        seed = distribute.replica_seed(self.seed_generator)
+        seed = replicas.replica_seed(self.seed_generator)
         if self.noise == "gaussian":
             noisy = x + self.noise_level * tf.random.stateless_normal(tf.shape(x), seed)
             return tf.clip_by_value(noisy, 0.0, 1.0)

@@ -3,7 +3,7 @@
 import keras
 import tensorflow as tf
 
-from kerasgen.training import distribute
+from kerasgen.models import replicas
 from kerasgen.layers.blocks import check_norm_and_loss
 from kerasgen.layers.patchgan import patchgan_discriminator
 from kerasgen.layers.resnet import RESNET_MULTIPLE
@@ -212,7 +212,7 @@ class CycleGAN(training.TwoPlayers, Translator, keras.Model):
         training.apply(self.g_optimizer, tape, scaled, self._variables(self.generators))
         # D scores a mix of this step's fakes and older ones (the history pool).
         seed_a, seed_b = tf.unstack(tf.random.experimental.stateless_split(
-            distribute.replica_seed(self.seed_generator), 2))
+            replicas.replica_seed(self.seed_generator), 2))
         pooled_a = self.pool_a.query(fake_a, seed_a)
         pooled_b = self.pool_b.query(fake_b, seed_b)
         with tf.GradientTape() as tape:

@@ -5,7 +5,7 @@ import numbers
 import keras
 import tensorflow as tf
 
-from kerasgen.training import distribute
+from kerasgen.models import replicas
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models.capabilities import Sampler
 from kerasgen.models.common import unpack
@@ -243,7 +243,7 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
             return None  # the generator's noise, if any, is its own (dropout)
         # Stateless draw with a per-replica seed: distinct noise on every replica.
         return tf.random.stateless_normal(
-            [batch, self.latent_dim], distribute.replica_seed(self.seed_generator))
+            [batch, self.latent_dim], replicas.replica_seed(self.seed_generator))
 
     # -- loss terms: subclasses add named per-example terms instead of copying the step ----
     def discriminator_terms(self, real, fake, real_logits, fake_logits, labels):
@@ -255,7 +255,7 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         terms = {"real": real_term, "fake": fake_term}
         if self.loss == "wasserstein_gp":
             alpha = tf.random.stateless_uniform(
-                [tf.shape(real)[0], 1, 1, 1], distribute.replica_seed(self.seed_generator))
+                [tf.shape(real)[0], 1, 1, 1], replicas.replica_seed(self.seed_generator))
             penalty = gan_losses.gradient_penalty(
                 lambda x: self.discriminator(self._inputs(x, labels), training=True),
                 real, fake, alpha)

@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from kerasgen.training import distribute
+from kerasgen.models import replicas
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models.capabilities import TextConditioned
 from kerasgen.models.common import positive_int
@@ -227,7 +227,7 @@ class TextToImageGAN(TextConditioned, GAN):
         (B,) mask: 1 where the two differ."""
         batch = tf.shape(embeddings)[0]
         shift = tf.random.stateless_uniform(
-            [], distribute.replica_seed(self.seed_generator), minval=1,
+            [], replicas.replica_seed(self.seed_generator), minval=1,
             maxval=tf.maximum(batch, 2), dtype=tf.int32)
         other = tf.roll(embeddings, shift, axis=0)
         differs = tf.reduce_any(tf.abs(other - embeddings) > 1e-6, axis=-1)

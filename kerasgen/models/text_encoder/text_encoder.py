@@ -7,7 +7,7 @@ import tensorflow as tf
 from keras import layers
 
 from kerasgen.losses.contrastive import symmetric_contrastive_loss
-from kerasgen.training import distribute
+from kerasgen.models import replicas
 from kerasgen.models.capabilities import TextImageEmbedder
 from kerasgen.models.common import positive_int
 from kerasgen.registry import register_model
@@ -187,7 +187,7 @@ class TextEncoder(TextImageEmbedder, keras.Model):
             per_example = symmetric_contrastive_loss(
                 self.encode_tokens(tokens, training=True),
                 self.encode_images(images, training=True), self.temperature)
-            loss = distribute.global_mean(per_example)
+            loss = replicas.global_mean(per_example)
             scaled = (self.optimizer.scale_loss(loss)
                       if hasattr(self.optimizer, "scale_loss") else loss)
         variables = self.trainable_variables

@@ -6,7 +6,7 @@ import warnings
 import keras
 import tensorflow as tf
 
-from kerasgen.training import distribute
+from kerasgen.models import replicas
 from kerasgen.losses import vae as vae_losses
 from kerasgen.models.capabilities import DensityModel
 from kerasgen.models.capabilities import Encoder
@@ -144,7 +144,7 @@ class VAE(Sampler, DensityModel, Encoder, keras.Model):
     def _terms(self, x, labels, training):
         """Per-example (B,) loss, reconstruction E_q[log p(x|z)] and KL(q || p)."""
         k = self.num_importance_samples
-        seed = distribute.replica_seed(self.seed_generator)
+        seed = replicas.replica_seed(self.seed_generator)
         if k == 1:
             q = self.encode(x, labels, training=training)
             z = q.sample(seed=seed)  # reparameterized (B, L)
@@ -169,7 +169,7 @@ class VAE(Sampler, DensityModel, Encoder, keras.Model):
         x, labels = unpack(data)
         with tf.GradientTape() as tape:
             per_example, reconstruction, kl = self._terms(x, labels, training=True)  # (B,) each
-            loss = distribute.global_mean(per_example)
+            loss = replicas.global_mean(per_example)
             scaled = self.optimizer.scale_loss(loss)  # loss scaling under mixed_float16
         grads = tape.gradient(scaled, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))

@@ -1,0 +1,38 @@
+"""What keeps a `train_step` correct when it runs once per replica under a tf.distribute
+strategy: each replica's share of the global-batch mean, and seeds distinct per replica.
+
+Keras 3 (TensorFlow backend) sums gradients over replicas in `optimizer.apply_gradients`, so
+each replica must contribute `mean over its examples / num_replicas`: the sum over replicas is
+then the mean over the global batch. This is what Keras' own `compute_loss` does
+(`keras.src.losses.loss.scale_loss_for_distribution`, a private function, hence restated here).
+"""
+
+import tensorflow as tf
+
+
+def num_replicas():
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def global_mean(per_example):
+    """Per-replica contribution to the global-batch mean of a (B,) loss, for gradients."""
+    return tf.reduce_mean(tf.cast(per_example, tf.float32)) / num_replicas()
+
+
+def replica_id():
+    """Index of the replica running this code (0 outside a strategy), as an int32 tensor."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context
+        return tf.constant(0, tf.int32)
+    return tf.cast(ctx.replica_id_in_sync_group, tf.int32)
+
+
+def replica_seed(seed_generator):
+    """Draw a stateless seed from a `keras.random.SeedGenerator`, distinct per replica.
+
+    Every replica advances the same (mirrored) generator state identically, so without folding
+    in the replica id all replicas would draw the same latents and the global batch would hold
+    num_replicas copies of one batch of noise.
+    """
+    seed = tf.cast(seed_generator.next(), tf.int32)  # (2,)
+    return seed + tf.stack([tf.constant(0, tf.int32), replica_id() * 1000003])
