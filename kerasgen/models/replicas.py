@@ -3,8 +3,7 @@ strategy: each replica's share of the global-batch mean, and seeds distinct per 
 
 Keras 3 (TensorFlow backend) sums gradients over replicas in `optimizer.apply_gradients`, so
 each replica must contribute `mean over its examples / num_replicas`: the sum over replicas is
-then the mean over the global batch. This is what Keras' own `compute_loss` does
-(`keras.src.losses.loss.scale_loss_for_distribution`, a private function, hence restated here).
+then the mean over the global batch. `tf.nn.compute_average_loss` computes exactly that.
 """
 
 import tensorflow as tf
@@ -15,8 +14,10 @@ def num_replicas():
 
 
 def global_mean(per_example):
-    """Per-replica contribution to the global-batch mean of a (B,) loss, for gradients."""
-    return tf.reduce_mean(tf.cast(per_example, tf.float32)) / num_replicas()
+    """Per-replica contribution to the global-batch mean of a (B,) loss, for gradients:
+    `tf.nn.compute_average_loss` (sum / (local batch x replicas)), in float32 whatever the
+    compute dtype."""
+    return tf.nn.compute_average_loss(tf.cast(per_example, tf.float32))
 
 
 def replica_id():
