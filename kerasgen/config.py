@@ -86,6 +86,9 @@ class DataConfig:
     labels_file: Optional[str] = None  # image folders: CSV of filename,label
     class_names: Optional[list] = None  # written by kerasgen train for inferred labels
     eval_path: Optional[str] = None  # image folders: a held-out folder for eval_split
+    # image folders with class subfolders: hold out the last N files (sorted names) of each
+    # class as eval_split and train on the rest (e.g. 500 of each CIFAR-10 class)
+    holdout_per_class: Optional[int] = None
     # source "paired" (translation): side_by_side (A|B files), folders (A/, B/), or pairs
     # derived from an image folder: edges (XDoG line drawings) or grayscale (colourization).
     pairs: Optional[str] = None

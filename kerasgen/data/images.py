@@ -50,6 +50,33 @@ def class_folders(folder):
     return classes
 
 
+def holdout_split(folder, files, per_class, held_out):
+    """Of `files` under `folder`, the last `per_class` (in sorted order) of each class
+    subfolder when `held_out`, else all the others: a held-out split that keeps every class
+    (e.g. the last 500 images of each CIFAR-10 class). Images outside a class subfolder are
+    refused by name."""
+    per_class = int(per_class)
+    if per_class < 1:
+        raise ValueError(f"data.holdout_per_class must be >= 1; received {per_class}.")
+    by_class = {}
+    for path in files:
+        parts = os.path.relpath(path, folder).split(os.sep)
+        if len(parts) < 2:
+            raise ValueError(f"data.holdout_per_class: {path!r} sits directly in {folder!r}; "
+                             "expected every image in a class subfolder.")
+        by_class.setdefault(parts[0], []).append(path)
+    small = {name: len(paths) for name, paths in by_class.items() if len(paths) <= per_class}
+    if small:
+        raise ValueError(f"data.holdout_per_class={per_class}: class(es) "
+                         f"{', '.join(f'{n} ({c} images)' for n, c in sorted(small.items()))} "
+                         "would keep no training image; expected more images per class than "
+                         "are held out.")
+    chosen = set()
+    for paths in by_class.values():
+        chosen.update(paths[-per_class:] if held_out else paths[:-per_class])
+    return [path for path in files if path in chosen]
+
+
 def inferred_labels(folder, files):
     """(labels (N,) int32, class names) for `files` under `folder`, from their first-level
     subfolder. Images directly in `folder` belong to no class and are refused by name."""
@@ -102,7 +129,8 @@ def _check_one(path, channels):
 
 
 def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0, stop=None,
-                      labels_file=None, verbose=True, infer_labels=False, shard=None):
+                      labels_file=None, verbose=True, infer_labels=False, shard=None,
+                      holdout=None):
     """Decode `sorted(folder)[start:stop]` (subfolders included) to (N, S, S, C) uint8
     [and (N,) int32 labels].
 
@@ -112,6 +140,8 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
             existing image.
         infer_labels: label each image by its class subfolder (see `inferred_labels`); the
             class names are then returned as a third element.
+        holdout: (per_class, held_out): of the selection, the last per_class files of each
+            class subfolder (held_out True) or the others (see `holdout_split`).
         shard: (num_shards, index): decode only every num_shards-th file of the selection
             from `index` on (one worker's part of a cluster); labels and class names are
             those of the whole selection, so every shard numbers the classes alike.
@@ -129,6 +159,8 @@ def load_image_folder(folder, image_size=64, channels=3, crop="center", start=0,
     files = list_images(folder)[start:stop]
     if not files:
         raise ValueError(f"Image folder {folder!r}: the slice [{start}:{stop}] selects no images.")
+    if holdout is not None:
+        files = holdout_split(folder, files, *holdout)
     class_names = None
     if labels_file:
         labels = _read_labels(labels_file, folder, files)

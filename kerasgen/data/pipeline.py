@@ -9,6 +9,7 @@ from kerasgen.registry import Registry
 
 from kerasgen.data import captions as captions_lib
 from kerasgen.data.idx import load_idx_split
+from kerasgen.data.images import holdout_split
 from kerasgen.data.images import list_images
 from kerasgen.data.images import load_image_folder
 from kerasgen.data.images import preprocess
@@ -109,10 +110,11 @@ def batch_dataset(dataset, batch_size, value_range="unit", binarize=False, shuff
 
 def load_arrays(source, path=None, name=None, split="train", image_size=None, channels=1,
                 crop="center", start=0, stop=None, labels=False, labels_file=None, verbose=True,
-                return_class_names=False, shard=None):
+                return_class_names=False, shard=None, holdout=None):
     """uint8 images (N, H, W, C) and labels (N,) or None, from an idx or image folder.
 
     `shard` (num_shards, index), image folders only: decode just that part of the files.
+    `holdout` (per_class, held_out), image folders only: see `images.holdout_split`.
 
     `labels` for an image folder: its `labels_file`, else its class subfolders (labels True or
     "inferred"). With `return_class_names`, a third element: the class names of inferred
@@ -136,7 +138,7 @@ def load_arrays(source, path=None, name=None, split="train", image_size=None, ch
         infer = bool(labels) and not labels_file
         loaded = load_image_folder(resolve_path(path), image_size, channels, crop, start, stop,
                                    resolve_path(labels_file) if labels_file else None, verbose,
-                                   infer_labels=infer, shard=shard)
+                                   infer_labels=infer, shard=shard, holdout=holdout)
         if infer:
             images, label_array, class_names = loaded
             out = images, label_array
@@ -150,10 +152,28 @@ def load_arrays(source, path=None, name=None, split="train", image_size=None, ch
 def folder_selection(config, split):
     """(folder, start, stop) that an image-folder DataConfig reads for `split`: the training
     split is path[start:stop]; any other split is eval_path[eval_start:eval_stop] when
-    eval_path is set, else path[eval_start:eval_stop]."""
-    if split == config.split:
+    eval_path is set, else path[eval_start:eval_stop]. With `holdout_per_class` both splits
+    read path[start:stop], split by `folder_holdout`."""
+    if split == config.split or config.holdout_per_class:
         return config.path, config.start, config.stop
     return config.eval_path or config.path, config.eval_start, config.eval_stop
+
+
+def folder_holdout(config, split):
+    """None, or (per_class, held_out) for an image folder with `holdout_per_class`: the
+    training split is all but the last per_class files of each class, the others those."""
+    if not config.holdout_per_class:
+        return None
+    return int(config.holdout_per_class), split != config.split
+
+
+def folder_files(config, split):
+    """The image files an image-folder DataConfig reads for `split`, in order."""
+    path, start, stop = folder_selection(config, split)
+    folder = resolve_path(path)
+    files = list_images(folder)[start:stop]
+    holdout = folder_holdout(config, split)
+    return files if holdout is None else holdout_split(folder, files, *holdout)
 
 
 def tfds_dataset(name, split="train", data_dir=None, image_size=None, crop="center",
@@ -220,20 +240,22 @@ def _check_labels(config):
                  requires=("path",), check=_check_labels)
 @register_source("folder", reads=("path", "crop", "start", "stop", "eval_start", "eval_stop",
                                   "labels", "labels_file", "class_names", "eval_path",
-                                  "binarize"),
+                                  "binarize", "holdout_per_class"),
                  requires=("path",), check=_check_labels, shards=True)
 def _array_source(config, value_range, split, shuffle, batch_size, verbose, shard=None):
     path, start, stop = config.path, config.start, config.stop
+    holdout = None
     if config.source == "folder":
         path, start, stop = folder_selection(config, split)
+        holdout = folder_holdout(config, split)
     images, labels, class_names = load_arrays(
         config.source, path, split=split, image_size=config.image_size,
         channels=config.channels, crop=config.crop, start=start, stop=stop,
         labels=config.labels, labels_file=config.labels_file, verbose=verbose,
-        return_class_names=True, shard=shard)
+        return_class_names=True, shard=shard, holdout=holdout)
     ds = tf.data.Dataset.from_tensor_slices(
         (images, labels) if labels is not None else images)
-    count = len(images) if shard is None else len(list_images(resolve_path(path))[start:stop])
+    count = len(images) if shard is None else len(folder_files(config, split))
     return _batched(ds, config, value_range, batch_size, shuffle, class_names), count
 
 

@@ -15,6 +15,8 @@ import numpy as np
 
 from kerasgen import config as config_lib
 from kerasgen.data.images import list_images
+from kerasgen.data.pipeline import folder_files
+from kerasgen.data.pipeline import folder_holdout
 from kerasgen.data.pipeline import folder_selection
 from kerasgen.data.pipeline import load_arrays
 from kerasgen.data.paths import resolve_path
@@ -84,8 +86,12 @@ def _guess_source(path):
 def _selection(data, split):
     """(folder, start, stop, description) of an image folder's split."""
     path, start, stop = folder_selection(data, "train" if split == "train" else "eval")
-    return path, start, stop, f"files [{start}:{stop if stop is not None else ''}] of the " \
-                              "sorted list"
+    description = f"files [{start}:{stop if stop is not None else ''}] of the sorted list"
+    holdout = folder_holdout(data, "train" if split == "train" else "eval")
+    if holdout is not None:
+        description += (f", {'the last' if holdout[1] else 'all but the last'} "
+                        f"{holdout[0]} of each class")
+    return path, start, stop, description
 
 
 def real_images(data, split, limit=None, verbose=True):
@@ -102,11 +108,14 @@ def real_images(data, split, limit=None, verbose=True):
         path, start, stop, split_name = _selection(data, split)
     else:
         start, stop, split_name = 0, None, f"{split} split"
+    holdout = folder_holdout(data, split) if data.source == "folder" else None
     images, labels = load_arrays(data.source, path, split=split,
                                  image_size=data.image_size, channels=data.channels,
                                  crop=data.crop, start=start, stop=stop,
-                                 labels=bool(data.labels_file) or data.source == "idx",
-                                 labels_file=data.labels_file, verbose=verbose)
+                                 labels=(bool(data.labels_file) or data.source == "idx"
+                                         or bool(data.labels)),
+                                 labels_file=data.labels_file, verbose=verbose,
+                                 holdout=holdout)
     if limit:
         images = images[:limit]
         labels = None if labels is None else labels[:limit]
@@ -122,8 +131,7 @@ def check_distinct_splits(data, split="test"):
         return
     train = _selection(data, "train")
     held_out = _selection(data, split)
-    shared = shared_files(list_images(resolve_path(train[0]))[train[1]:train[2]],
-                          list_images(resolve_path(held_out[0]))[held_out[1]:held_out[2]])
+    shared = shared_files(folder_files(data, "train"), folder_files(data, split))
     if shared:
         raise ValueError(
             f"The held-out images ({held_out[0]} {held_out[3]}) and the training images "

@@ -155,3 +155,35 @@ def test_a_cluster_worker_decodes_only_its_own_files(tmp_path):
     paired = DataConfig(source="paired", path=str(folder), image_size=8, channels=3)
     with pytest.raises(ValueError, match="cannot be read by parts; expected one of folder"):
         data.make_dataset(paired, "unit", verbose=False, shard=(2, 0))
+
+
+def test_holdout_per_class_keeps_every_class_in_both_splits(tmp_path):
+    """holdout_per_class=N: the last N files (sorted names) of each class subfolder are the
+    held-out split, the rest train; labels and class names agree between the two."""
+    from kerasgen.evaluation.evaluate import check_distinct_splits
+    from kerasgen.evaluation.evaluate import real_images
+
+    rng = np.random.default_rng(0)
+    for name, count in (("cat", 4), ("dog", 3)):
+        (tmp_path / "img" / name).mkdir(parents=True)
+        for i in range(count):
+            write_png(str(tmp_path / "img" / name / f"{i:02d}.png"),
+                      np.full((8, 8, 3), 10 * i + (100 if name == "dog" else 0)))
+    config = DataConfig(source="folder", path=str(tmp_path / "img"), image_size=8, channels=3,
+                        labels="inferred", holdout_per_class=1, batch_size=1,
+                        shuffle_buffer=1)
+    train, count = data.make_dataset(config, "unit", shuffle=False, verbose=False)
+    held, _ = data.make_dataset(config, "unit", split="test", shuffle=False, verbose=False)
+    assert count == 5 and train.class_names == ["cat", "dog"] == held.class_names
+    pixels = lambda ds: [(int(round(x[0, 0, 0, 0] * 255)), int(y[0]))  # noqa: E731
+                         for x, y in ds.as_numpy_iterator()]
+    assert pixels(train) == [(0, 0), (10, 0), (20, 0), (100, 1), (110, 1)]
+    assert pixels(held) == [(30, 0), (120, 1)]
+    images, labels, description = real_images(config, "test", verbose=False)
+    assert images[:, 0, 0, 0].tolist() == [30, 120] and labels.tolist() == [0, 1]
+    assert "the last 1 of each class" in description
+    check_distinct_splits(config)  # no file in both
+    with pytest.raises(ValueError, match="dog \\(3 images\\) would keep no training image"):
+        data.make_dataset(DataConfig(source="folder", path=str(tmp_path / "img"),
+                                     image_size=8, channels=3, holdout_per_class=3),
+                          "unit", verbose=False)
