@@ -249,3 +249,33 @@ def test_pipeline_code_never_asks_what_family_a_model_is():
             if probes.search(line):
                 found.append(f"{path}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_a_model_trained_on_class_folders_knows_its_class_names(tmp_path, capfd):
+    """Class names come from the class subfolders, are saved in the model (not only in the
+    run's config.yaml) and are what `kerasgen sample --label` and the served
+    `sample_by_name` take; an unknown name is refused with the known ones."""
+    from kerasgen import config as config_lib
+    from kerasgen.training.train import train
+
+    rng = np.random.default_rng(0)
+    for name in ("cat", "dog", "ship"):
+        os.makedirs(tmp_path / "img" / name)
+        for i in range(8):
+            tf.io.write_file(str(tmp_path / "img" / name / f"{i}.png"), tf.io.encode_png(
+                rng.integers(0, 256, (8, 8, 1)).astype(np.uint8)))
+    config = config_lib.from_dict(config_lib.ExperimentConfig, {
+        "name": "named", "model": {"family": "cgan", "args": {
+            "image_size": 8, "channels": 1, "latent_dim": 4, "generator_width": 4,
+            "discriminator_width": 4, "num_classes": 3}},
+        "data": {"source": "folder", "path": str(tmp_path / "img"), "image_size": 8,
+                 "channels": 1, "labels": "inferred", "eval_split": None, "batch_size": 8},
+        "train": {"epochs": 1, "output_dir": str(tmp_path / "run"), "num_samples": 6}})
+    train(config, verbose=0)
+    model = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
+    assert model.class_names == ["cat", "dog", "ship"]
+    out = str(tmp_path / "dogs.png")
+    assert cli.main(["sample", str(tmp_path / "run"), "--label", "dog", "--label", "2",
+                     "--num", "4", "--out", out]) == 0
+    assert cli.main(["sample", str(tmp_path / "run"), "--label", "horse", "--out", out]) == 2
+    assert "Unknown class name 'horse'; known classes: cat, dog, ship" in capfd.readouterr().err
