@@ -12,3 +12,4 @@ from kerasgen.models.pix2pix.pix2pix import Pix2Pix
 from kerasgen.models.cyclegan.cyclegan import CycleGAN
 from kerasgen.models.text_encoder.text_encoder import TextEncoder
 from kerasgen.models.text2image.text2image import TextToImageGAN
+from kerasgen.models.pixelcnn.pixelcnn import PixelCNN
