@@ -102,14 +102,14 @@ def test_probabilities_of_all_binary_images_sum_to_one():
 def test_fast_sampler_equals_the_naive_one_on_the_same_draws(distribution, channels, classes):
     """Same per-sub-pixel uniforms, same images: with these seeds no draw lies within float
     rounding (1e-5) of a CDF step, so the images must match exactly."""
-    model = small(image_shape=(5, 5, channels), distribution=distribution, num_classes=classes,
+    model = small(image_shape=(4, 4, channels), distribution=distribution, num_classes=classes,
                   num_layers=3)
     labels = [0, 2] if classes else None
     fast = model.generate(2, seed=7, labels=labels, temperature=0.9).numpy()
     naive = model.generate(2, seed=7, labels=labels, temperature=0.9, method="naive").numpy()
     np.testing.assert_array_equal(fast, naive)
     assert fast.dtype == np.float32 and fast.min() >= 0 and fast.max() <= 1
-    known = (np.random.default_rng(0).uniform(size=(2, 5, 5, channels)) *
+    known = (np.random.default_rng(0).uniform(size=(2, 4, 4, channels)) *
              (1 if distribution == "bernoulli" else 255)).round().astype("uint8")
     done = model.complete(known, 2, seed=3, labels=labels).numpy()
     scale = 1 if distribution == "bernoulli" else 255
@@ -167,9 +167,10 @@ def test_bad_input_says_what_was_received_and_expected():
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_steps_stay_finite(policy):
     keras.mixed_precision.set_global_policy(policy)
-    model = small(distribution="logistic_mixture", image_shape=(6, 6, 3), filters=6)
+    model = small(distribution="logistic_mixture", image_shape=(4, 4, 3), filters=6,
+                  num_layers=1)
     model.compile(optimizer="adam")
-    helpers.fit_one_step(model, helpers.fake_images(8, 6, 3), batch_size=8)
+    helpers.fit_one_step(model, helpers.fake_images(8, 4, 3), batch_size=8)
     assert model.network.blocks[0].v_conv.compute_dtype != "float32"
     assert model.generate(1, seed=0).dtype == "float32"
-    assert model.log_prob(np.zeros((1, 6, 6, 3), "uint8")).dtype == "float32"
+    assert model.log_prob(np.zeros((1, 4, 4, 3), "uint8")).dtype == "float32"
