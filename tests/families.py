@@ -51,5 +51,8 @@ TINY = {
                                    generator_width=4, residual_blocks=1, discriminator_width=8,
                                    patch_size=16, identity_weight=0.0, pool_size=4),
     "text_encoder": _text_encoder,
+    "pixelcnn": lambda: M.PixelCNN(image_shape=(6, 6, 1), num_layers=2, filters=4,
+                                   first_kernel_size=3, head_filters=4, num_classes=3,
+                                   class_names=["a", "b", "c"]),
     "text2image": _text2image,
 }

@@ -146,7 +146,8 @@ def test_every_family_loads_after_a_bare_import(tmp_path):
     assert loaded == expected
 
 
-@pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "gan", "text2image"])
+@pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "gan", "text2image",
+                                    "pixelcnn"])
 def test_samplers_preview_and_sample_by_seed(family):
     model = TINY[family]()
     assert isinstance(model, caps.Sampler)
@@ -167,9 +168,9 @@ def test_samplers_preview_and_sample_by_seed(family):
 
 def test_sampler_families_are_the_ones_declaring_it():
     declared = set(_declaring("Sampler"))
-    assert declared == {"vae", "cvae", "dcgan", "cgan", "gan", "text2image"}
+    assert declared == {"vae", "cvae", "dcgan", "cgan", "gan", "text2image", "pixelcnn"}
     assert set(_declaring("Translator")) == {"pix2pix", "cyclegan"}
-    assert set(_declaring("DensityModel")) == {"vae", "cvae"}
+    assert set(_declaring("DensityModel")) == {"vae", "cvae", "pixelcnn"}
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "pix2pix", "cyclegan",
@@ -192,17 +193,19 @@ def test_exported_endpoints_answer_as_declared(family, tmp_path):
         assert report["class_names"] == model.class_names
 
 
-@pytest.mark.parametrize("family", ["vae", "cvae"])
+@pytest.mark.parametrize("family", ["vae", "cvae", "pixelcnn"])
 def test_density_models_score_images_in_nats(family):
     from kerasgen.evaluation.evaluate import negative_log_likelihood
 
     model = TINY[family]()
-    images = (np.random.default_rng(0).uniform(size=(6, 8, 8, 1)) * 255).astype(np.uint8)
+    side = model.image_shape[0]
+    images = (np.random.default_rng(0).uniform(size=(6, side, side, 1)) * 255).astype(np.uint8)
     labels = np.arange(6) % 3 if model.num_classes_declared else None
     report = negative_log_likelihood(model, images, 4, labels=labels, verbose=False)
     assert report["nll_nats"] > 0
-    assert report["bits_per_dim"] == pytest.approx(report["nll_nats"] / (64 * np.log(2)))
-    bits = model.bits_per_dim(images.astype("float32") / 255.0, num_samples=4,
+    assert report["bits_per_dim"] == pytest.approx(report["nll_nats"] / (side * side * np.log(2)))
+    x = (images > 127) if model.binary else images / 255.0  # what it trains on
+    bits = model.bits_per_dim(x.astype("float32"), num_samples=4,
                               **({"labels": labels} if labels is not None else {}))
     assert bits.shape == (6,)
 

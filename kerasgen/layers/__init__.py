@@ -5,3 +5,4 @@ from kerasgen.layers.blocks import normalization
 from kerasgen.layers.patchgan import PATCH_SIZES
 from kerasgen.layers.patchgan import patchgan_discriminator
 from kerasgen.layers.unet import unet_generator
+from kerasgen.layers.masked import MaskedConv2D

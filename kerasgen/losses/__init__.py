@@ -1,4 +1,4 @@
-"""Loss math as pure functions: GAN objectives and VAE likelihood terms."""
+"""Loss math as pure functions: GAN objectives, VAE likelihood terms, PixelCNN distributions."""
 
 from kerasgen.losses.gan import GAN_LOSSES
 from kerasgen.losses.gan import discriminator_loss
@@ -10,3 +10,4 @@ from kerasgen.losses.vae import elbo_terms
 from kerasgen.losses.vae import importance_weighted_bound
 from kerasgen.losses.vae import posterior
 from kerasgen.losses.vae import prior
+from kerasgen.losses import pixelcnn

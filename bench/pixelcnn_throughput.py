@@ -1,0 +1,44 @@
+"""PixelCNN training throughput, measured the way the shared reference ref_pixelcnn.py does.
+
+Usage:
+    python bench/pixelcnn_throughput.py MNIST_DIR [layers filters head_filters steps batch policy]
+    -> last line 'images_per_s <float>'
+
+The model is kerasgen.models.PixelCNN (bernoulli, 28 x 28) trained with `fit` on MNIST
+binarized at 0.5 (as the reference), after a 5-step warm-up that traces the step. Run it
+alternately with `python ref_pixelcnn.py MNIST_DIR train 60 128 float32` on the same machine
+and quote ratios: on shared cores absolute numbers move with the load. Time 60+ steps: shorter
+runs are quantized by the CPU scheduler.
+"""
+
+import gzip
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import kerasgen.models  # noqa: E402
+
+
+def main(root, layers=12, filters=32, head_filters=64, steps=60, batch=128, policy="float32"):
+    raw = gzip.open(os.path.join(root, "train-images-idx3-ubyte.gz")).read()
+    x = (np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 28, 28, 1) > 127).astype("float32")
+    keras.mixed_precision.set_global_policy(policy)
+    model = kerasgen.models.PixelCNN(image_shape=(28, 28, 1), num_layers=int(layers),
+                                     filters=int(filters), head_filters=int(head_filters))
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    steps, batch = int(steps), int(batch)
+    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(10000).repeat().batch(batch, True)
+    model.fit(ds, steps_per_epoch=5, epochs=1, verbose=0)  # warm-up: trace the step
+    start = time.perf_counter()
+    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0)
+    print(f"params {model.count_params()}")
+    print(f"images_per_s {steps * batch / (time.perf_counter() - start):.4f}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
