@@ -78,6 +78,7 @@ def _release_freed_memory():
 # (pytest-xdist's own order, switched off in pytest.ini so that this one holds).
 FIRST_FILES = (
     "tests/test_real_data.py",         # 310 s
+    "tests/test_docs.py",              # about 25 TensorFlow processes in turn, 281 CPU-s
     "tests/test_multi_worker.py",      # 171 s, a cluster of 3 processes
     "tests/test_distribute.py",        # 165 s, a process of its own
     "tests/metrics/test_fid.py",       # 147 s

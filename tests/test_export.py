@@ -169,8 +169,9 @@ def test_text_to_image_export_takes_strings_in_fresh_processes(tmp_path):
     import json
     import re
 
-    readme = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "README.md")).read()
-    section = readme[readme.index("## Text to image"):]
+    readme = open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs",
+                               "text2image.md")).read()
+    section = readme[readme.index("## Serving"):]
     section = section[:section.index("\n## ", 5)]
     (body,) = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", section, re.S)]
     signature = tf.saved_model.load(path).signatures[body["signature_name"]]

@@ -129,8 +129,8 @@ def test_readme_translate_body_matches_the_exported_signature(tmp_path):
     import re
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    readme = open(os.path.join(root, "README.md")).read()
-    section = readme[readme.index("## Image-to-image translation (pix2pix)"):]
+    readme = open(os.path.join(root, "docs", "pix2pix.md")).read()
+    section = readme[readme.index("## Serving"):]
     section = section[:section.index("\n## ", 5)]
     (body,) = [json.loads(b) for b in re.findall(r"```json\n(.*?)\n```", section, re.S)]
     loaded = tf.saved_model.load(export(tiny_pix2pix(), str(tmp_path / "m")))
