@@ -218,13 +218,20 @@ def parse_cli(argv, monkeypatch):
     """The argparse Namespace the real `kerasgen` parser makes of argv, without running it."""
     from kerasgen import cli
 
-    original = argparse.ArgumentParser.parse_args
+    original = argparse.ArgumentParser.parse_known_args
 
     def parse_and_stop(self, args=None, namespace=None):
-        raise _Parsed(original(self, args, namespace))
+        parsed = original(self, args, namespace)
+        if self.prog != "kerasgen":  # a subcommand's parser, called by the top one
+            return parsed
+        namespace, extra = parsed
+        if extra and namespace.command != "sample":  # only `sample` takes model options
+            original_parse_args(self, args)  # reports them and exits 2
+        raise _Parsed(namespace)
 
+    original_parse_args = argparse.ArgumentParser.parse_args
     with monkeypatch.context() as m:
-        m.setattr(argparse.ArgumentParser, "parse_args", parse_and_stop)
+        m.setattr(argparse.ArgumentParser, "parse_known_args", parse_and_stop)
         try:
             cli.main(argv)
         except _Parsed as parsed:
