@@ -21,7 +21,9 @@ from kerasgen.metrics.sample_quality import scores_from_outputs
 def decide(classifier, x):
     """Boolean (B, K) verdicts on a [0, 1] batch: the classifier's own (`decide`: its
     calibrated thresholds, else sigmoid > 0.5)."""
-    return np.asarray(classifier.decide(x))
+    if hasattr(classifier, "decide"):  # a kerasgen FeatureExtractor's calibrated verdicts
+        return np.asarray(classifier.decide(x))
+    return np.asarray(classifier.probabilities(x)) > 0.5
 
 
 def verdicts(classifier, images, batch_size=100):

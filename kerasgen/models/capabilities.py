@@ -127,6 +127,8 @@ class KerasgenModel:
         if tf.is_tensor(labels) and (labels.dtype.is_integer or not tf.executing_eagerly()):
             return labels  # ids inside a traced function: the graph checks their range
         values = np.asarray(labels.numpy() if tf.is_tensor(labels) else labels)
+        if values.dtype.kind == "f":
+            return labels  # conditions that are not class ids (an embedding) pass uncast
         num_classes = self.num_classes_declared
         if values.dtype.kind in "US" or values.dtype == object:
             names = self.class_names or []
