@@ -12,8 +12,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def load(name, tmp_path, *overrides):
+    # float32: these tests are about the configs and the data, and a CPU without bfloat16
+    # instructions emulates the presets' mixed_bfloat16 8x slower (test_precision.py); the
+    # mixed-precision steps have their own tests on tiny networks (tests/models/).
     return config_lib.load(os.path.join(ROOT, "configs", name),
-                           [f"train.output_dir={tmp_path / 'run'}", *overrides])
+                           [f"train.output_dir={tmp_path / 'run'}",
+                            "train.mixed_precision=float32", *overrides])
 
 
 def test_vae_two_epochs_on_binarized_mnist_beats_minus_110_nats(data_dir, tmp_path):

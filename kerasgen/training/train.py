@@ -10,6 +10,7 @@ import keras
 
 from kerasgen import config as config_lib
 from kerasgen.training import distribute
+from kerasgen.training import precision
 from kerasgen import optimizers
 from kerasgen.training.callbacks import TrainingDiverged
 from kerasgen.training.callbacks import save_model_atomically
@@ -118,6 +119,9 @@ def train(config, verbose="auto", callbacks=()):
     """
     # First: a multi-worker strategy sets up the process's collective ops before any other op.
     strategy = distribute.make_strategy(config.train)
+    slow = precision.slow_policy_warning(config.train.mixed_precision)
+    if slow:
+        warnings.warn(slow, stacklevel=2)
     run_dir = output_dir(config)
     # Only the chief writes the run's files. The other workers run the same callbacks (saving
     # may need every worker to take part) into a temporary folder they remove at the end, and
