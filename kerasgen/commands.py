@@ -10,6 +10,7 @@ import json
 import os
 
 from kerasgen.models.capabilities import SAMPLING_OPTIONS
+from kerasgen.models.capabilities import Completer
 from kerasgen.models.capabilities import Sampler
 from kerasgen.models.capabilities import TextConditioned
 from kerasgen.models.capabilities import capabilities
@@ -81,6 +82,15 @@ def _option_parser(model, name):
                             help="a caption to draw (repeat for several; default: the "
                                  "model's sample captions)")
         parser.add_argument("--text-file", help="a file of captions, one a line")
+    if isinstance(model, Completer):
+        parser.add_argument("--complete", nargs="+", metavar="IMAGES",
+                            help="complete these images (files, folders, globs, or one "
+                                 ".npz/.npy array of uint8 images) below --known-rows; --num "
+                                 "images at most, one grid row each")
+        parser.add_argument("--known-rows", type=int,
+                            help="rows kept from the top of each image (with --complete)")
+        parser.add_argument("--completions", type=int, default=4,
+                            help="completions per image (with --complete; default 4)")
     return parser, declared
 
 
@@ -105,7 +115,16 @@ def _sampling_options(model, name, argv, num):
     if getattr(known, "text_file", None):
         with open(known.text_file, encoding="utf-8") as f:
             texts += [line.strip() for line in f if line.strip()]
-    return options, texts, "text" in declared
+    completion = None
+    if getattr(known, "complete", None):
+        if known.known_rows is None:
+            raise ValueError("--complete needs --known-rows N: the rows kept from the top of "
+                             "each image.")
+        completion = {"inputs": known.complete, "known_rows": known.known_rows,
+                      "completions": known.completions}
+    elif getattr(known, "known_rows", None) is not None:
+        raise ValueError("--known-rows goes with --complete IMAGES.")
+    return options, texts, "text" in declared, completion
 
 
 def sample(args):
@@ -116,9 +135,12 @@ def sample(args):
     if args.num < 1:
         raise ValueError(f"--num must be >= 1; received {args.num}.")
     model, _, run_config = loading.load_model(args.model)
-    options, texts, takes_text = _sampling_options(model, args.model, args.options, args.num)
+    options, texts, takes_text, completion = _sampling_options(model, args.model, args.options,
+                                                               args.num)
     if takes_text:
         return _sample_from_text(model, texts, args)
+    if completion:
+        return _complete(model, completion, options, args)
     if isinstance(model, Sampler):
         write_samples(model, args.num, args.seed, args.out, verbose=not args.quiet,
                       options=(dict(model.cycling_options(args.num), **options)
@@ -138,6 +160,26 @@ def sample(args):
                                         if model.uses_examples else "."))
     save_png(args.out, grid)
     print(f"Wrote the preview of {args.model} ({type(model).__name__}) to {args.out}")
+
+
+def _complete(model, completion, options, args):
+    """`--complete IMAGES --known-rows N`: rows of occluded input | completions | input."""
+    from kerasgen.images import read_images
+    from kerasgen.images import save_png
+    from kerasgen.models.common import image_shape
+
+    if not args.out.lower().endswith(".png"):
+        raise ValueError(f"Completions are written as one .png grid; received --out "
+                         f"{args.out!r}.")
+    images = read_images(completion["inputs"], image_shape(model), limit=args.num)
+    if "labels" in options:
+        options["labels"] = options["labels"][:len(images)]
+    grid = model.completion_grid(images, completion["known_rows"],
+                                 completion["completions"], seed=args.seed, **options)
+    save_png(args.out, grid)
+    print(f"Wrote {completion['completions']} completion(s) below row "
+          f"{completion['known_rows']} of each of {len(images)} image(s) from {args.model} to "
+          f"{args.out} (occluded | completions | input)")
 
 
 def _sample_from_text(model, texts, args):

@@ -197,3 +197,40 @@ def _write_npz_stream(path, num_samples, batches, bar=None):
                 with archive.open("labels.npy", "w") as f:
                     np.lib.format.write_array(f, np.concatenate(labels).astype(np.int32))
     return path
+
+
+def read_images(inputs, shape, limit=None):
+    """uint8 (N, H, W, C) images of exactly `shape` (H, W, C) from image files, folders and
+    globs, or an .npz / .npy array file (the .npz's `images` array, else its first); a
+    one-channel array may come without its channel axis. At most `limit` images, in order.
+    Raises ValueError naming the file and the size received and expected."""
+    from kerasgen.serving.translate import expand_inputs
+
+    h, w, c = shape
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    if len(inputs) == 1 and inputs[0].lower().endswith((".npz", ".npy")):
+        path = inputs[0]
+        if path.lower().endswith(".npy"):
+            arr = np.load(path)
+        else:
+            with np.load(path) as data:
+                arr = data["images"] if "images" in data.files else data[data.files[0]]
+        arr = np.asarray(arr)
+        if arr.ndim == 3 and c == 1:
+            arr = arr[..., None]
+        if arr.dtype != np.uint8 or arr.shape[1:] != (h, w, c):
+            raise ValueError(f"{path}: expected uint8 images (N, {h}, {w}, {c}); received "
+                             f"{arr.dtype} {arr.shape}.")
+        return arr[:limit]
+    images = []
+    for path in expand_inputs(inputs)[:limit]:
+        image = tf.io.decode_image(tf.io.read_file(path), channels=c,
+                                   expand_animations=False).numpy()
+        if image.shape != (h, w, c):
+            raise ValueError(f"{path}: expected a {w}x{h} image (the model's size); received "
+                             f"{image.shape[1]}x{image.shape[0]}.")
+        images.append(image)
+    if not images:
+        raise ValueError(f"No images in {', '.join(inputs)}.")
+    return np.stack(images)
+

@@ -171,10 +171,11 @@ def test_sampler_families_are_the_ones_declaring_it():
     assert declared == {"vae", "cvae", "dcgan", "cgan", "gan", "text2image", "pixelcnn"}
     assert set(_declaring("Translator")) == {"pix2pix", "cyclegan"}
     assert set(_declaring("DensityModel")) == {"vae", "cvae", "pixelcnn"}
+    assert set(_declaring("Completer")) == {"pixelcnn"}
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "pix2pix", "cyclegan",
-                                    "text2image"])
+                                    "text2image", "pixelcnn"])
 def test_exported_endpoints_answer_as_declared(family, tmp_path):
     """Every endpoint a model declares is written and answers a request built from its own
     signature (the checks `--verify` runs, here in this process)."""
@@ -282,3 +283,35 @@ def test_a_model_trained_on_class_folders_knows_its_class_names(tmp_path, capfd)
                      "--num", "4", "--out", out]) == 0
     assert cli.main(["sample", str(tmp_path / "run"), "--label", "horse", "--out", out]) == 2
     assert "Unknown class name 'horse'; known classes: cat, dog, ship" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("family", ["pixelcnn"])
+def test_completers_keep_the_known_rows_and_write_grids(family, tmp_path, capsys):
+    """`kerasgen sample MODEL --complete IMAGES --known-rows N`: one grid row per image
+    (occluded | completions | input), the known rows kept in every completion."""
+    from kerasgen.models.common import image_shape
+
+    model = TINY[family]()
+    h, w, c = image_shape(model)
+    images = np.random.default_rng(0).integers(0, 256, (3, h, w, c)).astype("uint8")
+    labels = {"labels": [0, 1, 2]} if model.num_classes_declared else {}
+    done = np.asarray(model.complete(model.completion_input(images), 2, seed=4, **labels))
+    seen = np.asarray(model.complete(model.completion_input(images), h))
+    np.testing.assert_array_equal(done[:, :2], seen[:, :2])
+    assert done.shape == images.shape and 0 <= done.min() and done.max() <= 1
+    grid = model.completion_grid(images, 2, completions=3, seed=4, **labels)
+    assert grid.shape[:2] == (3 * (h + 2) + 2, 5 * (w + 2) + 2)
+    model.save(str(tmp_path / "m.keras"))
+    np.savez(tmp_path / "x.npz", images=images)
+    flags = sum((["--label", str(i)] for i in range(3)), []) if labels else []
+    code = cli.main(["sample", str(tmp_path / "m.keras"), "--complete",
+                     str(tmp_path / "x.npz"), "--known-rows", "2", "--completions", "3",
+                     "--num", "2", "--out", str(tmp_path / "g.png"), *flags])
+    assert code in (0, None)
+    written = tf.io.decode_png(tf.io.read_file(str(tmp_path / "g.png"))).numpy()
+    assert written.shape[:2] == (2 * (h + 2) + 2, 5 * (w + 2) + 2)
+    assert "occluded | completions | input" in capsys.readouterr().out
+    code = cli.main(["sample", str(tmp_path / "m.keras"), "--complete",
+                     str(tmp_path / "x.npz"), "--out", str(tmp_path / "g.png")])
+    assert code not in (0, None)
+    assert "--complete needs --known-rows" in capsys.readouterr().err

@@ -304,6 +304,45 @@ class DensityModel(KerasgenModel):
         return ("nll",) + tuple(super().default_metrics())
 
 
+class Completer(KerasgenModel):
+    """Samples the rest of images given their first rows (raster order):
+    `complete(images, known_rows, seed=None, **options)` -> float32 images in [0, 1], rows
+    < known_rows kept. `kerasgen sample MODEL --complete FILES --known-rows N` shows
+    `completion_grid`: per image a row of occluded input | completions | the input."""
+
+    def completion_input(self, images):
+        """uint8 images (N, H, W, C), as read from files -> what `complete` takes."""
+        return images
+
+    def completion_grid(self, images, known_rows, completions=4, seed=0, labels=None,
+                        **options):
+        """uint8 grid, one row per image: the input with rows >= known_rows grey, then
+        `completions` completions (seeds of one batch), then the input as the model sees
+        it. `labels` (conditional models): one per image."""
+        from kerasgen.images import make_grid
+
+        images = np.asarray(images)
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise ValueError(f"Expected uint8 images (N, H, W, C); received {images.dtype} "
+                             f"{images.shape}.")
+        completions = int(completions)
+        if completions < 1:
+            raise ValueError(f"completions must be >= 1; received {completions}.")
+        x = self.completion_input(images)
+        if labels is not None:
+            options["labels"] = np.repeat(np.asarray(labels), completions, axis=0)
+        done = np.asarray(self.complete(np.repeat(x, completions, axis=0), known_rows,
+                                        seed=seed, **options), np.float32)
+        seen = np.asarray(self.complete(x, images.shape[1]), np.float32)  # kept as it is
+        occluded = seen.copy()
+        occluded[:, known_rows:] = 0.5
+        n = len(images)
+        rows = np.concatenate([occluded[:, None], done.reshape((n, completions) +
+                                                               images.shape[1:]),
+                               seen[:, None]], axis=1)
+        return make_grid(rows.reshape((-1,) + images.shape[1:]), columns=completions + 2)
+
+
 class Encoder(KerasgenModel):
     """Maps images to codes and back: `encode(x)` / `decode(z)`."""
 
@@ -326,6 +365,6 @@ class FeatureExtractor(KerasgenModel):
 
 def capabilities(model):
     """Names of the capabilities `model` declares, for messages and reports."""
-    kinds = (Sampler, Translator, TextConditioned, TextImageEmbedder, DensityModel, Encoder,
-             FeatureExtractor)
+    kinds = (Sampler, Translator, TextConditioned, TextImageEmbedder, DensityModel, Completer,
+             Encoder, FeatureExtractor)
     return [kind.__name__ for kind in kinds if isinstance(model, kind)]

@@ -110,16 +110,7 @@ def sampler_endpoints(model):
         "serving_default": Endpoint(images_from, [z_spec] + label_spec),
         "sample": Endpoint(sample, count_seed + label_spec),
     }
-    if num_classes and model.class_names:
-        names = list(model.class_names)
-        table = class_id_table(names)
-
-        def sample_by_name(count, seed, class_names):
-            return sample(count, seed, names_to_ids(table, names, class_names))
-
-        endpoints["sample_by_name"] = Endpoint(
-            sample_by_name, count_seed + [tf.TensorSpec((None,), tf.string,
-                                                        name="class_names")], [table])
+    endpoints.update(by_name_endpoints(model, sample))
     if is_encoder:
         h, w, c = image_shape(model)
 
@@ -137,10 +128,27 @@ def sampler_endpoints(model):
     return endpoints
 
 
+def by_name_endpoints(model, sample):
+    """`sample_by_name`(count, seed, class_names) for a conditional model with saved class
+    names, through its `sample`(count, seed, labels) function; else nothing."""
+    if not (model.num_classes_declared and model.class_names):
+        return {}
+    names = list(model.class_names)
+    table = class_id_table(names)
+
+    def sample_by_name(count, seed, class_names):
+        return sample(count, seed, names_to_ids(table, names, class_names))
+
+    return {"sample_by_name": Endpoint(
+        sample_by_name, [tf.TensorSpec((), tf.int32, name="count"),
+                         tf.TensorSpec((), tf.int64, name="seed"),
+                         tf.TensorSpec((None,), tf.string, name="class_names")], [table])}
+
+
 def seeded_sampler_endpoints(model):
     """A sampler without latents to feed (e.g. an autoregressive model): `sample`(count,
     seed [, labels]) -> images, `model.generate` traced with a stateless seed pair (so the
-    same seed gives the same images)."""
+    same seed gives the same images); with saved class names also `sample_by_name`."""
     num_classes = model.num_classes_declared
     if getattr(model, "conditional", False) and not num_classes:
         return {}  # driven by conditions of its own kind (an image, an embedding)
@@ -155,7 +163,8 @@ def seeded_sampler_endpoints(model):
 
     return {"sample": Endpoint(sample, [tf.TensorSpec((), tf.int32, name="count"),
                                         tf.TensorSpec((), tf.int64, name="seed")]
-                               + label_spec)}
+                               + label_spec),
+            **by_name_endpoints(model, sample)}
 
 
 # -- DensityModel ----------------------------------------------------------------------------

@@ -178,3 +178,48 @@ def test_mixed_precision_steps_stay_finite(policy):
     if policy == "mixed_bfloat16":  # the sampler's dtypes, once
         assert model.generate(1, seed=0).dtype == "float32"
     assert model.log_prob(np.zeros((1, 4, 4, 3), "uint8")).dtype == "float32"
+
+
+@pytest.mark.parametrize("distribution, channels, classes", [
+    ("bernoulli", 1, 3), ("categorical", 3, None)])
+def test_exported_sample_and_log_prob_match_the_model(distribution, channels, classes,
+                                                      tmp_path):
+    """`sample`(count, seed) gives generate(count, seed=seed)'s images as uint8 and `log_prob`
+    the model's nats; wrong sizes, counts and labels are refused by the graph with what it expected."""
+    from kerasgen.serving.export import export
+
+    model = small(image_shape=(4, 4, channels), distribution=distribution,
+                  num_classes=classes, class_names=["a", "b", "c"] if classes else None)
+    path = export(model, str(tmp_path / "m"))
+    served = tf.saved_model.load(path)
+    assert set(served.signatures) == ({"serving_default", "sample", "log_prob"}
+                                      | ({"sample_by_name"} if classes else set()))
+    # A conditional model's signatures take labels, as a conditional GAN's do.
+    labels = {"labels": tf.constant([0, 1, 2])} if classes else {}
+    images = served.signatures["sample"](count=tf.constant(3), seed=tf.constant(5, tf.int64),
+                                         **labels)["images"].numpy()
+    assert images.dtype == np.uint8 and images.shape == (3, 4, 4, channels)
+    expected = model.generate(3, seed=5, labels=[0, 1, 2] if classes else None).numpy()
+    np.testing.assert_array_equal(images, np.round(expected * 255))
+    values = images
+    if distribution == "bernoulli":
+        assert set(np.unique(images)) <= {0, 255}
+        values = images // 255
+    score = served.signatures["log_prob"](images=tf.constant(images), **labels)["log_prob"]
+    np.testing.assert_allclose(score.numpy(), model.log_prob(
+        values, [0, 1, 2] if classes else None).numpy(), rtol=1e-5)
+    if classes:
+        by_name = served.signatures["sample_by_name"](
+            count=tf.constant(2), seed=tf.constant(1, tf.int64),
+            class_names=tf.constant(["c", "a"]))["images"].numpy()
+        np.testing.assert_array_equal(
+            by_name, np.round(model.generate(2, seed=1, labels=[2, 0]).numpy() * 255))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="num_classes=3"):
+            served.signatures["log_prob"](images=tf.constant(images),
+                                          labels=tf.constant([0, 1, 3]))
+    one = {"labels": tf.constant([0])} if classes else {}
+    with pytest.raises(tf.errors.InvalidArgumentError, match=rf"\(batch, 4, 4, {channels}\)"):
+        served.signatures["log_prob"](images=tf.zeros((1, 5, 4, channels), tf.uint8), **one)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="count must be >= 1"):
+        served.signatures["sample"](count=tf.constant(0), seed=tf.constant(0, tf.int64),
+                                    **({"labels": tf.zeros((0,), tf.int32)} if classes else {}))

@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from kerasgen.losses import pixelcnn as dist
 from kerasgen.models import replicas
+from kerasgen.models.capabilities import Completer
 from kerasgen.models.capabilities import DensityModel
 from kerasgen.models.capabilities import Sampler
 from kerasgen.models.common import positive_int
@@ -19,8 +20,13 @@ from kerasgen.registry import register_model
 SAMPLERS = ("fast", "naive")
 
 
+def _symbolic(x):
+    """A tensor being traced (no value to check in Python)."""
+    return tf.is_tensor(x) and not tf.executing_eagerly()
+
+
 @register_model("pixelcnn")
-class PixelCNN(Sampler, DensityModel, keras.Model):
+class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
     """Gated PixelCNN: p(x) = prod_i p(x_i | x_<i) in raster order, R -> G -> B in a pixel.
 
     Vertical and horizontal stacks of gated blocks (no blind spot), residual and skip
@@ -124,7 +130,11 @@ class PixelCNN(Sampler, DensityModel, keras.Model):
         return x if self.binary else tf.round(x * 255.0)
 
     def _values(self, images):
-        """Public-method images -> float32 values (0/1, or levels 0..255), checked."""
+        """Public-method images -> float32 values (0/1, or levels 0..255), checked. Inside a
+        traced function (a SavedModel endpoint, whose inputs are checked in the graph) the
+        images come as the pipeline gives them: 0/1, or floats k / 255."""
+        if _symbolic(images):
+            return self._targets(images)
         arr = np.asarray(images)
         expected = tuple(self.image_shape)
         if arr.ndim != 4 or arr.shape[1:] != expected:
@@ -147,6 +157,8 @@ class PixelCNN(Sampler, DensityModel, keras.Model):
     def _labels(self, labels, count=None):
         if labels is None:
             return None
+        if _symbolic(labels) and self.num_classes:
+            return tf.cast(labels, tf.int32)  # checked by the endpoint that traces this
         if not self.num_classes:
             raise ValueError("This PixelCNN is unconditional (num_classes is None); received "
                              "labels.")
@@ -184,10 +196,10 @@ class PixelCNN(Sampler, DensityModel, keras.Model):
         if self._map_fn is None:
             self._map_fn = tf.function(self._log_prob_map, reduce_retracing=True)
         values = self._values(images)
-        labels = self._labels(labels, len(values))
+        labels = self._labels(labels, None if _symbolic(values) else len(values))
         if not self.num_classes or labels is not None:
             return self._map_fn(values, labels)
-        batch, (h, w, _) = len(values), self.image_shape
+        batch, (h, w, _) = tf.shape(values)[0], self.image_shape
         maps = tf.stack([self._map_fn(values, tf.fill([batch], y))
                          for y in range(self.num_classes)])  # (K, B, H, W)
         prefix = tf.cumsum(tf.reshape(maps, [self.num_classes, batch, h * w]), axis=-1)
@@ -211,6 +223,10 @@ class PixelCNN(Sampler, DensityModel, keras.Model):
     def sampling_options(self):
         return super().sampling_options + ("temperature",)
 
+    def completion_input(self, images):
+        """uint8 files -> 0/1 (pixel > 127) for bernoulli, else the levels as they are."""
+        return (images > 127).astype("float32") if self.binary else images
+
     def density_protocol(self, num_samples=None):
         return {"estimator": "exact: the sum of the per-(sub)pixel conditionals",
                 "distribution": self.distribution}
@@ -218,19 +234,14 @@ class PixelCNN(Sampler, DensityModel, keras.Model):
     def default_metrics(self):
         return ("nll",)
 
-    def serving_endpoints(self):
-        # The `sample` and `log_prob` endpoints of a PixelCNN (a sampler traced as one
-        # graph, inputs checked in it) are the serving part of its own issue; until then it
-        # is exported by nothing rather than by the generic endpoints, whose tracing its
-        # NumPy-checked methods do not support.
-        return {}
-
     # -- sampling ----------------------------------------------------------------------------
     def _uniforms(self, count, seed):
         h, w, c = self.image_shape
-        seed = self.seed_generator if seed is None else seed
-        u = keras.random.uniform((count, h, w, dist.num_uniforms(self.distribution, c) + 1),
-                                 seed=seed)
+        shape = (count, h, w, dist.num_uniforms(self.distribution, c) + 1)
+        if tf.is_tensor(seed):  # a stateless seed pair (an endpoint's); as keras draws an int
+            u = tf.random.stateless_uniform(tf.stack(shape), seed=tf.cast(seed, tf.int64))
+        else:
+            u = keras.random.uniform(shape, seed=self.seed_generator if seed is None else seed)
         return u[..., 1:], u[:, 0, 0, 0]  # per-sub-pixel draws, one more for a label
 
     def _sample(self, uniforms, labels, temperature, known=None, known_rows=0, method="fast",
@@ -263,13 +274,16 @@ class PixelCNN(Sampler, DensityModel, keras.Model):
         them from the training class frequencies. `temperature` divides the logits (for the
         mixture: its component logits; its logistic scales are multiplied by it);
         `method="naive"` runs the whole network per sub-pixel (for checking)."""
-        if labels is not None:
+        if _symbolic(num_samples):  # traced by an endpoint that checked count and labels
+            count, labels = num_samples, self._labels(labels)
+        elif labels is not None:
             count = len(np.asarray(labels).reshape(-1)) if num_samples is None else num_samples
-            labels = self._labels(labels, positive_int("num_samples", count))
+            count = positive_int("num_samples", count)
+            labels = self._labels(labels, count)
         elif num_samples is None:
             raise ValueError("generate needs num_samples or labels; received neither.")
-        count = positive_int("num_samples", num_samples if num_samples is not None
-                             else len(labels))
+        else:
+            count = positive_int("num_samples", num_samples)
         uniforms, u_label = self._uniforms(count, seed)
         if self.num_classes and labels is None:
             labels = self._draw_labels(tf.tile(self.log_class_prior()[None], [count, 1]),

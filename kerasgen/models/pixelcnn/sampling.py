@@ -144,7 +144,7 @@ class FastSampler:
         """uniforms (B, H, W, U) -> values (B, H, W, C): 0/1 (binary) or levels 0..255.
         Rows < known_rows are copied from `known` (values of the same kind)."""
         uniforms = tf.convert_to_tensor(uniforms, tf.float32)
-        state = self.initial_state(int(uniforms.shape[0]))
+        state = self.initial_state(tf.shape(uniforms)[0])
         labels = None if labels is None else tf.convert_to_tensor(labels, tf.int32)
         temperature = tf.constant(temperature, tf.float32)
         bar = keras.utils.Progbar(self.height, unit_name="row") if verbose else None
