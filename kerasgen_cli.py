@@ -74,10 +74,13 @@ def main(argv=None):
 
     p = sub.add_parser(
         "evaluate", parents=[common],
-        help="FID/KID/IS/precision-recall and VAE likelihood of a model",
-        description="Evaluate a zoo name, a run folder or a .keras file against real images. "
-                    "Prints a table and writes a JSON report with the protocol.")
-    p.add_argument("model", help="zoo name, run folder (model.keras + config.yaml) or .keras")
+        help="FID/KID/IS/precision-recall and likelihood of one or more models",
+        description="Evaluate zoo names, run folders or .keras files against real images. "
+                    "Prints a table (several models: one column each, on the same protocol) "
+                    "and writes a JSON report per model with the protocol.")
+    p.add_argument("models", nargs="+", metavar="model",
+                   help="zoo name, run folder (model.keras + config.yaml) or .keras; several "
+                        "are compared in one table")
     p.add_argument("--metrics",
                    help="comma-separated metrics (default: the model's own, e.g. fid,kid,is "
                         "for samplers); samplers and likelihood models: fid,kid,is,pr and any "

@@ -212,19 +212,28 @@ def evaluate(args):
             raise ValueError(f"{flag} must be >= 1; received {value}.")
     metrics = None if args.metrics is None else [
         m.strip() for m in args.metrics.split(",") if m.strip()]
-    model, source, run_config = loading.load_model(args.model)
-    report = evaluate_lib.evaluate_model(
-        model, run_config, metrics, name=args.model, data_path=args.data, source=args.source,
-        train_data=args.train_data, features=args.features, judge=args.judge,
-        num_generated=args.num_generated, num_real=args.num_real, split=args.split,
-        nll_samples=args.k, nearest_path=args.nearest_neighbours, seed=args.seed,
-        verbose=not args.quiet)
-    report["model"] = dict(source, name=args.model, family=type(model).__name__)
-    print(evaluate_lib.format_table(report))
-    out = args.json or os.path.join(
-        "runs", "evaluate", os.path.basename(os.path.normpath(args.model)).replace(".keras", "")
-        + ".json")
-    print(f"Report: {evaluate_lib.write_json(report, out)}")
+    if args.json and len(args.models) > 1:
+        raise ValueError(f"--json names one report; received {len(args.models)} models (their "
+                         "reports go to runs/evaluate/<model>.json).")
+    reports, written = [], []
+    for name in args.models:
+        model, source, run_config = loading.load_model(name)
+        report = evaluate_lib.evaluate_model(
+            model, run_config, metrics, name=name, data_path=args.data, source=args.source,
+            train_data=args.train_data, features=args.features, judge=args.judge,
+            num_generated=args.num_generated, num_real=args.num_real, split=args.split,
+            nll_samples=args.k, nearest_path=args.nearest_neighbours, seed=args.seed,
+            verbose=not args.quiet)
+        report["model"] = dict(source, name=name, family=type(model).__name__)
+        reports.append(report)
+        out = args.json or os.path.join(
+            "runs", "evaluate", os.path.basename(os.path.normpath(name)).replace(".keras", "")
+            + ".json")
+        written.append(evaluate_lib.write_json(report, out))
+    print(evaluate_lib.format_table(reports[0]) if len(reports) == 1
+          else evaluate_lib.format_comparison(reports))
+    for path in written:
+        print(f"Report: {path}")
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -54,6 +54,32 @@ def test_evaluate_vae_run_folder_reports_nll_in_nats_and_bits(idx_folder, tmp_pa
     assert report["model"]["family"] == "VAE" and len(report["model"]["sha256"]) == 64
 
 
+def test_a_vae_and_a_pixelcnn_share_one_nll_table(idx_folder, tmp_path, capsys,
+                                                  monkeypatch):
+    """Several models, one table: each column on the same test images binarized once with
+    seed 0; the estimator (importance-sampled bound or exact) is in each one's protocol."""
+    vae = train_tiny("vae", {"image_shape": [28, 28, 1], "latent_dim": 4, "hidden_dims": [8]},
+                     idx_folder, str(tmp_path / "vae"), binarize=True)
+    pcnn = train_tiny("pixelcnn", {"image_shape": [28, 28, 1], "num_layers": 1, "filters": 4,
+                                   "first_kernel_size": 3, "head_filters": 4},
+                      idx_folder, str(tmp_path / "pcnn"), binarize=True)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["evaluate", vae, pcnn, "--metrics", "nll", "--k", "20", "--quiet"]) == 0
+    table = capsys.readouterr().out
+    header, rule, *rows = table.splitlines()
+    assert header.split() == ["metric", vae, pcnn], table
+    nll = next(r.split() for r in rows if r.startswith("nll_nats "))
+    reports = [json.load(open(tmp_path / "runs" / "evaluate" / f"{name}.json"))
+               for name in ("vae", "pcnn")]
+    assert [float(v) for v in nll[1:]] == pytest.approx(
+        [r["metrics"]["nll_nats"] for r in reports], abs=1e-4)
+    assert [r["protocol"]["nll"]["binarization"] for r in reports] == ["once, seed 0"] * 2
+    assert "exact" in reports[1]["protocol"]["nll"]["estimator"]
+    assert "PixelCNN" in table and "VAE" in table
+    assert cli.main(["evaluate", vae, pcnn, "--json", "x.json"]) == 2
+    assert "--json names one report" in capsys.readouterr().err
+
+
 def test_more_importance_samples_tighten_the_bound(idx_folder, tmp_path):
     run = train_tiny("vae", {"image_shape": [28, 28, 1], "latent_dim": 4, "hidden_dims": [8]},
                      idx_folder, str(tmp_path / "vae"), binarize=True)

@@ -42,6 +42,28 @@ def format_table(report):
     return "\n".join(lines)
 
 
+def format_comparison(reports):
+    """Several models' reports as one table, a column per model (metrics in first-seen order,
+    "-" where a model has none), then each model's protocol."""
+    names = [r["model"]["name"] for r in reports]
+    metrics = list(dict.fromkeys(m for r in reports for m in r["metrics"]))
+
+    def cell(report, metric):
+        value = report["metrics"].get(metric, "-")
+        return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+    rows = [[metric] + [cell(r, metric) for r in reports] for metric in metrics]
+    widths = [max(len(x) for x in column) for column in zip(["metric"] + names, *rows)]
+    lines = ["  ".join(f"{x:<{w}}" for x, w in zip(["metric"] + names, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(f"{x:<{w}}" for x, w in zip(row, widths)) for row in rows]
+    for name, report in zip(names, reports):
+        lines += ["", f"{name} ({report['model']['family']}):"]
+        lines += [f"  {key}: {json.dumps(value) if isinstance(value, dict) else value}"
+                  for key, value in report["protocol"].items()]
+    return "\n".join(lines)
+
+
 def write_json(report, path):
     """Write the report atomically."""
     with atomic_path(path) as tmp, open(tmp, "w") as f:
