@@ -89,15 +89,17 @@ def generated_batches(model, num_images, batch_size=500, seed=0, options=None):
     """Float [0, 1] batches of `num_images` samples from a `Sampler`.
 
     Each batch gets its own seed (seed * 100003 + batch index), so the set is reproducible
-    and does not depend on the model's internal seed state. `options`: sampling options whose
-    arrays hold one value per image (e.g. {"labels": (num_images,)}), sliced per batch;
-    default: the model's `cycling_options` (every class equally often).
+    and does not depend on the model's internal seed state. `options`: sampling options,
+    arrays of one value per image (e.g. {"labels": (num_images,)}) sliced per batch, scalars
+    (e.g. {"temperature": 0.9}) passed to every batch; default: the model's
+    `cycling_options` (every class equally often).
     """
     if options is None:
         options = model.cycling_options(num_images)
     for index, start in enumerate(range(0, int(num_images), batch_size)):
         n = min(batch_size, int(num_images) - start)
-        batch_options = {k: v[start:start + n] for k, v in options.items()}
+        batch_options = {k: v if np.ndim(v) == 0 else v[start:start + n]
+                         for k, v in options.items()}
         yield np.asarray(model.generate(n, seed=int(seed) * 100_003 + index, **batch_options))
 
 

@@ -315,3 +315,26 @@ def test_completers_keep_the_known_rows_and_write_grids(family, tmp_path, capsys
                      str(tmp_path / "x.npz"), "--out", str(tmp_path / "g.png")])
     assert code not in (0, None)
     assert "--complete needs --known-rows" in capsys.readouterr().err
+
+
+SCALAR_OPTIONS = ("temperature", "truncation")
+
+
+def test_families_with_scalar_sampling_options_are_listed_below():
+    declaring = {name for name, build in TINY.items()
+                 if set(getattr(build(), "sampling_options", ())) & set(SCALAR_OPTIONS)}
+    assert declaring == {"pixelcnn"}
+
+
+@pytest.mark.parametrize("family", ["pixelcnn"])
+def test_scalar_sampling_options_reach_every_batch(family, tmp_path, capsys):
+    """`kerasgen sample --temperature 0.9` (or --truncation): one value for all samples, in
+    every batch of a run longer than one batch."""
+    model = TINY[family]()
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    for option in set(model.sampling_options) & set(SCALAR_OPTIONS):
+        out = str(tmp_path / f"{option}.npz")
+        assert cli.main(["sample", path, f"--{option}", "0.9", "--num", "300", "--out", out,
+                         "--quiet"]) in (0, None), capsys.readouterr().err
+        assert np.load(out)["images"].shape[0] == 300
