@@ -1,3 +1,4 @@
+import os
 import warnings
 
 import keras
@@ -8,6 +9,8 @@ import tensorflow as tf
 import kerasgen
 from kerasgen.models.common import ArgumentError
 from tests import helpers
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def small(**kwargs):
@@ -262,3 +265,57 @@ def test_exported_sample_and_reconstruct_match_the_model(tmp_path):
     want = np.round(np.asarray(model.generate(z)) * 255)
     assert sample.shape == (3, 16, 16, 3) and np.abs(sample.astype(int) - want).max() <= 1
 
+
+def _png_folder(folder, count=24, size=16):
+    rng = np.random.default_rng(0)
+    os.makedirs(folder)
+    for i in range(count):
+        image = rng.integers(0, 256, (size, size, 3)).astype(np.uint8)
+        tf.io.write_file(os.path.join(folder, f"{i:06d}.png"), tf.io.encode_png(image))
+    return folder
+
+
+def test_kerasgen_train_logs_the_controller_and_resumes_k_t_exactly(tmp_path):
+    """The preset config at toy scale: the logs hold m_global, k_t and the learning rates
+    (the model's own callback); a rerun of the same command resumes with the k_t and plateau
+    state of the backup."""
+    from kerasgen import config as config_lib
+    from kerasgen.training.train import train
+
+    folder = _png_folder(str(tmp_path / "img"))
+    overrides = [f"data.path={folder}", "data.image_size=16", "data.stop=16",
+                 "data.eval_start=16", "data.eval_stop=24", "data.batch_size=8",
+                 "model.args.image_size=16", "model.args.width=4", "model.args.latent_dim=4",
+                 "model.args.embedding_dim=4", "model.args.lambda_k=0.05",
+                 "model.args.lr_patience=1", "train.metrics_every_epochs=null",
+                 "train.num_samples=4", f"train.output_dir={tmp_path / 'run'}"]
+    path = os.path.join(ROOT, "configs", "began_celeba_64.yaml")
+    first, history = train(config_lib.load(path, overrides + ["train.epochs=1"]), verbose=0)
+    assert {"m_global", "k_t", "d_loss", "g_loss", "l_real", "l_fake", "g_learning_rate",
+            "d_learning_rate"} <= set(history.history)
+    assert float(first.k_t.numpy()) == pytest.approx(history.history["k_t"][-1])
+    def state(model):  # k_t and the plateau variables, by name within the model
+        return {v.path.split("/", 1)[-1] if v.path.startswith(model.name + "/") else v.path:
+                v.numpy() for v in model.weights if not v.trainable}
+
+    saved = state(first)
+    assert saved["k_t"] > 0  # noise images: D reconstructs the fakes better, so k_t rose
+
+    class Seen(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.state = state(self.model)
+
+    seen = Seen()
+    second, history = train(config_lib.load(path, overrides + ["train.epochs=2"]), verbose=0,
+                            callbacks=[seen])
+    assert len(history.history["k_t"]) == 1  # epoch 1 was restored, not redone
+    assert set(seen.state) == set(saved) and "k_t" in saved
+    for name, value in saved.items():
+        np.testing.assert_array_equal(seen.state[name], value, err_msg=name)
+    # TensorBoard has the controller per step (train.tensorboard_update_freq: "1").
+    tags = set()
+    for root, _, files in os.walk(tmp_path / "run" / "logs" / "train"):
+        for name in files:
+            for event in tf.compat.v1.train.summary_iterator(os.path.join(root, name)):
+                tags.update(v.tag for v in event.summary.value)
+    assert {"batch_m_global", "batch_k_t", "epoch_m_global", "epoch_k_t"} <= tags
