@@ -160,6 +160,43 @@ def per_replica_checks():
                       verbose=0).history}
     out["text_finite"] = bool(all(np.isfinite(v).all() for v in logs.values()))
     out["text_terms"] = sorted(k for k in logs if k in ("d_mismatch", "g_interpolation"))
+
+    # 6. BEGAN: with the same global batch of latents (each replica its slice), two SGD steps
+    #    on two replicas equal two steps on one device, k_t included, and both replicas hold
+    #    the same k_t (computed from global means, not from each replica's half-batch).
+    from kerasgen.models.replicas import replica_id
+
+    z_rng = np.random.default_rng(1)
+    z_d, z_g = (tf.constant(z_rng.uniform(-1, 1, (16, 4)), tf.float32) for _ in range(2))
+
+    def began():
+        keras.utils.set_random_seed(0)
+        model = kerasgen.models.BEGAN(image_size=8, channels=1, latent_dim=4, embedding_dim=4,
+                                      width=4, gamma=1.0, lambda_k=0.1)
+        model.compile(g_optimizer=keras.optimizers.SGD(0.1),
+                      d_optimizer=keras.optimizers.SGD(0.1))
+        model.k_t.assign(0.3)  # so k_t weighs the fakes in D's loss from the first step
+        drawn = []
+
+        def latents(batch):  # z_D, then z_G: this replica's rows of the global batch
+            z = z_d if len(drawn) % 2 == 0 else z_g
+            drawn.append(batch)
+            return tf.slice(z, [replica_id() * batch, 0], [batch, 4])
+
+        model.step_latents = latents
+        return model
+
+    began_x = x * 2 - 1
+    single = began()
+    single.fit(began_x, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    with strategy.scope():
+        mirrored = began()
+    mirrored.fit(tf.data.Dataset.from_tensor_slices(began_x).batch(16), epochs=1, verbose=0)
+    out["began_max_weight_difference"] = float(max(
+        np.abs(np.asarray(a) - np.asarray(b)).max()
+        for a, b in zip(single.weights, mirrored.weights)))
+    out["began_k_t"] = [float(single.k_t.numpy())] + [
+        float(v.numpy()) for v in strategy.experimental_local_results(mirrored.k_t.value)]
     return out
 
 

@@ -55,4 +55,5 @@ TINY = {
                                    first_kernel_size=3, head_filters=4, num_classes=3,
                                    class_names=["a", "b", "c"]),
     "text2image": _text2image,
+    "began": lambda: M.BEGAN(image_size=8, channels=1, latent_dim=4, embedding_dim=4, width=4),
 }

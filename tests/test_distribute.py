@@ -27,6 +27,10 @@ def test_train_steps_are_correct_per_replica():
     assert out["text_finite"] and out["text_terms"] == ["d_mismatch", "g_interpolation"]
     # Each replica's pool holds the 4 fakes of its half-batches, filled to its size.
     assert out["cyclegan_pool_counts"] == [4, 4], out
+    # BEGAN: two replicas equal one device; k_t moved and is the same on both replicas.
+    assert out["began_max_weight_difference"] < 1e-5, out
+    single, first, second = out["began_k_t"]
+    assert first == second and abs(single - first) < 1e-6 and single != 0.3, out
 
 
 def test_kerasgen_train_under_a_mirrored_strategy():

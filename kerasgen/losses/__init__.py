@@ -1,4 +1,5 @@
-"""Loss math as pure functions: GAN objectives, VAE likelihood terms, PixelCNN distributions."""
+"""Loss math as pure functions: GAN objectives, VAE likelihood terms, PixelCNN distributions,
+BEGAN's autoencoder loss and equilibrium controller."""
 
 from kerasgen.losses.gan import GAN_LOSSES
 from kerasgen.losses.gan import discriminator_loss
@@ -11,3 +12,4 @@ from kerasgen.losses.vae import importance_weighted_bound
 from kerasgen.losses.vae import posterior
 from kerasgen.losses.vae import prior
 from kerasgen.losses import pixelcnn
+from kerasgen.losses import began

@@ -97,6 +97,13 @@ class KerasgenModel:
         TensorBoard and `kerasgen sample`); None when it has nothing to show."""
         return None
 
+    def training_callbacks(self):
+        """Keras callbacks a `kerasgen train` run adds for this model's own training control
+        (e.g. a learning rate halved when a logged measure stalls). They run after the
+        non-finite guard and before backups, TensorBoard and checkpoints, so what they change
+        at an epoch's end is in that epoch's backup and scalars."""
+        return []
+
     def run_end_callbacks(self, dataset, steps=100):
         """Keras callbacks for the end of a `kerasgen train` run (e.g. recompute batch-norm
         statistics under the final weights from `steps` batches of `dataset`)."""

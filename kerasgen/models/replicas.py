@@ -20,6 +20,17 @@ def global_mean(per_example):
     return tf.nn.compute_average_loss(tf.cast(per_example, tf.float32))
 
 
+def global_value(per_example):
+    """The global-batch mean of a (B,) value as one number, the same on every replica (the
+    replicas' `global_mean` shares summed by an all-reduce), in float32. For values that
+    decide state every replica must update alike (BEGAN's k_t) and for logged numbers; not for
+    losses to differentiate (use `global_mean`, whose gradients the optimizer sums)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context: the whole batch is here
+        return tf.reduce_mean(tf.cast(per_example, tf.float32))
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, global_mean(per_example))
+
+
 def replica_id():
     """Index of the replica running this code (0 outside a strategy), as an int32 tensor."""
     ctx = tf.distribute.get_replica_context()

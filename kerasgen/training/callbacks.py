@@ -359,12 +359,14 @@ class FiniteModelCheckpoint(keras.callbacks.Callback):
 
 def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1,
                        checkpoint_every_steps=None, tensorboard_update_freq="epoch",
-                       examples=None, restore_dir=None):
+                       examples=None, restore_dir=None, model_callbacks=()):
     """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, TensorBoard
     scalars, sample grids and a `.keras` file of the model after every epoch.
 
     The backup holds the model and all optimizers' state (every epoch, and every
     `checkpoint_every_steps` steps); rerunning the same command resumes from it.
+    `model_callbacks` (the model's `training_callbacks()`) run right after the guard, so an
+    epoch's backup, scalars and checkpoint include what they changed at its end.
     """
     log_dir = os.path.join(output_dir, "logs")
     update_freq = tensorboard_update_freq
@@ -372,6 +374,7 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
         update_freq = int(update_freq)
     return [
         NonFiniteGuard(),  # first: a NaN batch stops fit before anything below saves
+        *model_callbacks,
         EpochAndStepBackup(os.path.join(output_dir, "backup"),
                            save_freq=checkpoint_every_steps or "epoch",
                            restore_dir=restore_dir),

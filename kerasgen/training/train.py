@@ -228,7 +228,8 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
     standard = standard_callbacks(
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq,
-        examples=examples, restore_dir=os.path.join(run_dir, "backup"))
+        examples=examples, restore_dir=os.path.join(run_dir, "backup"),
+        model_callbacks=model.training_callbacks())
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))
     try:
