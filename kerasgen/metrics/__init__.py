@@ -24,3 +24,4 @@ from kerasgen.metrics.nearest import nearest_neighbour_grid  # noqa: F401
 from kerasgen.metrics.precision_recall import precision_recall  # noqa: F401
 from kerasgen.metrics.sample_quality import compute_metrics  # noqa: F401
 from kerasgen.metrics.sample_quality import scores_from_outputs  # noqa: F401
+from kerasgen.metrics.swd import sliced_wasserstein_distance  # noqa: F401
