@@ -153,9 +153,10 @@ def compute_metrics(real_images, generated_images, extractor, metrics=("fid", "k
         real_images: (N, H, W, C) uint8 or float in [0, 1], or an iterable of such batches.
         generated_images: the same, for the set being judged.
         extractor: a `FeatureExtractor` or its name (e.g. "classifier_mnist").
-        metrics: any of "fid", "kid", "is" (of the generated set), "pr".
+        metrics: any of "fid", "kid", "is" (of the generated set), "pr", and on pixels
+            "swd", "ms_ssim" (any registered sample metric).
         real_description / generated_description: recorded in the protocol.
-        **options: kid_subsets, kid_subset_size, is_splits, pr_k, seed.
+        **options: kid_subsets, kid_subset_size, is_splits, pr_k, ms_ssim_pairs, seed.
 
     Returns:
         {"metrics": {...}, "protocol": {...}}.
@@ -173,11 +174,18 @@ def compute_metrics(real_images, generated_images, extractor, metrics=("fid", "k
 
     real_iter, real_total = batches(real_images)
     gen_iter, gen_total = batches(generated_images)
+    kept = None
+    if any(SAMPLE_METRICS[m].needs == "images" for m in metrics):  # they read the pixels
+        kept = [], []
+        real_iter = features_lib.keeping_uint8(real_iter, kept[0])
+        gen_iter = features_lib.keeping_uint8(gen_iter, kept[1])
     real_f, _, num_real = features_lib.extract(extractor, real_iter, real_total,
                                                f"Features of {real_description}", verbose)
     gen_f, gen_p, num_gen = features_lib.extract(extractor, gen_iter, gen_total,
                                                  f"Features of {generated_description}", verbose)
-    scores = scores_from_outputs(real_f, gen_f, gen_p, metrics, **options)
+    pixels = {} if kept is None else {"real_images": np.concatenate(kept[0]),
+                                      "generated_images": np.concatenate(kept[1])}
+    scores = scores_from_outputs(real_f, gen_f, gen_p, metrics, **pixels, **options)
     return {"metrics": scores,
             "protocol": protocol(extractor, metrics, real_description, num_real,
                                  generated_description, num_gen, **options)}
