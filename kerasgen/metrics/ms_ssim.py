@@ -13,8 +13,9 @@ keep the coarsest scale at least 7 px, with the weights of Wang et al. for those
 renormalized to sum to 1: 64 px images use 4 scales, 32 px 3, 16 px 2, 7-12 px 1 (SSIM).
 Numbers are therefore comparable between models at one image size, not with papers.
 
-1,000 pairs per set by default: per-pair values spread by about 0.1, so the mean is known to
-about +-0.003, and TensorFlow's CPU convolutions make each pair cost about 10 ms here.
+1,000 pairs per set by default: on 64x64 CelebA faces per-pair values spread by 0.17 (std),
+so the mean is known to about +-0.005, and TensorFlow's CPU convolutions make each pair cost
+about 6 ms of CPU here.
 """
 
 import numpy as np
