@@ -69,7 +69,8 @@ def _fid(real_features, generated_features, **context):
     return {"fid": fid_from_features(real_features, generated_features)}
 
 
-@register_sample_metric("kid", higher_is_better=False, protocol=lambda kid_subsets=100, kid_subset_size=1000, seed=0,
+@register_sample_metric("kid", higher_is_better=False,
+                        protocol=lambda kid_subsets=100, kid_subset_size=1000, seed=0,
                         num_real=None, num_generated=None, **_: {
     "kernel": "(x.y / d + 1)^3", "num_subsets": kid_subsets,
     "subset_size": min(kid_subset_size, num_real, num_generated), "seed": seed})
