@@ -55,4 +55,6 @@ TINY = {
                                    first_kernel_size=3, head_filters=4, num_classes=3,
                                    class_names=["a", "b", "c"]),
     "text2image": _text2image,
+    "progan": lambda: M.ProGAN(resolution=8, channels=1, latent_dim=4, width_base=16,
+                               max_width=4, phase_images=16),
 }
