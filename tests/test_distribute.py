@@ -27,6 +27,9 @@ def test_train_steps_are_correct_per_replica():
     assert out["text_finite"] and out["text_terms"] == ["d_mismatch", "g_interpolation"]
     # Each replica's pool holds the 4 fakes of its half-batches, filled to its size.
     assert out["cyclegan_pool_counts"] == [4, 4], out
+    # 16 images at 4x4, then 8 at 8x8 (4 per replica): halfway through the fade-in.
+    assert out["progan_schedule"] == [[24, 1, 0.5], [24, 1, 0.5]], out
+    assert out["progan_finite"] and out["progan_max_score_difference"] < 1e-5, out
 
 
 def test_kerasgen_train_under_a_mirrored_strategy():

@@ -53,6 +53,7 @@ class DiscriminatorOutput(keras.layers.Layer):
         self.score = EqualizedDense(1, gain=1.0, name="score")
 
     def build(self, input_shape):
+        self.stddev.build(input_shape)
         self.conv.build((None, 4, 4, input_shape[-1] + 1))
         self.dense.build((None, 16 * self.width))
         self.score.build((None, self.width))

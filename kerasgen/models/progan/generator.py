@@ -55,6 +55,7 @@ class GeneratorBlock(keras.layers.Layer):
             side = 2 * input_shape[1]
             self.conv0.build((None, side, side, input_shape[-1]))
         self.conv1.build((None, side, side, self.width))
+        self.norm.build((None, side, side, self.width))
 
     def call(self, h):
         if self.first:
@@ -100,6 +101,7 @@ class ProGANGenerator(keras.Model):
                        for k in range(self.num_levels)]
         self.level, self.alpha = schedule_variables(self)
         shape = (None, self.latent_dim)
+        self.normalize_latents.build(shape)
         for k, (block, to_rgb) in enumerate(zip(self.blocks, self.to_rgb)):
             block.build(shape)
             shape = (None, growing.side(k), growing.side(k), self.widths[k])
