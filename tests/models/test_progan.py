@@ -176,12 +176,13 @@ def test_training_advances_alpha_and_level_by_images_seen_with_a_batch_per_resol
 
 
 def test_levels_not_yet_reached_do_not_train():
-    gan = small(resolution=16, phase_images=1000)
+    gan = small(phase_images=1000)
     gan.compile()
-    untouched = gan.generator.blocks[2].weights + gan.discriminator.from_rgb[1].weights
+    untouched = (gan.generator.blocks[1].weights + gan.generator.to_rgb[1].weights
+                 + gan.discriminator.blocks[1].weights + gan.discriminator.from_rgb[1].weights)
     before = [w.numpy() for w in untouched]
     trained = gan.generator.to_rgb[0].kernel.numpy()
-    gan.fit(images(32, 16), batch_size=16, epochs=1, verbose=0)
+    gan.fit(images(32), batch_size=16, epochs=1, verbose=0)
     for a, b in zip(before, untouched):
         np.testing.assert_array_equal(a, b.numpy())
     assert not np.array_equal(trained, gan.generator.to_rgb[0].kernel.numpy())
@@ -282,7 +283,7 @@ def test_generate_draws_a_lower_level_of_a_finished_model():
         small().generate(2, resolution=8)  # a fresh model has not reached 8x8
 
 
-def test_a_finished_run_grows_a_level_and_fades_it_in():
+def test_a_finished_run_grows_a_level_that_starts_at_alpha_0():
     gan = _finished(resolution=8)
     grown = grow(gan)
     assert grown.resolution == 16 and grown.num_levels == 3
@@ -297,11 +298,8 @@ def test_a_finished_run_grows_a_level_and_fades_it_in():
     np.testing.assert_allclose(np.asarray(grown.discriminator(x)),
                                np.asarray(gan.discriminator(growing.downsample(x, 2))),
                                atol=1e-5)
-    grown.compile()
-    steps = Steps()
-    grown.fit(images(32, 16), batch_size=8, epochs=1, verbose=0, callbacks=[steps])
-    assert steps.seen == [(16, 0.0, 32), (16, 1.0, 40), (16, 1.0, 48), (16, 1.0, 56)]
-    with pytest.raises(ValueError, match="8x8 model has seen 0 images of the 48 its schedule takes"):
+    # (training it further: test_a_later_stage_grows_a_finished_run)
+    with pytest.raises(ValueError, match="8x8 model has seen 0 images of the 48 its schedule"):
         grow(small())
 
 

@@ -1,5 +1,5 @@
 """What changes as a progressive GAN grows: the phase schedule (level and fade-in alpha after a
-number of images) and the images at each level's resolution.
+number of images), the batch size at each level, and the images at each level's resolution.
 
 Level k works at side 4 * 2^k. Level 0 trains for one phase (`phase_images` images); every
 later level first fades in over one phase (alpha rising linearly from 0 to 1) and then
@@ -16,6 +16,7 @@ import tensorflow as tf
 from keras import ops
 
 from kerasgen.models.common import ArgumentError
+from kerasgen.models.common import positive_int
 
 
 def num_levels(resolution):
@@ -55,6 +56,47 @@ def level_and_alpha(images_seen, phase_images, levels):
     start = phase * tf.cast(2 * level - 1, tf.float64)
     alpha = tf.where(level > 0, tf.clip_by_value((seen - start) / phase, 0.0, 1.0), 1.0)
     return level, tf.cast(alpha, tf.float32)
+
+
+def check_batch_sizes(batch_sizes, levels, group):
+    """{side: batch} with int sides (JSON gives strings back), each side one of the model's
+    and each batch a multiple of the minibatch-stddev `group` (or smaller); None stays None."""
+    if batch_sizes is None:
+        return None
+    if not isinstance(batch_sizes, dict):
+        raise ArgumentError("batch_sizes", f"batch_sizes must map image sides to batch sizes, "
+                                           f"e.g. {{4: 64, 64: 16}}; received {batch_sizes!r}.")
+    sides = [side(k) for k in range(levels)]
+    checked = {}
+    for key, value in batch_sizes.items():
+        at = int(key) if str(key).isdigit() else key
+        if at not in sides:
+            raise ArgumentError("batch_sizes", f"batch_sizes: {key!r} is not a side of this "
+                                               f"model; expected some of {sides}.")
+        size = positive_int(f"batch_sizes[{at}]", value)
+        if size % group and size > group:
+            raise ArgumentError("batch_sizes", f"batch_sizes[{at}] = {size} does not split "
+                                               f"into minibatch-stddev groups of {group}; "
+                                               f"expected a multiple of {group}.")
+        checked[at] = size
+    return dict(sorted(checked.items()))
+
+
+def examples_per_level(batch_sizes, levels, num_replicas, discriminator_steps=1):
+    """Examples of one replica's batch a step uses at each level: batch_sizes[side] split
+    over the replicas, times the discriminator updates a step makes; a side not listed uses
+    the whole batch (2^31 - 1 here)."""
+    table = []
+    for k in range(levels):
+        size = (batch_sizes or {}).get(side(k))
+        if size is None:
+            table.append(2 ** 31 - 1)
+            continue
+        if size % num_replicas:
+            raise ValueError(f"batch_sizes[{side(k)}] = {size} does not split over "
+                             f"{num_replicas} replicas; expected a multiple of {num_replicas}.")
+        table.append(size // num_replicas * discriminator_steps)
+    return table
 
 
 def at_level(level, fn, levels):

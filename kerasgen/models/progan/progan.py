@@ -85,7 +85,8 @@ class ProGAN(GAN):
         self.max_width = positive_int("max_width", max_width)
         self.phase_images = positive_int("phase_images", phase_images)
         self.minibatch_group = positive_int("minibatch_group", minibatch_group)
-        self.batch_sizes = self._check_batch_sizes(batch_sizes)
+        self.batch_sizes = growing.check_batch_sizes(batch_sizes, self.num_levels,
+                                                     self.minibatch_group)
         self.drift_weight = float(drift_weight)
         latent_dim = positive_int("latent_dim", latent_dim)
         shape = dict(resolution=self.resolution, channels=self.channels,
@@ -100,29 +101,6 @@ class ProGAN(GAN):
         self.images_seen = self.add_weight(shape=(), dtype="int64", initializer="zeros",
                                            trainable=False, aggregation="only_first_replica",
                                            name="images_seen")
-
-    def _check_batch_sizes(self, batch_sizes):
-        if batch_sizes is None:
-            return None
-        if not isinstance(batch_sizes, dict):
-            raise ArgumentError("batch_sizes", f"batch_sizes must map image sides to batch "
-                                               f"sizes, e.g. {{4: 64, 64: 16}}; received "
-                                               f"{batch_sizes!r}.")
-        sides = [growing.side(k) for k in range(self.num_levels)]
-        checked = {}
-        for key, value in batch_sizes.items():
-            side = int(key) if str(key).isdigit() else key  # JSON keys come back as strings
-            if side not in sides:
-                raise ArgumentError("batch_sizes", f"batch_sizes: {key!r} is not a side of "
-                                                   f"this model; expected some of {sides}.")
-            size = positive_int(f"batch_sizes[{side}]", value)
-            if size % self.minibatch_group and size > self.minibatch_group:
-                raise ArgumentError("batch_sizes", f"batch_sizes[{side}] = {size} does not "
-                                                   f"split into minibatch-stddev groups of "
-                                                   f"{self.minibatch_group}; expected a "
-                                                   f"multiple of {self.minibatch_group}.")
-            checked[side] = size
-        return dict(sorted(checked.items()))
 
     @property
     def image_shape(self):
@@ -179,32 +157,19 @@ class ProGAN(GAN):
             net.level.assign(level)
             net.alpha.assign(alpha)
 
-    def _examples_per_level(self, discriminator_steps):
-        """Examples of this replica's batch a step uses at each level (an int32 table)."""
-        count = replicas.num_replicas()
-        table = []
-        for k in range(self.num_levels):
-            size = (self.batch_sizes or {}).get(growing.side(k))
-            if size is None:
-                table.append(2 ** 31 - 1)  # the whole batch
-                continue
-            if size % count:
-                raise ValueError(f"batch_sizes[{growing.side(k)}] = {size} does not split "
-                                 f"over {count} replicas; expected a multiple of {count}.")
-            table.append(size // count * discriminator_steps)
-        return tf.constant(table, tf.int32)
-
     # -- training ----------------------------------------------------------------------------
     # Each update is an ordinary GAN update at one level's fixed shapes, its gradients taken
     # inside that level's branch of a tf.switch_case and applied outside it (an optimizer's
-    # cross-replica sum cannot run inside control flow). Differentiating through the
-    # switch_case instead, the penalty's gradient of a gradient included, made the step
-    # trace about six times longer.
+    # cross-replica sum cannot run inside control flow). Differentiating through a
+    # switch_case instead, the penalty's gradient of a gradient included, made the first
+    # step of a 3-level model take 50 s here against 21 s (tracing the graph).
     def train_step(self, data):
         real, _ = unpack(data)
         level, alpha = self.level_and_alpha()
-        used = tf.minimum(tf.shape(real)[0],
-                          tf.gather(self._examples_per_level(self.discriminator_steps), level))
+        per_level = growing.examples_per_level(self.batch_sizes, self.num_levels,
+                                               replicas.num_replicas(),
+                                               self.discriminator_steps)
+        used = tf.minimum(tf.shape(real)[0], tf.gather(tf.constant(per_level), level))
         real = real[:used]
         k = self.discriminator_steps
         for chunk in (tf.split(real, k) if k > 1 else [real]):  # unrolled: k is a constant
@@ -218,10 +183,6 @@ class ProGAN(GAN):
         logs["resolution"] = tf.cast(growing.side(level), tf.float32)  # TensorBoard, progress
         logs["alpha"] = alpha
         return logs
-
-    def _at_level(self, level, update):
-        """update(k) -> (gradients, stats) at the level `level` holds."""
-        return growing.at_level(level, update, self.num_levels)
 
     def _discriminator_step(self, real, level, alpha):
         batch = tf.shape(real)[0]
@@ -251,7 +212,7 @@ class ProGAN(GAN):
                     terms["gradient_penalty"], self.gradient_penalty_weight)
             return _dense_gradients(tape.gradient(scaled, variables), variables), stats
 
-        grads, stats = self._at_level(level, update)
+        grads, stats = growing.at_level(level, update, self.num_levels)
         self.d_optimizer.apply_gradients(zip(grads, variables))
         return stats
 
@@ -269,7 +230,7 @@ class ProGAN(GAN):
             stats = {"g_loss": per_example}
             return _dense_gradients(tape.gradient(scaled, variables), variables), stats
 
-        grads, stats = self._at_level(level, update)
+        grads, stats = growing.at_level(level, update, self.num_levels)
         self.g_optimizer.apply_gradients(zip(grads, variables))
         if self.ema_generator is not None:
             self._update_ema()
@@ -321,6 +282,8 @@ class ProGAN(GAN):
         if resolution not in sides:
             raise ValueError(f"resolution must be one of this model's sides {sides}; received "
                              f"{resolution!r}.")
+        if not tf.executing_eagerly():
+            return  # traced (an endpoint): the level is a tensor there
         grown = growing.side(int(self.generator.level.numpy()))
         if resolution > grown:
             raise ValueError(f"resolution {resolution}: this model has grown to {grown}x{grown} "
