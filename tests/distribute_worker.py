@@ -197,7 +197,7 @@ def per_replica_checks():
         for a, b in zip(single.weights, mirrored.weights)))
     out["began_k_t"] = [float(single.k_t.numpy())] + [
         float(v.numpy()) for v in strategy.experimental_local_results(mirrored.k_t.value)]
-    # 6. ProGAN: the phase schedule counts the global batch (images seen, level and alpha as
+    # 7. ProGAN: the phase schedule counts the global batch (images seen, level and alpha as
     #    on one device, with a smaller batch at 8x8 split over the replicas), and the
     #    minibatch-stddev groups do not depend on how a batch is split.
     def progan():
