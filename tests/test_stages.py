@@ -170,7 +170,7 @@ BAD_STAGES = [
      r"`init_from: null`"),
     ("  - {name: a}\n  - {name: b, repeat: 2}\n  - {name: b1}", r"'b1' is named twice"),
     ("  - {name: a}\n  - {name: b, init_transform: shrink}",
-     r"init_transform: unknown 'shrink'; known: widen_discriminator"),
+     r"init_transform: unknown 'shrink'; known: .*widen_discriminator"),
     ("  - {name: 'a/b'}", r"stages\[0\].name: expected a folder name"),
     ("  []", r"stages: expected a list of stages"),
 ]
