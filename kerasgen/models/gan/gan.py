@@ -159,6 +159,17 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         """Raw generator output in [-1, 1]: inputs are z, or [z, labels] when conditional."""
         return self.generator(inputs, training=training)
 
+    def latents_for(self, num_or_latents, seed=None):
+        """z for `generate`: `num_or_latents` latents drawn with `seed`, or the given (B,
+        latent_dim) latents as float32, checked."""
+        if isinstance(num_or_latents, numbers.Integral):
+            return self.sample_latents(num_or_latents, seed)
+        z = tf.convert_to_tensor(num_or_latents, tf.float32)
+        if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
+            raise ValueError(f"Latents must have shape (batch, {self.latent_dim}); "
+                             f"received {tuple(z.shape)}.")
+        return z
+
     def generate(self, num_or_latents=None, seed=None, labels=None, use_ema=True):
         """Images (B, H, W, C), float32 in [0, 1].
 
@@ -186,13 +197,8 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         elif num_or_latents is None:
             raise ValueError("generate needs a number of samples or latents (B, "
                              f"{self.latent_dim}), or labels to count; received None.")
-        elif isinstance(num_or_latents, numbers.Integral):
-            z = self.sample_latents(num_or_latents, seed)
         else:
-            z = tf.convert_to_tensor(num_or_latents, tf.float32)
-            if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
-                raise ValueError(f"Latents must have shape (batch, {self.latent_dim}); "
-                                 f"received {tuple(z.shape)}.")
+            z = self.latents_for(num_or_latents, seed)
         if labels is not None and self.num_classes:
             labels = self.label_ids(labels)  # class names or ids -> ids
         net = self.ema_generator if (use_ema and self.ema_generator is not None) else self.generator

@@ -1,7 +1,6 @@
 """Progressive GAN (Karras et al. 2018): generator and discriminator grow from 4x4 to the final
 side, each new level faded in, trained as a WGAN-GP with a drift term."""
 
-import numbers
 import warnings
 
 import keras
@@ -266,13 +265,7 @@ class ProGAN(GAN):
         if labels is not None:
             raise ValueError("ProGAN is unconditional; received labels.")
         self._check_resolution(resolution)
-        if isinstance(num_or_latents, numbers.Integral):
-            z = self.sample_latents(num_or_latents, seed)
-        else:
-            z = tf.convert_to_tensor(num_or_latents, tf.float32)
-            if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
-                raise ValueError(f"Latents must have shape (batch, {self.latent_dim}); "
-                                 f"received {tuple(z.shape)}.")
+        z = self.latents_for(num_or_latents, seed)
         net = self.ema_generator if (use_ema and self.ema_generator is not None) \
             else self.generator
         return tf.clip_by_value((net.at_resolution(z, resolution) + 1.0) / 2.0, 0.0, 1.0)
