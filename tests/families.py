@@ -56,4 +56,6 @@ TINY = {
                                    class_names=["a", "b", "c"]),
     "text2image": _text2image,
     "began": lambda: M.BEGAN(image_size=8, channels=1, latent_dim=4, embedding_dim=4, width=4),
+    "stylegan": lambda: M.StyleGAN(image_size=8, channels=1, latent_dim=4, w_dim=4,
+                                   mapping_layers=2, width=4, max_width=8),
 }

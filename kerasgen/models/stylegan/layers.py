@@ -1,0 +1,408 @@
+"""StyleGAN2's layers (Karras et al. 2020, "Analyzing and Improving the Image Quality of
+StyleGAN"), named after the reference code (NVlabs stylegan2-ada-pytorch, training/networks.py).
+
+Equalized learning rate (Karras et al. 2018, Sec. 4.1): every weight is stored as N(0, 1) (over
+a learning-rate multiplier) and scaled at run time by lr_multiplier / sqrt(fan_in), so Adam's
+steps are the same size relative to every layer's weights. Activations are leaky ReLU (0.2)
+times sqrt(2), which keeps their second moment, clamped to [-256, 256] as in the reference code
+(it keeps float16 activations finite; float32 ones never get there). Resampling uses the
+[1, 3, 3, 1] FIR filter with zero padding (the reference code's upfirdn2d): zero insertion and
+the filter to go up, the filter and a stride of 2 to go down.
+"""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen.models import replicas
+
+ACTIVATIONS = ("linear", "lrelu")
+LRELU_GAIN = math.sqrt(2.0)
+CONV_CLAMP = 256.0
+DEMODULATION_EPS = 1e-8
+
+
+def activate(x, activation, gain=1.0, clamp=CONV_CLAMP):
+    """lrelu: leaky ReLU (0.2) x sqrt(2); linear: x; times `gain`, then clamped to
+    [-clamp gain, clamp gain] (the reference code's bias_act)."""
+    if activation == "lrelu":
+        x = tf.nn.leaky_relu(x, 0.2)
+        gain = gain * LRELU_GAIN
+    if gain != 1.0:
+        x = x * tf.cast(gain, x.dtype)
+    return tf.clip_by_value(x, -clamp * gain, clamp * gain) if clamp else x
+
+
+def _fir(channels, dtype, gain=1.0):
+    """The separable [1, 3, 3, 1] filter, normalised to sum to `gain`, as a depthwise kernel
+    (4, 4, channels, 1)."""
+    taps = np.array([1.0, 3.0, 3.0, 1.0])
+    kernel = np.outer(taps, taps)
+    kernel = kernel / kernel.sum() * gain
+    return tf.constant(np.tile(kernel[:, :, None, None], [1, 1, channels, 1]), dtype)
+
+
+def filter_2d(x, pad, stride=1, gain=1.0):
+    """Zero-pad (pad, pad) a (B, H, W, C) map by `pad` = (before, after) and apply the FIR
+    filter with `stride`."""
+    x = tf.pad(x, [[0, 0], list(pad), list(pad), [0, 0]])
+    return tf.nn.depthwise_conv2d(x, _fir(x.shape[-1], x.dtype, gain), [1, stride, stride, 1],
+                                  "VALID")
+
+
+def upsample_2x(x):
+    """(B, H, W, C) -> (B, 2H, 2W, C): zeros inserted after every pixel, then the filter with
+    gain 4 (bilinear interpolation, zero beyond the border)."""
+    shape = tf.shape(x)
+    b, h, w, c = shape[0], shape[1], shape[2], x.shape[-1]
+    x = tf.reshape(x, [b, h, 1, w, 1, c])
+    x = tf.pad(x, [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]])
+    x = tf.reshape(x, [b, 2 * h, 2 * w, c])
+    return filter_2d(x, (2, 1), gain=4.0)
+
+
+def downsample_2x(x):
+    """(B, H, W, C) -> (B, H/2, W/2, C): the filter, then every other pixel."""
+    return filter_2d(x, (1, 1), stride=2)
+
+
+def modulated_conv2d(x, weight, styles, demodulate=True, up=False):
+    """StyleGAN2's modulated convolution (Sec. 2.2), computed without a per-sample weight.
+
+    The paper's w'_ijk = s_i w_ijk and, with demodulation, w''_ijk = w'_ijk /
+    sqrt(sum_{i,k} w'_ijk^2 + 1e-8) are applied as x * s before a shared convolution and the
+    demodulation coefficients after it: the same numbers (the convolution is linear), at the
+    cost of one ordinary convolution per layer (the reference code's non-fused path).
+
+    Args:
+        x: (B, H, W, I) features.
+        weight: (k, k, I, O) kernel, already scaled (equalized learning rate).
+        styles: (B, I) per-sample scales s.
+        demodulate: divide each output channel by the norm of its modulated weights.
+        up: upsample x by 2 before the convolution (the filter's bilinear upsampling).
+
+    Returns:
+        (B, H, W, O), or (B, 2H, 2W, O) with `up`.
+    """
+    styles = tf.cast(styles, x.dtype)
+    x = x * styles[:, None, None, :]  # s_i on input channel i
+    if up:
+        x = upsample_2x(x)
+    x = tf.nn.conv2d(x, tf.cast(weight, x.dtype), 1, "SAME")
+    if demodulate:
+        # sum_{i,k} (s_i w_ijk)^2 = sum_i s_i^2 sum_k w_ijk^2: (B, I) @ (I, O).
+        energy = tf.matmul(tf.square(tf.cast(styles, tf.float32)),
+                           tf.reduce_sum(tf.square(tf.cast(weight, tf.float32)), axis=[0, 1]))
+        x = x * tf.cast(tf.math.rsqrt(energy + DEMODULATION_EPS), x.dtype)[:, None, None, :]
+    return x
+
+
+def _check_activation(activation):
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; received "
+                         f"{activation!r}.")
+    return activation
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class EqualizedDense(keras.layers.Layer):
+    """A dense layer with an equalized learning rate: y = x (W c) + b m, W ~ N(0, 1 / m^2)
+    stored, c = m / sqrt(fan_in), m the learning-rate multiplier (0.01 in StyleGAN's mapping
+    network, so its weights move 100x slower than the synthesis network's).
+
+    Args:
+        units: output size.
+        lr_multiplier: m.
+        bias_init: the bias at initialisation (1 for the style affines: s starts at 1).
+        activation: "linear" or "lrelu".
+    """
+
+    def __init__(self, units, lr_multiplier=1.0, bias_init=0.0, activation="linear",
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.lr_multiplier = float(lr_multiplier)
+        self.bias_init = float(bias_init)
+        self.activation = _check_activation(activation)
+
+    def build(self, input_shape):
+        fan_in = int(input_shape[-1])
+        self.weight_gain = self.lr_multiplier / math.sqrt(fan_in)
+        self.kernel = self.add_weight(
+            shape=(fan_in, self.units), name="kernel",
+            initializer=keras.initializers.RandomNormal(0.0, 1.0 / self.lr_multiplier))
+        self.bias = self.add_weight(
+            shape=(self.units,), name="bias",
+            initializer=keras.initializers.Constant(self.bias_init / self.lr_multiplier))
+
+    def call(self, x):
+        y = tf.matmul(x, self.kernel * tf.cast(self.weight_gain, x.dtype))
+        y = y + self.bias * tf.cast(self.lr_multiplier, x.dtype)
+        return activate(y, self.activation, clamp=None)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"units": self.units, "lr_multiplier": self.lr_multiplier,
+                       "bias_init": self.bias_init, "activation": self.activation})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class EqualizedConv2D(keras.layers.Layer):
+    """A convolution with an equalized learning rate ("same" size, or halved with `down`).
+
+    With `down`, the map is filtered before a stride-2 convolution (the reference code's
+    conv2d_resample): a 1x1 kernel sees the filtered map's every other pixel, a 3x3 kernel the
+    filtered map padded by 2.
+
+    Args:
+        filters: output channels.
+        kernel_size: odd int.
+        activation: "linear" or "lrelu".
+        use_bias: add a bias.
+        down: halve the side (kernel_size 1 or 3).
+        gain: a factor on the output (sqrt(1/2) on both branches of a residual block).
+    """
+
+    def __init__(self, filters, kernel_size, activation="lrelu", use_bias=True, down=False,
+                 gain=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        if down and self.kernel_size not in (1, 3):
+            raise ValueError(f"A downsampling EqualizedConv2D takes kernel_size 1 or 3; "
+                             f"received {kernel_size}.")
+        self.activation = _check_activation(activation)
+        self.use_bias = bool(use_bias)
+        self.down = bool(down)
+        self.gain = float(gain)
+
+    def build(self, input_shape):
+        fan_in = int(input_shape[-1]) * self.kernel_size ** 2
+        self.weight_gain = 1.0 / math.sqrt(fan_in)
+        k = self.kernel_size
+        self.kernel = self.add_weight(shape=(k, k, int(input_shape[-1]), self.filters),
+                                      name="kernel",
+                                      initializer=keras.initializers.RandomNormal(0.0, 1.0))
+        self.bias = (self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
+                     if self.use_bias else None)
+
+    def call(self, x):
+        kernel = self.kernel * tf.cast(self.weight_gain, x.dtype)
+        if not self.down:
+            x = tf.nn.conv2d(x, kernel, 1, "SAME")
+        elif self.kernel_size == 1:
+            x = tf.nn.conv2d(downsample_2x(x), kernel, 1, "VALID")
+        else:  # 3x3: padded by 2, filtered (side + 1), a stride-2 "valid" conv (side / 2)
+            x = tf.nn.conv2d(filter_2d(x, (2, 2)), kernel, 2, "VALID")
+        if self.bias is not None:
+            x = x + self.bias
+        return activate(x, self.activation, self.gain)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"filters": self.filters, "kernel_size": self.kernel_size,
+                       "activation": self.activation, "use_bias": self.use_bias,
+                       "down": self.down, "gain": self.gain})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ModulatedConv2D(keras.layers.Layer):
+    """A synthesis layer: styles s = A(w) from its own affine layer, `modulated_conv2d`, then
+    per-pixel noise times a learned per-channel strength (noise inputs, StyleGAN Sec. 3.2),
+    bias and activation. Called on [x (B, H, W, I), w (B, w_dim)].
+
+    The noise is drawn afresh in training (stateless draws, distinct per replica); outside
+    training it is a fixed map saved with the layer (the reference code's noise_mode="const"),
+    so the same latents give the same images. Set `randomize = False` to use the fixed map in
+    training too (tests that compare steps).
+
+    Args:
+        filters: output channels.
+        kernel_size: 3 for the synthesis convolutions, 1 for toRGB.
+        demodulate: weight demodulation (off for toRGB, whose output is an image).
+        up: upsample by 2 first.
+        resolution: side of the output, for the noise map; None for no noise input.
+        activation: "lrelu" or "linear" (toRGB).
+    """
+
+    def __init__(self, filters, kernel_size=3, demodulate=True, up=False, resolution=None,
+                 activation="lrelu", seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.demodulate = bool(demodulate)
+        self.up = bool(up)
+        self.resolution = None if resolution is None else int(resolution)
+        self.activation = _check_activation(activation)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.randomize = True
+
+    def build(self, input_shape):
+        x_shape, w_shape = input_shape
+        channels, k = int(x_shape[-1]), self.kernel_size
+        self.affine = EqualizedDense(channels, bias_init=1.0, name="affine")
+        self.affine.build(w_shape)
+        # toRGB scales its styles by 1/sqrt(fan_in) (no demodulation to normalise them).
+        self.style_gain = 1.0 if self.demodulate else 1.0 / math.sqrt(channels * k * k)
+        self.weight_gain = 1.0 / math.sqrt(channels * k * k)
+        self.kernel = self.add_weight(shape=(k, k, channels, self.filters), name="kernel",
+                                      initializer=keras.initializers.RandomNormal(0.0, 1.0))
+        self.bias = self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
+        if self.resolution is not None:
+            self.noise_strength = self.add_weight(shape=(self.filters,), name="noise_strength",
+                                                  initializer="zeros")
+            self.noise_const = self.add_weight(
+                shape=(self.resolution, self.resolution, 1), name="noise_const",
+                initializer=keras.initializers.RandomNormal(0.0, 1.0), trainable=False)
+
+    def styles(self, w):
+        """s = A(w), (B, I)."""
+        return self.affine(w) * tf.cast(self.style_gain, w.dtype)
+
+    def call(self, inputs, training=False):
+        x, w = inputs
+        x = modulated_conv2d(x, self.kernel * tf.cast(self.weight_gain, x.dtype),
+                             self.styles(tf.cast(w, x.dtype)), self.demodulate, self.up)
+        if self.resolution is not None:
+            if training and self.randomize:
+                shape = tf.stack([tf.shape(x)[0], self.resolution, self.resolution, 1])
+                noise = tf.random.stateless_normal(shape,
+                                                   replicas.replica_seed(self.seed_generator),
+                                                   dtype=x.dtype)
+            else:
+                noise = tf.cast(self.noise_const, x.dtype)[None]
+            x = x + noise * self.noise_strength
+        return activate(x + self.bias, self.activation)
+
+    def compute_output_shape(self, input_shape):
+        x_shape = input_shape[0]
+        scale = 2 if self.up else 1
+        side = [None if d is None else d * scale for d in x_shape[1:3]]
+        return (x_shape[0], *side, self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"filters": self.filters, "kernel_size": self.kernel_size,
+                       "demodulate": self.demodulate, "up": self.up,
+                       "resolution": self.resolution, "activation": self.activation,
+                       "seed": self.seed})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ConstantInput(keras.layers.Layer):
+    """The synthesis network's learned 4x4 input (StyleGAN Sec. 2), one per batch: called on
+    w (B, w_dim) for the batch size only."""
+
+    def __init__(self, channels, size=4, **kwargs):
+        super().__init__(**kwargs)
+        self.channels = int(channels)
+        self.size = int(size)
+
+    def build(self, input_shape):
+        self.const = self.add_weight(shape=(self.size, self.size, self.channels), name="const",
+                                     initializer=keras.initializers.RandomNormal(0.0, 1.0))
+
+    def call(self, w):
+        const = tf.cast(self.const, self.compute_dtype)[None]
+        return tf.tile(const, tf.stack([tf.shape(w)[0], 1, 1, 1]))  # (B, 4, 4, C)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.size, self.size, self.channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"channels": self.channels, "size": self.size})
+        return config
+
+
+def _largest_divisor(batch, most):
+    """The largest k <= most dividing `batch` (an int32 tensor)."""
+    group = tf.constant(1, tf.int32)
+    for k in range(2, int(most) + 1):
+        group = tf.where(batch % k == 0, k, group)
+    return group
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class MinibatchStddev(keras.layers.Layer):
+    """Minibatch standard deviation (Karras et al. 2018, Sec. 3; StyleGAN2's form): the
+    standard deviation of each feature over a group of `group_size` images, averaged over
+    features and pixels, appended as `num_channels` extra channels.
+
+    Groups are runs of consecutive images (the reference code strides through the batch), so a
+    batch split across replicas, each a multiple of the group size, forms the same groups. A
+    batch that `group_size` does not divide uses its largest divisor below it. Computed in
+    float32 (the 1e-8 under the square root underflows in float16).
+    """
+
+    def __init__(self, group_size=4, num_channels=1, **kwargs):
+        super().__init__(**kwargs)
+        self.group_size = int(group_size)
+        self.num_channels = int(num_channels)
+
+    def call(self, x):
+        shape = tf.shape(x)
+        b, h, w, c = shape[0], shape[1], shape[2], x.shape[-1]
+        f = self.num_channels
+        group = _largest_divisor(b, self.group_size)
+        y = tf.reshape(tf.cast(x, tf.float32), [-1, group, h, w, f, c // f])  # (n, G, ...)
+        y = y - tf.reduce_mean(y, axis=1, keepdims=True)
+        y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=1) + 1e-8)  # (n, H, W, F, c/F)
+        y = tf.reduce_mean(y, axis=[1, 2, 4])  # (n, F)
+        y = tf.tile(y[:, None, None, None, :], tf.stack([1, group, h, w, 1]))
+        y = tf.reshape(y, tf.stack([b, h, w, f]))
+        return tf.concat([x, tf.cast(y, x.dtype)], axis=-1)  # (B, H, W, C + F)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + self.num_channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"group_size": self.group_size, "num_channels": self.num_channels})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class NormalizeSecondMoment(keras.layers.Layer):
+    """z / sqrt(mean(z^2) + 1e-8) per sample: the mapping network's input normalisation."""
+
+    def call(self, z):
+        return z * tf.math.rsqrt(tf.reduce_mean(tf.square(z), axis=-1, keepdims=True) + 1e-8)
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class Upsample2x(keras.layers.Layer):
+    """`upsample_2x` as a layer: the skip generator's images go up a scale."""
+
+    def call(self, x):
+        return upsample_2x(x)
+
+    def compute_output_shape(self, input_shape):
+        side = [None if d is None else 2 * d for d in input_shape[1:3]]
+        return (input_shape[0], *side, input_shape[-1])
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class Broadcast(keras.layers.Layer):
+    """w (B, w_dim) -> ws (B, num_ws, w_dim): the same w for every synthesis layer."""
+
+    def __init__(self, num_ws, **kwargs):
+        super().__init__(**kwargs)
+        self.num_ws = int(num_ws)
+
+    def call(self, w):
+        return tf.tile(w[:, None, :], [1, self.num_ws, 1])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_ws, input_shape[-1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_ws": self.num_ws})
+        return config
