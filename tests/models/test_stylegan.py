@@ -394,3 +394,51 @@ def test_kerasgen_sample_takes_truncation_and_refuses_it_out_of_range(tmp_path, 
     assert drawn.shape == (3, 16, 16, 3) and (drawn == drawn[0]).all()
     assert cli.main(["sample", path, "--truncation", "1.5", "--out", out]) == 2
     assert "truncation must be in [0, 1]" in capfd.readouterr().err
+
+
+# -- training from the config ---------------------------------------------------------------
+def _png_folder(folder, count=24, size=16):
+    rng = np.random.default_rng(0)
+    os.makedirs(folder)
+    for i in range(count):
+        image = rng.integers(0, 256, (size, size, 3)).astype(np.uint8)
+        tf.io.write_file(os.path.join(folder, f"{i:06d}.png"), tf.io.encode_png(image))
+    return folder
+
+
+def test_kerasgen_train_resumes_w_avg_and_the_lazy_counters(tmp_path):
+    """The config at toy scale (synthetic images at 8 px, narrow networks): a rerun of the
+    same command restores w_avg, pl_mean and the step counters from the backup."""
+    from kerasgen import config as config_lib
+    from kerasgen.training.train import train
+
+    folder = _png_folder(str(tmp_path / "img"))
+    overrides = [f"data.path={folder}", "data.image_size=8", "data.stop=16",
+                 "data.eval_start=16", "data.eval_stop=24", "data.batch_size=8",
+                 "model.args.image_size=8", "model.args.width=4", "model.args.max_width=8",
+                 "model.args.latent_dim=8", "model.args.w_dim=8",
+                 "model.args.mapping_layers=2", "model.args.r1_interval=3",
+                 "train.metrics_every_epochs=null", "train.num_samples=4",
+                 f"train.output_dir={tmp_path / 'run'}"]
+    path = os.path.join(ROOT, "configs", "stylegan2_celeba_64.yaml")
+    first, history = train(config_lib.load(path, overrides + ["train.epochs=1"]), verbose=0)
+    assert {"d_loss", "g_loss", "r1_penalty"} <= set(history.history)
+    assert first.augment == "diffaugment" and int(first.d_steps.numpy()) == 2
+
+    def state(model):
+        return {name: getattr(model, name).numpy() for name in
+                ("w_avg", "pl_mean", "d_steps", "g_steps")}
+
+    saved = state(first)
+
+    class Seen(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.state = state(self.model)
+
+    seen = Seen()
+    second, history = train(config_lib.load(path, overrides + ["train.epochs=2"]), verbose=0,
+                            callbacks=[seen])
+    assert len(history.history["d_loss"]) == 1  # epoch 1 was restored, not redone
+    for name, value in saved.items():
+        np.testing.assert_array_equal(seen.state[name], value, err_msg=name)
+    assert int(second.d_steps.numpy()) == 4
