@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +32,15 @@ def test_train_steps_are_correct_per_replica():
     assert out["began_max_weight_difference"] < 1e-5, out
     single, first, second = out["began_k_t"]
     assert first == second and abs(single - first) < 1e-6 and single != 0.3, out
+    # StyleGAN: two replicas equal one device, lazy R1 and path length included; the state
+    # (w_avg, the path-length mean, the step counters) moved and is the same on both replicas.
+    assert out["stylegan_max_weight_difference"] < 1e-5, out
+    for name, values in out["stylegan_state"].items():
+        first, second = values["replicas"]
+        assert first == second, (name, values)
+        np.testing.assert_allclose(values["single"], first, rtol=1e-5, atol=1e-6)
+    assert out["stylegan_state"]["d_steps"]["single"] == 2
+    assert out["stylegan_state"]["pl_mean"]["single"] > 0
 
 
 def test_kerasgen_train_under_a_mirrored_strategy():
