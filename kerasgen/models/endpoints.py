@@ -53,7 +53,8 @@ def check_count(count):
 
 def check_truncation(truncation):
     """A scalar in [0, 1] (StyleGAN's psi), refused by name otherwise."""
-    message = "truncation must be in [0, 1] (1 is no truncation)"
+    # No brackets in the message: error reports cut an assertion's message at the first "]".
+    message = "truncation must be from 0 to 1 (1 is no truncation)"
     return checked(truncation, [
         tf.debugging.assert_greater_equal(truncation, tf.constant(0.0, truncation.dtype),
                                           message=message),

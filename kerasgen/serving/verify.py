@@ -406,6 +406,8 @@ def example_request(path):
         inputs = {"count": 4, "seed": 0}
         if "labels" in sigs["sample"].structured_input_signature[1]:
             inputs["labels"] = [0, 1, 2, 3]
+        if "truncation" in sigs["sample"].structured_input_signature[1]:
+            inputs["truncation"] = 0.7
         return {"signature_name": "sample", "inputs": inputs}
     name = next(n for n in sorted(sigs) if n != "serving_default")
     spec = sigs[name].structured_input_signature[1]["images"]
