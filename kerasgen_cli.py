@@ -83,8 +83,9 @@ def main(argv=None):
                         "are compared in one table")
     p.add_argument("--metrics",
                    help="comma-separated metrics (default: the model's own, e.g. fid,kid,is "
-                        "for samplers); samplers and likelihood models: fid,kid,is,pr and any "
-                        "registered sample metric, nll; may be empty with "
+                        "for samplers); samplers and likelihood models: fid,kid,is,pr, "
+                        "swd,ms_ssim (on pixels), any other registered sample metric, "
+                        "nll; may be empty with "
                         "--nearest-neighbours. Translators: l1,psnr,ssim,fid,kid,attributes, "
                         "beside the identity baseline")
     p.add_argument("--data", help="held-out real images: idx folder or image folder (default: "

@@ -2,7 +2,12 @@
 
 Usage:
     python bench/pixelcnn_throughput.py MNIST_DIR [layers filters head_filters steps batch policy]
+    python bench/pixelcnn_throughput.py MNIST_DIR sample [num_images method layers filters]
     -> last line 'images_per_s <float>'
+
+`sample` times `generate` (method "fast": the cached sampler; "naive": the whole network per
+pixel) on an untrained network of the preset's size (sampling cost does not depend on the
+weights), after one warm-up call; compare with `ref_pixelcnn.py MNIST_DIR sample 16`.
 
 The model is kerasgen.models.PixelCNN (bernoulli, 28 x 28) trained with `fit` on MNIST
 binarized at 0.5 (as the reference), after a 5-step warm-up that traces the step. Run it
@@ -40,5 +45,20 @@ def main(root, layers=12, filters=32, head_filters=64, steps=60, batch=128, poli
     print(f"images_per_s {steps * batch / (time.perf_counter() - start):.4f}")
 
 
+def sample(num_images=16, method="fast", layers=12, filters=32, head_filters=64):
+    model = kerasgen.models.PixelCNN(image_shape=(28, 28, 1), num_layers=int(layers),
+                                     filters=int(filters), head_filters=int(head_filters))
+    n = int(num_images)
+    model.generate(n, seed=0, method=method)  # warm-up: trace (the naive one: once per pass)
+    start = time.perf_counter()
+    images = model.generate(n, seed=1, method=method)
+    seconds = time.perf_counter() - start
+    print(f"shape {tuple(images.shape)} seconds {seconds:.2f}")
+    print(f"images_per_s {n / seconds:.4f}")
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if sys.argv[2:3] == ["sample"]:
+        sample(*sys.argv[3:])
+    else:
+        main(*sys.argv[1:])

@@ -149,7 +149,7 @@ class TrainConfig:
     # Sample-quality metrics during training (kerasgen.metrics.SampleQuality), logged to
     # TensorBoard and History; None turns them off.
     metrics_every_epochs: Optional[int] = None
-    metrics: list = field(default_factory=lambda: ["fid"])  # any of fid, kid, is, pr
+    metrics: list = field(default_factory=lambda: ["fid"])  # fid, kid, is, pr, swd, ms_ssim
     metrics_features: Optional[str] = None  # default: the data folder's domain classifier
     metrics_num_generated: int = 5000
 

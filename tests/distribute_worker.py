@@ -197,12 +197,40 @@ def per_replica_checks():
         for a, b in zip(single.weights, mirrored.weights)))
     out["began_k_t"] = [float(single.k_t.numpy())] + [
         float(v.numpy()) for v in strategy.experimental_local_results(mirrored.k_t.value)]
+    # 7. ProGAN: the phase schedule counts the global batch (images seen, level and alpha as
+    #    on one device, with a smaller batch at 8x8 split over the replicas), and the
+    #    minibatch-stddev groups do not depend on how a batch is split.
+    def progan():
+        keras.utils.set_random_seed(0)
+        model = kerasgen.models.ProGAN(resolution=8, channels=1, latent_dim=4, width_base=16,
+                                       max_width=4, phase_images=16, batch_sizes={8: 8})
+        model.compile()
+        return model
+
+    faces = x * 2 - 1  # 2 steps of 16: 16 images at 4x4, then 8 at 8x8 (alpha 0)
+    single = progan()
+    single.fit(faces, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    with strategy.scope():
+        mirrored = progan()
+    logs = mirrored.fit(tf.data.Dataset.from_tensor_slices(faces).batch(16), epochs=1,
+                        verbose=0).history
+    out["progan_finite"] = bool(all(np.isfinite(v).all() for v in logs.values()))
+    out["progan_schedule"] = [[int(m.images_seen.numpy()), int(m.generator.level.numpy()),
+                               float(m.generator.alpha.numpy())] for m in (single, mirrored)]
+    mirrored.discriminator.set_weights(single.discriminator.get_weights())
+    batch = next(iter(strategy.experimental_distribute_dataset(
+        tf.data.Dataset.from_tensor_slices(faces[:16]).batch(16))))  # 8 per replica
+    halves = strategy.run(tf.function(
+        lambda b: mirrored.discriminator(b, level=1, alpha=0.5)), args=(batch,))
+    two = np.concatenate([t.numpy() for t in strategy.experimental_local_results(halves)])
+    one = single.discriminator(faces[:16], level=1, alpha=0.5).numpy()
+    out["progan_max_score_difference"] = float(np.abs(one - two).max())
     out.update(stylegan_checks(strategy, x))
     return out
 
 
 def stylegan_checks(strategy, x):
-    """7. StyleGAN: with the same global batch of latents and path-length noise (each replica
+    """8. StyleGAN: with the same global batch of latents and path-length noise (each replica
     its slice), the fixed noise maps and no style mixing, two SGD steps on two replicas equal
     two steps on one device, R1 and the path-length penalty included (minibatch-stddev groups
     of consecutive images, global means for w_avg and the path-length mean); the state

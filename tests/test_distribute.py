@@ -32,6 +32,9 @@ def test_train_steps_are_correct_per_replica():
     assert out["began_max_weight_difference"] < 1e-5, out
     single, first, second = out["began_k_t"]
     assert first == second and abs(single - first) < 1e-6 and single != 0.3, out
+    # 16 images at 4x4, then 8 at 8x8 (4 per replica): halfway through the fade-in.
+    assert out["progan_schedule"] == [[24, 1, 0.5], [24, 1, 0.5]], out
+    assert out["progan_finite"] and out["progan_max_score_difference"] < 1e-5, out
     # StyleGAN: two replicas equal one device, lazy R1 and path length included; the state
     # (w_avg, the path-length mean, the step counters) moved and is the same on both replicas.
     assert out["stylegan_max_weight_difference"] < 1e-5, out

@@ -170,3 +170,43 @@ def test_conditional_models_get_class_accuracy_from_a_domain_classifier(idx_fold
                                    num_generated=30, verbose=False)
     assert 0.0 <= report["metrics"]["class_accuracy"] <= 1.0
     assert "labels cycling" in report["protocol"]["generated"]["description"]
+
+
+def test_evaluate_reports_swd_and_ms_ssim_on_the_pixels_of_samples(tmp_path, capsys):
+    """The metrics on pixels through `kerasgen evaluate`: no classifier needed (pixel features
+    only feed the pipeline), the numbers those of the metrics on the same real and generated
+    images, the protocol recorded; too-small images refused with the sizes."""
+    from kerasgen.images import to_uint8
+    from kerasgen.metrics import ms_ssim_diversity
+    from kerasgen.metrics import sliced_wasserstein_distance
+    from tests.families import TINY
+
+    folder = helpers.write_idx_folder(str(tmp_path / "digits16"), num_train=20, num_test=30,
+                                      size=16)
+    # TINY's dcgan at 16 px: SWD's coarsest pyramid level is 16x16
+    model = kerasgen.models.DCGAN(image_size=16, channels=1, latent_dim=4, generator_width=4,
+                                  discriminator_width=4)
+    report = evaluate_lib.evaluate_model(model, metrics=["swd", "ms_ssim"], data_path=folder,
+                                         features="pixels:8", num_generated=40, verbose=False)
+    real, _, _ = evaluate_lib.real_images(evaluate_lib.data_config(model, data_path=folder),
+                                          "test", verbose=False)
+    generated = np.asarray(to_uint8(model.generate(40, seed=0)))
+    expected = dict(sliced_wasserstein_distance(real, generated),
+                    **ms_ssim_diversity(real, generated))
+    assert report["metrics"] == pytest.approx(expected, rel=1e-6)
+    assert list(expected) == ["swd_16", "swd_mean", "ms_ssim", "ms_ssim_real"]
+    assert report["metrics"]["swd_16"] > 0 and 0 <= report["metrics"]["ms_ssim"] <= 1
+    assert report["protocol"]["swd"]["directions"] == 512
+    assert report["protocol"]["ms_ssim"]["pairs"] == 1000
+
+    small = str(tmp_path / "tiny.keras")
+    TINY["dcgan"]().save(small)  # 8x8 images
+    folder8 = helpers.write_idx_folder(str(tmp_path / "digits8"), num_train=20, num_test=30,
+                                       size=8)
+    args = ["evaluate", small, "--data", folder8, "--features", "pixels:8",
+            "--num-generated", "20", "--json", str(tmp_path / "r.json"), "--quiet"]
+    assert cli.main(args + ["--metrics", "ms_ssim"]) == 0  # one scale (SSIM) at 8 px
+    assert "ms_ssim_real" in capsys.readouterr().out
+    assert cli.main(args + ["--metrics", "swd"]) == 2
+    assert "SWD: expected real images of at least 16x16 pixels; received 8x8" in (
+        capsys.readouterr().err)

@@ -3,6 +3,7 @@ BEGAN's autoencoder loss and equilibrium controller."""
 
 from kerasgen.losses.gan import GAN_LOSSES
 from kerasgen.losses.gan import discriminator_loss
+from kerasgen.losses.gan import drift
 from kerasgen.losses.gan import generator_loss
 from kerasgen.losses.gan import gradient_penalty
 from kerasgen.losses.vae import LIKELIHOODS

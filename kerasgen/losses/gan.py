@@ -13,6 +13,7 @@ References:
 - wasserstein: Arjovsky et al. 2017, "Wasserstein GAN", Algorithm 1 (plus weight clipping).
 - wasserstein_gp: Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", eq. (3).
 - hinge: Lim & Ye 2017, "Geometric GAN"; Miyato et al. 2018, "Spectral Normalization".
+- drift: Karras et al. 2018, "Progressive Growing of GANs", Appendix A.1.
 """
 
 import tensorflow as tf
@@ -94,13 +95,19 @@ def generator_loss(loss, fake_logits):
     return _per_example(out)
 
 
-def gradient_penalty(critic_fn, real, fake, alpha):
+def gradient_penalty(critic_fn, real, fake, alpha, loss_scale=None):
     """Per-example WGAN-GP penalty (||grad_xhat D(xhat)||_2 - 1)^2, Gulrajani et al. eq. (3).
 
     Args:
         critic_fn: callable mapping images (B, H, W, C) to scores (B, ...).
         real, fake: image batches of the same shape.
         alpha: (B, 1, 1, 1) interpolation weights drawn from U[0, 1].
+        loss_scale: under mixed float16, the optimizer's current loss scale (a scalar): the
+            scores are multiplied by it before their gradient is taken and the gradient divided
+            by it after, so half-precision gradients through the critic do not underflow. A
+            gradient that overflowed gives a penalty of 0 whose own gradient is NaN: the
+            LossScaleOptimizer then skips the update and lowers its scale, as for any overflow,
+            and the logged loss stays finite.
     """
     real = tf.cast(real, tf.float32)
     fake = tf.cast(fake, tf.float32)
@@ -108,6 +115,27 @@ def gradient_penalty(critic_fn, real, fake, alpha):
     with tf.GradientTape() as tape:
         tape.watch(x_hat)
         scores = tf.reduce_sum(_flat(critic_fn(x_hat)), axis=-1)  # (B,)
+        if loss_scale is not None:
+            scores = scores * tf.cast(loss_scale, tf.float32)
     grads = tf.cast(tape.gradient(scores, x_hat), tf.float32)
+    if loss_scale is not None:
+        grads = grads / tf.cast(loss_scale, tf.float32)
     norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]) + 1e-12)  # (B,)
-    return tf.square(norms - 1.0)
+    penalty = tf.square(norms - 1.0)
+    return _zero_with_nan_gradient_if_not_finite(penalty) if loss_scale is not None else penalty
+
+
+@tf.custom_gradient
+def _zero_with_nan_gradient_if_not_finite(x):
+    finite = tf.math.is_finite(x)
+
+    def grad(upstream):
+        return tf.where(finite, upstream, tf.constant(float("nan"), upstream.dtype))
+
+    return tf.where(finite, x, tf.zeros_like(x)), grad
+
+
+def drift(real_logits):
+    """Per-example drift term D(x)^2 on real images (B,): Karras et al. 2018, Appendix A.1,
+    weighted by eps_drift = 0.001 there, keeps a Wasserstein critic's scores near 0."""
+    return _per_example(tf.square(_flat(real_logits)))

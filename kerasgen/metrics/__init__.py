@@ -18,9 +18,12 @@ from kerasgen.metrics.fid import trace_sqrt_product  # noqa: F401
 from kerasgen.metrics.inception_score import inception_score  # noqa: F401
 from kerasgen.metrics.kid import kernel_inception_distance  # noqa: F401
 from kerasgen.metrics.kid import mmd2_unbiased  # noqa: F401
+from kerasgen.metrics.ms_ssim import mean_pairwise_ms_ssim  # noqa: F401
+from kerasgen.metrics.ms_ssim import ms_ssim_diversity  # noqa: F401
 from kerasgen.metrics.nearest import memorization  # noqa: F401
 from kerasgen.metrics.nearest import nearest_neighbours  # noqa: F401
 from kerasgen.metrics.nearest import nearest_neighbour_grid  # noqa: F401
 from kerasgen.metrics.precision_recall import precision_recall  # noqa: F401
 from kerasgen.metrics.sample_quality import compute_metrics  # noqa: F401
 from kerasgen.metrics.sample_quality import scores_from_outputs  # noqa: F401
+from kerasgen.metrics.swd import sliced_wasserstein_distance  # noqa: F401

@@ -3,9 +3,12 @@
 import os
 
 import keras
+import numpy as np
 import tensorflow as tf
 
+from kerasgen.images import to_uint8
 from kerasgen.metrics import features as features_lib
+from kerasgen.metrics.sample_quality import SAMPLE_METRICS
 from kerasgen.metrics.sample_quality import check_metrics
 from kerasgen.metrics.sample_quality import scores_from_outputs
 
@@ -21,7 +24,8 @@ class SampleQuality(keras.callbacks.Callback):
     Args:
         real_images: (N, H, W, C) uint8 or [0, 1] float images to compare against.
         extractor: a `kerasgen.metrics.FeatureExtractor` or its name ("classifier_mnist").
-        metrics: subset of ("fid", "kid", "is", "pr").
+        metrics: any registered sample metrics: "fid", "kid", "is", "pr", and "swd",
+            "ms_ssim" on the pixels of the samples.
         num_generated: samples per evaluation.
         every_n_epochs: evaluation cadence.
         log_dir: TensorBoard folder; None logs only to `logs`.
@@ -47,6 +51,7 @@ class SampleQuality(keras.callbacks.Callback):
         self.verbose = verbose
         self.history = []  # (epoch, scores) of every evaluation
         self._real_features = None
+        self._real_pixels = None  # uint8, for metrics on images
         self._writer = None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -58,10 +63,20 @@ class SampleQuality(keras.callbacks.Callback):
                 verbose=self.verbose)
         batches = features_lib.generated_batches(self.model, self.num_generated,
                                                  self.batch_size, self.seed)
+        kept = None
+        if any(SAMPLE_METRICS[m].needs == "images" for m in self.metrics):
+            if self._real_pixels is None:
+                real = np.asarray(self.real_images)
+                self._real_pixels = real if real.dtype == np.uint8 else np.asarray(
+                    to_uint8(real))
+            kept = []
+            batches = features_lib.keeping_uint8(batches, kept)
         gen_features, gen_probs, _ = features_lib.extract(self.extractor, batches,
                                                           verbose=self.verbose)
-        scores = scores_from_outputs(self._real_features, gen_features, gen_probs, self.metrics,
-                                     seed=self.seed)
+        scores = scores_from_outputs(
+            self._real_features, gen_features, gen_probs, self.metrics, seed=self.seed,
+            real_images=self._real_pixels,
+            generated_images=None if kept is None else np.concatenate(kept))
         self.history.append((epoch + 1, scores))
         if logs is not None:
             logs.update(scores)

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.images import generated_batches  # noqa: F401  (public here too)
+from kerasgen.images import to_uint8
 
 
 class FeatureExtractor:
@@ -215,6 +216,15 @@ def image_batches(images, batch_size=500):
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
         yield batch.astype(np.float32) / 255.0 if batch.dtype == np.uint8 else batch
+
+
+def keeping_uint8(batches, kept):
+    """The batches unchanged, each also appended to the list `kept` as uint8: for metrics
+    on pixels (SWD, MS-SSIM) that read the images the features were extracted from."""
+    for batch in batches:
+        batch = np.asarray(batch)
+        kept.append(batch if batch.dtype == np.uint8 else np.asarray(to_uint8(batch)))
+        yield batch
 
 
 def extract(extractor, batches, total=None, description=None, verbose=True):

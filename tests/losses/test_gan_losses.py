@@ -69,6 +69,44 @@ def test_gradient_penalty_of_linear_critic():
     np.testing.assert_allclose(penalty, [expected] * 3, rtol=1e-4)
 
 
+def test_a_loss_scaled_penalty_tape_gives_the_same_penalty_in_float16():
+    # A critic with a float16 middle whose backward pass underflows: the float16 gradient
+    # 1e-4 (output scale) * 1e-4 (weight) = 1e-8 is below float16's smallest subnormal
+    # (6e-8), though the input gradient, 3e6 times that, is not small. Scaling the tape by
+    # 2^15 keeps it representable.
+    def critic(x, dtype=tf.float16):
+        h = tf.cast(x * 3e6, dtype) * tf.cast(1e-4, dtype)  # (B, 4, 4, 2)
+        return tf.cast(tf.reduce_sum(h, axis=[1, 2, 3]), tf.float32)[:, None] * 1e-4
+
+    real, fake = tf.random.normal([3, 4, 4, 2]) * 1e-7, tf.random.normal([3, 4, 4, 2]) * 1e-7
+    u = tf.random.uniform([3, 1, 1, 1])
+    exact = L.gradient_penalty(lambda x: critic(x, tf.float32), real, fake, u)
+    underflowed = L.gradient_penalty(critic, real, fake, u)
+    scaled = L.gradient_penalty(critic, real, fake, u, loss_scale=2.0 ** 15)
+    np.testing.assert_allclose(underflowed, [1.0] * 3, rtol=1e-5)  # a zero gradient
+    np.testing.assert_allclose(exact, [(np.sqrt(32) * 0.03 - 1) ** 2] * 3, rtol=1e-3)
+    np.testing.assert_allclose(scaled, exact, rtol=1e-2)
+
+
+def test_an_overflowed_penalty_logs_zero_and_makes_the_update_non_finite():
+    # The loss scale overflows float16 (max 65504): the logged penalty stays finite, its
+    # gradient is NaN, so a LossScaleOptimizer skips the step and lowers its scale.
+    w = tf.Variable(tf.ones([1, 4, 4, 2]))
+    critic = lambda x: tf.cast(tf.reduce_sum(  # noqa: E731
+        tf.cast(x, tf.float16) * tf.cast(w, tf.float16), axis=[1, 2, 3]), tf.float32)[:, None]
+    real, fake = tf.random.normal([2, 4, 4, 2]), tf.random.normal([2, 4, 4, 2])
+    with tf.GradientTape() as tape:
+        penalty = L.gradient_penalty(critic, real, fake, tf.fill([2, 1, 1, 1], 0.5),
+                                     loss_scale=1e6)
+        loss = tf.reduce_sum(penalty)
+    np.testing.assert_array_equal(penalty, [0.0, 0.0])
+    assert np.isnan(tape.gradient(loss, w).numpy()).all()
+
+
+def test_drift_is_the_squared_critic_score():
+    np.testing.assert_allclose(L.drift(tf.constant([[2.0], [-3.0]])), [4.0, 9.0])
+
+
 def test_unknown_loss_is_rejected_with_the_choices():
     with pytest.raises(ValueError, match="non_saturating"):
         L.generator_loss("vanilla", FAKE)
