@@ -80,25 +80,25 @@ def test_modulated_convolution_demodulates_as_the_paper_writes_it():
 
 def test_equalized_learning_rate_scales_the_stored_weights_at_run_time():
     rng = np.random.default_rng(1)
-    dense = sg_layers.EqualizedDense(64)
+    dense = sg_layers.FullyConnected(64)
     x = rng.normal(size=(5, 256)).astype("float32")
     y = dense(x).numpy()
     kernel = dense.kernel.numpy()
     assert 0.95 < kernel.std() < 1.05  # stored N(0, 1)
     np.testing.assert_allclose(y, x @ (kernel / np.sqrt(256)), rtol=1e-4, atol=1e-5)
-    conv = sg_layers.EqualizedConv2D(8, 3, activation="linear")
+    conv = sg_layers.Conv2DLayer(8, 3, activation="linear")
     image = rng.normal(size=(2, 6, 6, 5)).astype("float32")
     out = conv(image).numpy()
     scaled = conv.kernel.numpy() / np.sqrt(3 * 3 * 5)
     np.testing.assert_allclose(out[0], _conv_same(image[0], scaled), rtol=1e-4, atol=1e-4)
-    lrelu = sg_layers.EqualizedConv2D(8, 3)  # leaky ReLU times sqrt(2)
+    lrelu = sg_layers.Conv2DLayer(8, 3)  # leaky ReLU times sqrt(2)
     out = lrelu(image).numpy()
     pre = _conv_same(image[1], lrelu.kernel.numpy() / np.sqrt(45))
     np.testing.assert_allclose(out[1], np.where(pre > 0, pre, 0.2 * pre) * np.sqrt(2),
                                rtol=1e-4, atol=1e-4)
-    down = sg_layers.EqualizedConv2D(8, 3, down=True)
+    down = sg_layers.Conv2DLayer(8, 3, down=True)
     assert down(image).shape == (2, 3, 3, 8)
-    assert sg_layers.EqualizedConv2D(8, 1, down=True)(image).shape == (2, 3, 3, 8)
+    assert sg_layers.Conv2DLayer(8, 1, down=True)(image).shape == (2, 3, 3, 8)
 
 
 def test_the_mapping_network_learns_a_hundred_times_slower():
@@ -108,7 +108,7 @@ def test_the_mapping_network_learns_a_hundred_times_slower():
     x = rng.normal(size=(16, 32)).astype("float32")
     moved = {}
     for multiplier in (1.0, 0.01):
-        layer = sg_layers.EqualizedDense(8, lr_multiplier=multiplier, activation="lrelu")
+        layer = sg_layers.FullyConnected(8, lr_multiplier=multiplier, activation="lrelu")
         layer.build((None, 32))
         effective = layer.kernel.numpy() * layer.weight_gain
         assert 0.8 < effective.std() * np.sqrt(32) < 1.2  # the same initialisation
@@ -123,7 +123,7 @@ def test_the_mapping_network_learns_a_hundred_times_slower():
     model = small()
     mapping = model.generator.get_layer("mapping")
     assert {l.lr_multiplier for l in mapping.layers
-            if isinstance(l, sg_layers.EqualizedDense)} == {0.01}
+            if isinstance(l, sg_layers.FullyConnected)} == {0.01}
     synthesis = model.generator.get_layer("synthesis")
     assert {l.affine.lr_multiplier for l in synthesis.layers
             if isinstance(l, sg_layers.ModulatedConv2D)} == {1.0}
@@ -145,7 +145,9 @@ def test_networks_follow_the_paper():
     assert [l.up for l in body] == [False, True, False, True, False, True, False]
     assert synthesis.get_layer("const").const.shape == (4, 4, 16)
     d = model.discriminator
-    assert isinstance(d.get_layer("mbstd"), sg_layers.MinibatchStddev)
+    assert isinstance(d.get_layer("mbstd"), kerasgen.layers.MinibatchStdDev)  # shared
+    assert isinstance(model.generator.get_layer("mapping").get_layer("normalize"),
+                      kerasgen.layers.PixelNormalization)
     assert d.get_layer("b32_skip").down and not d.get_layer("b32_skip").use_bias
     assert d.output_shape == (None, 1)
     assert model.generator.output_shape == (None, 32, 32, 3)
@@ -157,19 +159,6 @@ def test_networks_follow_the_paper():
         small(loss="wasserstein_gp")
     with pytest.raises(ValueError, match="unconditional networks; received num_classes=3"):
         small(num_classes=3)
-
-
-def test_minibatch_stddev_groups_consecutive_images():
-    x = tf.constant(np.random.default_rng(3).normal(size=(8, 4, 4, 6)).astype("float32"))
-    out = sg_layers.MinibatchStddev(4)(x).numpy()
-    assert out.shape == (8, 4, 4, 7)
-    for group in (slice(0, 4), slice(4, 8)):
-        want = np.sqrt(x.numpy()[group].var(axis=0) + 1e-8).mean()
-        np.testing.assert_allclose(out[group, ..., -1], want, rtol=1e-5)
-    # A half batch (one replica's) gives the same statistic for its groups.
-    np.testing.assert_allclose(sg_layers.MinibatchStddev(4)(x[4:]).numpy(), out[4:],
-                               rtol=1e-6)
-    assert sg_layers.MinibatchStddev(4)(x[:6]).shape == (6, 4, 4, 7)  # groups of 3
 
 
 # -- styles ---------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ StyleGAN"), named after the reference code (NVlabs stylegan2-ada-pytorch, traini
 Equalized learning rate (Karras et al. 2018, Sec. 4.1): every weight is stored as N(0, 1) (over
 a learning-rate multiplier) and scaled at run time by lr_multiplier / sqrt(fan_in), so Adam's
 steps are the same size relative to every layer's weights. The tensor operations (activation,
-resampling, the modulated convolution) are in `ops.py`.
+resampling, the modulated convolution) are in `ops.py`; the mapping network's input
+normalisation and the discriminator's minibatch standard deviation are the shared
+`kerasgen.layers.PixelNormalization` and `kerasgen.layers.MinibatchStdDev`.
 """
 
 import math
@@ -29,10 +31,12 @@ def _check_activation(activation):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class EqualizedDense(keras.layers.Layer):
+class FullyConnected(keras.layers.Layer):
     """A dense layer with an equalized learning rate: y = x (W c) + b m, W ~ N(0, 1 / m^2)
     stored, c = m / sqrt(fan_in), m the learning-rate multiplier (0.01 in StyleGAN's mapping
-    network, so its weights move 100x slower than the synthesis network's).
+    network, so its weights move 100x slower than the synthesis network's); the reference
+    code's FullyConnectedLayer. `kerasgen.layers.EqualizedDense` (the progressive GAN's) has
+    no learning-rate multiplier, bias initialisation or activation.
 
     Args:
         units: output size.
@@ -72,8 +76,10 @@ class EqualizedDense(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class EqualizedConv2D(keras.layers.Layer):
-    """A convolution with an equalized learning rate ("same" size, or halved with `down`).
+class Conv2DLayer(keras.layers.Layer):
+    """A convolution with an equalized learning rate ("same" size, or halved with `down`): the
+    reference code's Conv2dLayer. `kerasgen.layers.EqualizedConv2D` (the progressive GAN's) has
+    no downsampling, activation or output gain.
 
     With `down`, the map is filtered before a stride-2 convolution (the reference code's
     conv2d_resample): a 1x1 kernel sees the filtered map's every other pixel, a 3x3 kernel the
@@ -94,7 +100,7 @@ class EqualizedConv2D(keras.layers.Layer):
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)
         if down and self.kernel_size not in (1, 3):
-            raise ValueError(f"A downsampling EqualizedConv2D takes kernel_size 1 or 3; "
+            raise ValueError(f"A downsampling Conv2DLayer takes kernel_size 1 or 3; "
                              f"received {kernel_size}.")
         self.activation = _check_activation(activation)
         self.use_bias = bool(use_bias)
@@ -167,7 +173,7 @@ class ModulatedConv2D(keras.layers.Layer):
     def build(self, input_shape):
         x_shape, w_shape = input_shape
         channels, k = int(x_shape[-1]), self.kernel_size
-        self.affine = EqualizedDense(channels, bias_init=1.0, name="affine")
+        self.affine = FullyConnected(channels, bias_init=1.0, name="affine")
         self.affine.build(w_shape)
         # toRGB scales its styles by 1/sqrt(fan_in) (no demodulation to normalise them).
         self.style_gain = 1.0 if self.demodulate else 1.0 / math.sqrt(channels * k * k)
@@ -241,61 +247,6 @@ class ConstantInput(keras.layers.Layer):
         config = super().get_config()
         config.update({"channels": self.channels, "size": self.size})
         return config
-
-
-def _largest_divisor(batch, most):
-    """The largest k <= most dividing `batch` (an int32 tensor)."""
-    group = tf.constant(1, tf.int32)
-    for k in range(2, int(most) + 1):
-        group = tf.where(batch % k == 0, k, group)
-    return group
-
-
-@keras.saving.register_keras_serializable(package="kerasgen")
-class MinibatchStddev(keras.layers.Layer):
-    """Minibatch standard deviation (Karras et al. 2018, Sec. 3; StyleGAN2's form): the
-    standard deviation of each feature over a group of `group_size` images, averaged over
-    features and pixels, appended as `num_channels` extra channels.
-
-    Groups are runs of consecutive images (the reference code strides through the batch), so a
-    batch split across replicas, each a multiple of the group size, forms the same groups. A
-    batch that `group_size` does not divide uses its largest divisor below it. Computed in
-    float32 (the 1e-8 under the square root underflows in float16).
-    """
-
-    def __init__(self, group_size=4, num_channels=1, **kwargs):
-        super().__init__(**kwargs)
-        self.group_size = int(group_size)
-        self.num_channels = int(num_channels)
-
-    def call(self, x):
-        shape = tf.shape(x)
-        b, h, w, c = shape[0], shape[1], shape[2], x.shape[-1]
-        f = self.num_channels
-        group = _largest_divisor(b, self.group_size)
-        y = tf.reshape(tf.cast(x, tf.float32), [-1, group, h, w, f, c // f])  # (n, G, ...)
-        y = y - tf.reduce_mean(y, axis=1, keepdims=True)
-        y = tf.sqrt(tf.reduce_mean(tf.square(y), axis=1) + 1e-8)  # (n, H, W, F, c/F)
-        y = tf.reduce_mean(y, axis=[1, 2, 4])  # (n, F)
-        y = tf.tile(y[:, None, None, None, :], tf.stack([1, group, h, w, 1]))
-        y = tf.reshape(y, tf.stack([b, h, w, f]))
-        return tf.concat([x, tf.cast(y, x.dtype)], axis=-1)  # (B, H, W, C + F)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], input_shape[-1] + self.num_channels)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"group_size": self.group_size, "num_channels": self.num_channels})
-        return config
-
-
-@keras.saving.register_keras_serializable(package="kerasgen")
-class NormalizeSecondMoment(keras.layers.Layer):
-    """z / sqrt(mean(z^2) + 1e-8) per sample: the mapping network's input normalisation."""
-
-    def call(self, z):
-        return z * tf.math.rsqrt(tf.reduce_mean(tf.square(z), axis=-1, keepdims=True) + 1e-8)
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -10,13 +10,13 @@ import math
 
 import keras
 
+from kerasgen.layers import MinibatchStdDev
+from kerasgen.layers import PixelNormalization
 from kerasgen.models.stylegan.layers import Broadcast
 from kerasgen.models.stylegan.layers import ConstantInput
-from kerasgen.models.stylegan.layers import EqualizedConv2D
-from kerasgen.models.stylegan.layers import EqualizedDense
-from kerasgen.models.stylegan.layers import MinibatchStddev
+from kerasgen.models.stylegan.layers import Conv2DLayer
+from kerasgen.models.stylegan.layers import FullyConnected
 from kerasgen.models.stylegan.layers import ModulatedConv2D
-from kerasgen.models.stylegan.layers import NormalizeSecondMoment
 from kerasgen.models.stylegan.layers import Upsample2x
 
 
@@ -45,9 +45,9 @@ def mapping_network(latent_dim=512, w_dim=512, num_layers=8, lr_multiplier=0.01,
     """z (B, latent_dim) -> w (B, w_dim), float32: z normalised to a unit second moment, then
     `num_layers` equalized dense layers (leaky ReLU) with the learning-rate multiplier."""
     z = keras.Input((latent_dim,), name="z")
-    x = NormalizeSecondMoment(name="normalize")(z)
+    x = PixelNormalization(name="normalize")(z)  # z / sqrt(mean(z^2) + 1e-8)
     for i in range(int(num_layers)):
-        x = EqualizedDense(w_dim, lr_multiplier=lr_multiplier, activation="lrelu",
+        x = FullyConnected(w_dim, lr_multiplier=lr_multiplier, activation="lrelu",
                            name=f"fc{i}")(x)
     w = keras.layers.Activation("linear", dtype="float32", name="w")(x)
     return keras.Model(z, w, name=name)
@@ -115,20 +115,20 @@ def stylegan_discriminator(image_size=64, channels=3, width=32, max_width=512,
         return channels_at(side, image_size, width, max_width)
 
     image = keras.Input((image_size, image_size, channels), name="image")
-    x = EqualizedConv2D(features(image_size), 1, name=f"b{image_size}_fromrgb")(image)
+    x = Conv2DLayer(features(image_size), 1, name=f"b{image_size}_fromrgb")(image)
     gain = math.sqrt(0.5)
     for k in range(log2, 2, -1):
         side = 2 ** k
         inner, out = features(side), features(side // 2)
-        skip = EqualizedConv2D(out, 1, activation="linear", use_bias=False, down=True,
+        skip = Conv2DLayer(out, 1, activation="linear", use_bias=False, down=True,
                                gain=gain, name=f"b{side}_skip")(x)
-        x = EqualizedConv2D(inner, 3, name=f"b{side}_conv0")(x)
-        x = EqualizedConv2D(out, 3, down=True, gain=gain, name=f"b{side}_conv1")(x)
+        x = Conv2DLayer(inner, 3, name=f"b{side}_conv0")(x)
+        x = Conv2DLayer(out, 3, down=True, gain=gain, name=f"b{side}_conv1")(x)
         x = keras.layers.Add(name=f"b{side}_sum")([skip, x])  # (B, side/2, side/2, out)
-    x = MinibatchStddev(group_size, 1, name="mbstd")(x)  # (B, 4, 4, C4 + 1)
-    x = EqualizedConv2D(features(4), 3, name="b4_conv")(x)
+    x = MinibatchStdDev(group_size, name="mbstd")(x)  # (B, 4, 4, C4 + 1)
+    x = Conv2DLayer(features(4), 3, name="b4_conv")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    x = EqualizedDense(features(4), activation="lrelu", name="b4_fc")(x)
-    x = EqualizedDense(1, name="b4_out")(x)
+    x = FullyConnected(features(4), activation="lrelu", name="b4_fc")(x)
+    x = FullyConnected(1, name="b4_out")(x)
     logits = keras.layers.Activation("linear", dtype="float32", name="logits")(x)
     return keras.Model(image, logits, name=name)

@@ -75,7 +75,8 @@ class StyleGAN(GAN):
         path_length_decay: decay of the running mean of path lengths (0.01).
         path_length_batch_shrink: the penalty's batch is the batch / this (2).
         w_avg_decay: decay of the running average of w (0.995).
-        mbstd_group_size: images per minibatch-stddev group (4).
+        mbstd_group_size: images per minibatch-stddev group (4); a batch (per replica) must
+            be a multiple of it, or smaller.
         ema_decay: decay of the EMA generator (0.999).
         **kwargs: GAN options (loss, augment, label_smoothing, seed, ...).
 
