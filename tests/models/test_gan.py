@@ -538,3 +538,30 @@ def test_augment_is_a_config_key_of_every_gan():
     with pytest.raises(ArgumentError, match="Unknown augment 'flip'; expected None") as e:
         small_dcgan(augment="flip")
     assert e.value.argument == "augment"
+
+
+@pytest.mark.parametrize("family", ["gan", "dcgan", "cgan", "progan", "stylegan"])
+def test_every_gan_family_augments_in_training_and_never_in_sampling(family, monkeypatch):
+    """`augment` is the GAN base's option: each family's training step (its own, for ProGAN
+    and StyleGAN) sends D's inputs through it, and sampling does not."""
+    from kerasgen.layers import diffaugment
+    from tests.families import TINY
+
+    model = TINY[family]()
+    model.augment = "diffaugment"  # as from the constructor (read when the step is traced)
+    model.compile()
+    calls = []
+    original = diffaugment.diff_augment
+
+    def spy(images, seed, **kwargs):
+        calls.append(tuple(images.shape[1:]))
+        return original(images, seed, **kwargs)
+
+    monkeypatch.setattr(diffaugment, "diff_augment", spy)
+    labels = np.arange(16) % 3 if model.num_classes_declared else None
+    helpers.fit_one_step(model, real_images(16), labels, batch_size=16)
+    assert len(calls) >= 3  # D's real and fake inputs, G's fake one (per level traced)
+    calls.clear()
+    model.generate(2, seed=0, **model.cycling_options(2))
+    model.preview(4, seed=0)
+    assert calls == []
