@@ -225,6 +225,71 @@ def per_replica_checks():
     two = np.concatenate([t.numpy() for t in strategy.experimental_local_results(halves)])
     one = single.discriminator(faces[:16], level=1, alpha=0.5).numpy()
     out["progan_max_score_difference"] = float(np.abs(one - two).max())
+    out.update(stylegan_checks(strategy, x))
+    return out
+
+
+def stylegan_checks(strategy, x):
+    """8. StyleGAN: with the same global batch of latents and path-length noise (each replica
+    its slice), the fixed noise maps and no style mixing, two SGD steps on two replicas equal
+    two steps on one device, R1 and the path-length penalty included (minibatch-stddev groups
+    of consecutive images, global means for w_avg and the path-length mean); the state
+    variables are the same on both replicas."""
+    import threading
+
+    from kerasgen.models.replicas import replica_id
+    from kerasgen.models.stylegan.layers import ModulatedConv2D
+
+    rng = np.random.default_rng(2)
+    z_all = [tf.constant(rng.normal(size=(2, 16, 4)), tf.float32) for _ in range(3)]
+    noise_all = tf.constant(rng.normal(size=(16, 8, 8, 1)) / 8, tf.float32)
+
+    def rows(tensor, batch, axis=0):  # this replica's rows of a global-batch tensor
+        begin = [0] * len(tensor.shape)
+        begin[axis] = replica_id() * batch
+        size = list(tensor.shape)
+        size[axis] = batch
+        return tf.slice(tensor, begin, size)
+
+    def stylegan():
+        keras.utils.set_random_seed(0)
+        model = kerasgen.models.StyleGAN(
+            image_size=8, channels=1, latent_dim=4, w_dim=4, mapping_layers=2, width=4,
+            max_width=8, style_mixing=0.0, r1_gamma=1.0, r1_interval=2,
+            path_length_weight=1.0, path_length_interval=1, path_length_batch_shrink=1,
+            w_avg_decay=0.5)
+        model.compile(g_optimizer=keras.optimizers.SGD(0.1),
+                      d_optimizer=keras.optimizers.SGD(0.1))
+        drawn = threading.local()  # each replica traces the step in a thread of its own
+
+        def latents(batch):  # D's fakes, G's fakes, the path-length batch: each its own z
+            drawn.count = getattr(drawn, "count", -1) + 1
+            return rows(z_all[drawn.count % 3], batch, axis=1)
+
+        model.step_latents = latents
+        model.step_path_noise = lambda images: rows(noise_all, tf.shape(images)[0])
+        for net in (model.generator, model.ema_generator):
+            for layer in net.get_layer("synthesis").layers:
+                if isinstance(layer, ModulatedConv2D):
+                    layer.randomize = False
+        return model
+
+    real = x * 2 - 1
+    single = stylegan()
+    single.fit(real, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    with strategy.scope():
+        mirrored = stylegan()
+    mirrored.fit(tf.data.Dataset.from_tensor_slices(real).batch(16), epochs=1, verbose=0)
+    out = {"stylegan_max_weight_difference": float(max(
+        np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)).max()
+        for a, b in zip(single.weights, mirrored.weights)))}
+    state = {}
+    for name in ("w_avg", "pl_mean", "d_steps", "g_steps"):
+        values = [np.asarray(v).tolist() for v in strategy.experimental_local_results(
+            getattr(mirrored, name).value)]
+        state[name] = {"single": np.asarray(getattr(single, name)).tolist(),
+                       "replicas": values}
+    out["stylegan_state"] = state
     return out
 
 

@@ -58,4 +58,6 @@ TINY = {
     "began": lambda: M.BEGAN(image_size=8, channels=1, latent_dim=4, embedding_dim=4, width=4),
     "progan": lambda: M.ProGAN(resolution=8, channels=1, latent_dim=4, width_base=16,
                                max_width=4, phase_images=16),
+    "stylegan": lambda: M.StyleGAN(image_size=8, channels=1, latent_dim=4, w_dim=4,
+                                   mapping_layers=2, width=4, max_width=8),
 }

@@ -147,7 +147,7 @@ def test_every_family_loads_after_a_bare_import(tmp_path):
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "gan", "text2image",
-                                    "pixelcnn", "began", "progan"])
+                                    "pixelcnn", "began", "progan", "stylegan"])
 def test_samplers_preview_and_sample_by_seed(family):
     model = TINY[family]()
     assert isinstance(model, caps.Sampler)
@@ -169,14 +169,14 @@ def test_samplers_preview_and_sample_by_seed(family):
 def test_sampler_families_are_the_ones_declaring_it():
     declared = set(_declaring("Sampler"))
     assert declared == {"vae", "cvae", "dcgan", "cgan", "gan", "text2image", "pixelcnn",
-                        "began", "progan"}
+                        "began", "progan", "stylegan"}
     assert set(_declaring("Translator")) == {"pix2pix", "cyclegan"}
     assert set(_declaring("DensityModel")) == {"vae", "cvae", "pixelcnn"}
     assert set(_declaring("Completer")) == {"pixelcnn"}
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "pix2pix", "cyclegan",
-                                    "text2image", "pixelcnn", "began", "progan"])
+                                    "text2image", "pixelcnn", "began", "progan", "stylegan"])
 def test_exported_endpoints_answer_as_declared(family, tmp_path):
     """Every endpoint a model declares is written and answers a request built from its own
     signature (the checks `--verify` runs, here in this process)."""
@@ -324,10 +324,10 @@ SCALAR_OPTIONS = ("temperature", "truncation")
 def test_families_with_scalar_sampling_options_are_listed_below():
     declaring = {name for name, build in TINY.items()
                  if set(getattr(build(), "sampling_options", ())) & set(SCALAR_OPTIONS)}
-    assert declaring == {"pixelcnn"}
+    assert declaring == {"pixelcnn", "stylegan"}
 
 
-@pytest.mark.parametrize("family", ["pixelcnn"])
+@pytest.mark.parametrize("family", ["pixelcnn", "stylegan"])
 def test_scalar_sampling_options_reach_every_batch(family, tmp_path, capsys):
     """`kerasgen sample --temperature 0.9` (or --truncation): one value for all samples, in
     every batch of a run longer than one batch."""

@@ -42,7 +42,7 @@ def test_unknown_keys_and_wrong_types_are_named(tmp_path):
     with pytest.raises(config_lib.ConfigError, match="model.args.latent_dim: expected int"):
         config_lib.load(write(tmp_path, "model: {family: vae, args: {latent_dim: 2.5}}\n"))
     with pytest.raises(config_lib.ConfigError, match="Known model familys?: .*dcgan"):
-        config_lib.load(write(tmp_path, "model: {family: stylegan}\n"))
+        config_lib.load(write(tmp_path, "model: {family: not_a_family}\n"))
     with pytest.raises(config_lib.ConfigError, match="mixed_precision"):
         config_lib.load(write(tmp_path, "train: {mixed_precision: fp8}\n"))
 

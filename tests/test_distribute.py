@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,6 +35,15 @@ def test_train_steps_are_correct_per_replica():
     # 16 images at 4x4, then 8 at 8x8 (4 per replica): halfway through the fade-in.
     assert out["progan_schedule"] == [[24, 1, 0.5], [24, 1, 0.5]], out
     assert out["progan_finite"] and out["progan_max_score_difference"] < 1e-5, out
+    # StyleGAN: two replicas equal one device, lazy R1 and path length included; the state
+    # (w_avg, the path-length mean, the step counters) moved and is the same on both replicas.
+    assert out["stylegan_max_weight_difference"] < 1e-5, out
+    for name, values in out["stylegan_state"].items():
+        first, second = values["replicas"]
+        assert first == second, (name, values)
+        np.testing.assert_allclose(values["single"], first, rtol=1e-5, atol=1e-6)
+    assert out["stylegan_state"]["d_steps"]["single"] == 2
+    assert out["stylegan_state"]["pl_mean"]["single"] > 0
 
 
 def test_kerasgen_train_under_a_mirrored_strategy():

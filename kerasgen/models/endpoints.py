@@ -51,6 +51,17 @@ def check_count(count):
                                        message=f"count must be <= {MAX_SAMPLE_COUNT}")])
 
 
+def check_truncation(truncation):
+    """A scalar in [0, 1] (StyleGAN's psi), refused by name otherwise."""
+    # No brackets in the message: error reports cut an assertion's message at the first "]".
+    message = "truncation must be from 0 to 1 (1 is no truncation)"
+    return checked(truncation, [
+        tf.debugging.assert_greater_equal(truncation, tf.constant(0.0, truncation.dtype),
+                                          message=message),
+        tf.debugging.assert_less_equal(truncation, tf.constant(1.0, truncation.dtype),
+                                       message=message)])
+
+
 def check_images(images, shape):
     """uint8 images of exactly (batch,) + shape."""
     h, w, c = shape

@@ -31,6 +31,20 @@ def global_value(per_example):
     return context.all_reduce(tf.distribute.ReduceOp.SUM, global_mean(per_example))
 
 
+def global_batch_mean(values):
+    """The global-batch mean of (B, ...) values over the batch axis, (...) float32 and the same
+    on every replica: each replica's sum over its examples divided by the global batch (local
+    batch x replicas), summed by an all-reduce (as `global_value`, for vectors: StyleGAN's
+    running average of w)."""
+    values = tf.cast(values, tf.float32)
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context: the whole batch is here
+        return tf.reduce_mean(values, axis=0)
+    share = tf.reduce_sum(values, axis=0) / tf.cast(tf.shape(values)[0] * num_replicas(),
+                                                    tf.float32)
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, share)
+
+
 def replica_id():
     """Index of the replica running this code (0 outside a strategy), as an int32 tensor."""
     ctx = tf.distribute.get_replica_context()

@@ -4,7 +4,8 @@
 
 1. `load`: `tf.saved_model.load` in a new Python process; every signature is called with
    plain tensors, outputs must be uint8 images (float32 for `encode`), `sample` must be
-   deterministic per seed, and a request with the wrong shape or dtype must be refused.
+   deterministic per seed, and a request with the wrong shape or dtype must be refused, as
+   must a `truncation` outside [0, 1] (with a message naming it).
 2. `show`: `saved_model_cli show --all` must list the signatures with uint8 `images` outputs.
 3. `run`: `saved_model_cli run` on `serving_default` (`translate` for translators) with `.npy`
    inputs must return the same images as check 1 for the same request (the path TF
@@ -55,6 +56,8 @@ def _inputs(spec, seed=0, class_names=()):
             out[name] = np.array(BATCH, s.dtype.as_numpy_dtype)
         elif name == "seed":
             out[name] = np.array(seed, s.dtype.as_numpy_dtype)
+        elif name == "truncation":  # in [0, 1]; out-of-range values are checked as refusals
+            out[name] = np.array(0.7, s.dtype.as_numpy_dtype)
         elif s.dtype.name == "uint8":
             out[name] = rng.integers(0, 256, size=shape).astype("uint8")
         else:
@@ -283,6 +286,16 @@ def _worker_load(path, workdir):
     if expected_message and expected_message not in refused["wrong_shape"]:
         raise ExportCheckError("a wrong-shape z was refused without saying the expected shape: "
                                f"{refused['wrong_shape']!r}")
+    for name in sorted(sigs):  # a truncation outside [0, 1], refused by name
+        spec = sigs[name].structured_input_signature[1]
+        if "truncation" in spec:
+            bad = dict(_inputs(spec, class_names=class_names),
+                       truncation=np.array(1.5, np.float32))
+            message = _refusal(sigs[name], bad)
+            if message is None or "truncation" not in message:
+                raise ExportCheckError(f"{name} did not refuse truncation 1.5 by name: "
+                                       f"{message!r}")
+            refused[f"{name}_truncation"] = message
     for name in sorted(sigs):  # fixed-size image inputs (encode, log_prob): wrong channels
         spec = sigs[name].structured_input_signature[1]
         if "images" in spec and None not in spec["images"].shape.as_list()[1:]:
@@ -393,6 +406,8 @@ def example_request(path):
         inputs = {"count": 4, "seed": 0}
         if "labels" in sigs["sample"].structured_input_signature[1]:
             inputs["labels"] = [0, 1, 2, 3]
+        if "truncation" in sigs["sample"].structured_input_signature[1]:
+            inputs["truncation"] = 0.7
         return {"signature_name": "sample", "inputs": inputs}
     name = next(n for n in sorted(sigs) if n != "serving_default")
     spec = sigs[name].structured_input_signature[1]["images"]

@@ -417,3 +417,151 @@ def test_average_generators_means_the_snapshots_and_keeps_the_base_discriminator
                                          "ema_decay=0.5, model 1 ema_decay=None"):
         average_generators([snapshots[0], no_ema])
     keras.backend.clear_session()
+
+
+# -- DiffAugment (augment="diffaugment") ------------------------------------------------------
+def _spy_on_augmentation(monkeypatch, gan):
+    """Record every (input, output) of the augmentation and every input of D, eagerly."""
+    from kerasgen.layers import diffaugment
+
+    augmented, seen_by_d = [], []
+    original = diffaugment.diff_augment
+
+    def spy(images, seed, **kwargs):
+        out = original(images, seed, **kwargs)
+        augmented.append((np.asarray(images), np.asarray(out)))
+        return out
+
+    monkeypatch.setattr(diffaugment, "diff_augment", spy)
+    call = gan.discriminator.call
+
+    def recording_call(inputs, *args, **kwargs):
+        seen_by_d.append(np.asarray(inputs[0] if isinstance(inputs, (list, tuple)) else inputs))
+        return call(inputs, *args, **kwargs)
+
+    monkeypatch.setattr(gan.discriminator, "call", recording_call)
+    return augmented, seen_by_d
+
+
+@pytest.mark.parametrize("num_classes", [None, 3])
+def test_diffaugment_shows_d_only_augmented_images_in_both_players_steps(monkeypatch,
+                                                                         num_classes):
+    gan = small_dcgan(augment="diffaugment", num_classes=num_classes)
+    gan.compile(run_eagerly=True)
+    augmented, seen_by_d = _spy_on_augmentation(monkeypatch, gan)
+    real = real_images(8)
+    labels = None if num_classes is None else np.arange(8) % 3
+    helpers.fit_one_step(gan, real, labels, batch_size=8)
+    # D step: the real batch and a fake batch; G step: a fake batch. Each went through the
+    # same augmentation (all three transforms) and D saw its output, never the input.
+    assert len(augmented) == len(seen_by_d) == 3
+    for (before, after), d_input in zip(augmented, seen_by_d):
+        np.testing.assert_array_equal(after, d_input)
+        assert np.abs(after - before).max() > 0.1
+    def from_data(batch):  # every image of the batch is one of the data's (fit shuffles)
+        return all(np.abs(real - image).max(axis=(1, 2, 3)).min() < 1e-6 for image in batch)
+
+    assert from_data(augmented[0][0])
+    assert not from_data(augmented[1][0]) and not from_data(augmented[2][0])  # fakes
+
+
+def test_diffaugment_passes_the_generators_gradient_through_the_transforms():
+    """A gradient check of G's loss through D(augment(G(z))) for one fixed draw: the tape's
+    directional derivative along a random direction of G's weights matches central
+    differences, and differs from the gradient without augmentation."""
+    from kerasgen.layers import diffaugment
+    from kerasgen.losses import gan as gan_losses
+
+    gan = small_dcgan(augment="diffaugment", discriminator_normalization="none")
+    z = gan.sample_latents(6, seed=1)
+    variables = gan.generator.trainable_variables
+
+    def loss(augment=True):
+        fake = gan.generator(z, training=False)
+        if augment:
+            fake = diffaugment.diff_augment(fake, tf.constant([4, 2]))
+        return tf.reduce_mean(gan_losses.generator_loss("non_saturating",
+                                                        gan.discriminator(fake)))
+
+    with tf.GradientTape(persistent=True) as tape:
+        with_augment, without = loss(), loss(augment=False)
+    grads = tape.gradient(with_augment, variables)
+    plain = tape.gradient(without, variables)
+    rng = np.random.default_rng(0)
+    direction = [rng.normal(size=v.shape).astype("float32") for v in variables]
+    analytic = sum(float(np.sum(g.numpy() * d)) for g, d in zip(grads, direction))
+    start = [v.numpy() for v in variables]
+    values = []
+    eps = 1e-3
+    for sign in (1, -1):
+        for v, s, d in zip(variables, start, direction):
+            v.assign(s + sign * eps * d)
+        values.append(float(loss()))
+    for v, s in zip(variables, start):
+        v.assign(s)
+    numeric = (values[0] - values[1]) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=2e-2, atol=1e-4)
+    assert abs(analytic) > 1e-4
+    assert not np.allclose(grads[0].numpy(), plain[0].numpy())
+
+
+def test_sampling_previews_and_exports_never_augment(monkeypatch, tmp_path):
+    from kerasgen.layers import diffaugment
+    from kerasgen.serving.export import export
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("augmentation outside a training step")
+
+    gan = small_dcgan(augment="diffaugment", ema_decay=0.9)
+    gan.compile()
+    helpers.fit_one_step(gan, real_images())
+    plain = small_dcgan(ema_decay=0.9)
+    plain.set_weights(gan.get_weights())
+    monkeypatch.setattr(diffaugment, "diff_augment", refuse)
+    np.testing.assert_array_equal(np.asarray(gan.generate(4, seed=2)),
+                                  np.asarray(plain.generate(4, seed=2)))
+    np.testing.assert_array_equal(gan.preview(4, seed=0), plain.preview(4, seed=0))
+    served = tf.saved_model.load(export(gan, str(tmp_path / "m")))
+    images = served.signatures["sample"](count=tf.constant(2), seed=tf.constant(1, tf.int64))
+    assert images["images"].shape == (2, 8, 8, 1)
+
+
+def test_augment_is_a_config_key_of_every_gan():
+    from kerasgen.models.common import ArgumentError
+
+    for model in (small_dcgan(augment="diffaugment"),
+                  small_dcgan(augment="diffaugment", num_classes=3)):
+        config = model.get_config()
+        assert config["augment"] == "diffaugment"
+        assert type(model).from_config(config).augment == "diffaugment"
+    assert small_dcgan().get_config()["augment"] is None
+    with pytest.raises(ArgumentError, match="Unknown augment 'flip'; expected None") as e:
+        small_dcgan(augment="flip")
+    assert e.value.argument == "augment"
+
+
+@pytest.mark.parametrize("family", ["gan", "dcgan", "cgan", "progan", "stylegan"])
+def test_every_gan_family_augments_in_training_and_never_in_sampling(family, monkeypatch):
+    """`augment` is the GAN base's option: each family's training step (its own, for ProGAN
+    and StyleGAN) sends D's inputs through it, and sampling does not."""
+    from kerasgen.layers import diffaugment
+    from tests.families import TINY
+
+    model = TINY[family]()
+    model.augment = "diffaugment"  # as from the constructor (read when the step is traced)
+    model.compile()
+    calls = []
+    original = diffaugment.diff_augment
+
+    def spy(images, seed, **kwargs):
+        calls.append(tuple(images.shape[1:]))
+        return original(images, seed, **kwargs)
+
+    monkeypatch.setattr(diffaugment, "diff_augment", spy)
+    labels = np.arange(16) % 3 if model.num_classes_declared else None
+    helpers.fit_one_step(model, real_images(16), labels, batch_size=16)
+    assert len(calls) >= 3  # D's real and fake inputs, G's fake one (per level traced)
+    calls.clear()
+    model.generate(2, seed=0, **model.cycling_options(2))
+    model.preview(4, seed=0)
+    assert calls == []

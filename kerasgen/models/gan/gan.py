@@ -5,12 +5,14 @@ import numbers
 import keras
 import tensorflow as tf
 
+from kerasgen.layers import diffaugment
 from kerasgen.models import replicas
 from kerasgen.losses import gan as gan_losses
 from kerasgen.models.capabilities import Sampler
 from kerasgen.models.common import unpack
 from kerasgen.registry import register_model
 from kerasgen.models import training
+from kerasgen.models.common import ArgumentError
 from kerasgen.models.common import positive_int
 
 
@@ -53,6 +55,10 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         conditional: both networks take a condition of any dtype (an image, a text
             embedding) as a second input, passed through uncast; implied by `num_classes`.
         seed: seed of the model's `keras.random.SeedGenerator` (latents, interpolation).
+        augment: None, or "diffaugment": D sees only augmented images during training, real
+            and generated alike, in both players' steps (colour, translation by up to 1/8,
+            cutout of 1/2; Zhao et al. 2020, `kerasgen.layers.diffaugment`), and G's gradient
+            flows through the transforms. For small data sets; sampling never augments.
 
     Example:
     >>> gan = kerasgen.models.GAN(generator, discriminator, latent_dim=100)
@@ -71,7 +77,7 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
     def __init__(self, generator, discriminator, latent_dim=100, loss="non_saturating",
                  discriminator_steps=1, gradient_penalty_weight=10.0, clip_value=0.01,
                  label_smoothing=0.0, ema_decay=None, num_classes=None, conditional=False,
-                 seed=None, **kwargs):
+                 seed=None, augment=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(generator, dict):
             generator = keras.saving.deserialize_keras_object(generator)
@@ -96,6 +102,10 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
                              "num_classes=...), or give latent_dim a size.")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        try:
+            self.augment = diffaugment.check_augment(augment)
+        except ValueError as e:
+            raise ArgumentError("augment", str(e)) from None
         self.ema_generator = None
         if self.ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
@@ -244,6 +254,20 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         return labels
 
     # -- training --------------------------------------------------------------------------
+    def augment_images(self, images):
+        """What D sees of `images` in a training step: with `augment` set, DiffAugment's
+        transforms drawn afresh on every call (distinct per replica); else the images."""
+        if self.augment is None:
+            return images
+        return diffaugment.diff_augment(images, replicas.replica_seed(self.seed_generator))
+
+    def discriminate(self, images, labels):
+        """D's training-mode logits of `images` (real or generated) and their conditions,
+        through `augment_images`: every D call of a training step goes through here, so real
+        and fake images get the same kind of transforms in both players' steps."""
+        return self.discriminator(self._inputs(self.augment_images(images), labels),
+                                  training=True)
+
     def _latents_for(self, batch):
         if self.latent_dim is None:
             return None  # the generator's noise, if any, is its own (dropout)
@@ -263,8 +287,7 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
             alpha = tf.random.stateless_uniform(
                 [tf.shape(real)[0], 1, 1, 1], replicas.replica_seed(self.seed_generator))
             penalty = gan_losses.gradient_penalty(
-                lambda x: self.discriminator(self._inputs(x, labels), training=True),
-                real, fake, alpha)
+                lambda x: self.discriminate(x, labels), real, fake, alpha)
             terms["gradient_penalty"] = self.gradient_penalty_weight * penalty
         return terms
 
@@ -278,8 +301,8 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         fake = self.generator(self._inputs(self._latents_for(batch), labels), training=True)
         with tf.GradientTape() as tape:
             # Real and fake go through D separately so batchnorm never mixes them.
-            real_logits = self.discriminator(self._inputs(real, labels), training=True)
-            fake_logits = self.discriminator(self._inputs(fake, labels), training=True)
+            real_logits = self.discriminate(real, labels)
+            fake_logits = self.discriminate(fake, labels)
             terms = self.discriminator_terms(real, fake, real_logits, fake_logits, labels)
             per_example = tf.add_n(list(terms.values()))  # (B,)
             scaled = training.scaled_mean(self.d_optimizer, per_example)
@@ -304,7 +327,7 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
     def _generator_step(self, batch, labels):
         with tf.GradientTape() as tape:
             fake = self.generator(self._inputs(self._latents_for(batch), labels), training=True)
-            fake_logits = self.discriminator(self._inputs(fake, labels), training=True)
+            fake_logits = self.discriminate(fake, labels)
             terms = self.generator_terms(fake, fake_logits, labels)
             per_example = tf.add_n(list(terms.values()))  # (B,)
             scaled = training.scaled_mean(self.g_optimizer, per_example)
@@ -365,4 +388,5 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
             "num_classes": self.num_classes,
             "conditional": self.conditional,
             "seed": self.seed,
+            "augment": self.augment,
         }

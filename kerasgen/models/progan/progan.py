@@ -193,13 +193,17 @@ class ProGAN(GAN):
         def update(k):
             x = growing.reals_at(real, k, alpha)  # (B, r, r, C)
             fake = self.generator(z, training=True, level=k, alpha=alpha)
+            # D sees its inputs through `augment_images` (DiffAugment with `augment`), as in
+            # the GAN base's `discriminate`.
+            def critic(images):
+                return self.discriminator(self.augment_images(images), training=True, level=k,
+                                          alpha=alpha)
+
             with tf.GradientTape() as tape:
-                real_logits = self.discriminator(x, training=True, level=k, alpha=alpha)
-                fake_logits = self.discriminator(fake, training=True, level=k, alpha=alpha)
+                real_logits = critic(x)
+                fake_logits = critic(fake)
                 terms = self.discriminator_terms(
-                    x, fake, real_logits, fake_logits, None, interpolation=u,
-                    critic=lambda images: self.discriminator(images, training=True, level=k,
-                                                             alpha=alpha))
+                    x, fake, real_logits, fake_logits, None, interpolation=u, critic=critic)
                 per_example = tf.add_n(list(terms.values()))  # (B,)
                 scaled = training.scaled_mean(self.d_optimizer, per_example)
             stats = {"d_loss": per_example,
@@ -222,7 +226,8 @@ class ProGAN(GAN):
         def update(k):
             with tf.GradientTape() as tape:
                 fake = self.generator(z, training=True, level=k, alpha=alpha)
-                logits = self.discriminator(fake, training=True, level=k, alpha=alpha)
+                logits = self.discriminator(self.augment_images(fake), training=True, level=k,
+                                            alpha=alpha)
                 terms = self.generator_terms(fake, logits, None)
                 per_example = tf.add_n(list(terms.values()))  # (B,)
                 scaled = training.scaled_mean(self.g_optimizer, per_example)

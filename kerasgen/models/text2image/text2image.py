@@ -237,7 +237,7 @@ class TextToImageGAN(TextConditioned, GAN):
         terms = super().discriminator_terms(real, fake, real_logits, fake_logits, labels)
         if self.matching_aware:
             wrong, differs = self._partner(labels)
-            wrong_logits = self.discriminator([real, wrong], training=True)
+            wrong_logits = self.discriminate(real, wrong)  # augmented as the other D inputs
             _, mismatch = gan_losses.discriminator_loss(self.loss, real_logits, wrong_logits,
                                                         self.label_smoothing)
             terms["fake"] = 0.5 * terms["fake"]
@@ -251,7 +251,7 @@ class TextToImageGAN(TextConditioned, GAN):
             mixed = self.interpolation_beta * labels + (1.0 - self.interpolation_beta) * other
             z = self._latents_for(tf.shape(labels)[0])
             mixed_fake = self.generator([z, mixed], training=True)
-            mixed_logits = self.discriminator([mixed_fake, mixed], training=True)
+            mixed_logits = self.discriminate(mixed_fake, mixed)
             terms["interpolation"] = gan_losses.generator_loss(self.loss, mixed_logits)
         return terms
 
