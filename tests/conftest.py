@@ -12,6 +12,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # hands it back (0.75 GB after the same test, same ELBO). Read when TensorFlow first
 # allocates, so it is set before any test imports it; the processes tests start inherit it.
 os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "1")
+# NumPy's OpenBLAS starts a thread per core and its threads spin while they wait for each
+# other. With two test processes on two cores they wait on a descheduled partner: one
+# eigendecomposition of a 2048x2048 covariance (FID) took 18 s of CPU time with the default
+# threads and 2.3 s with one, measured here while other processes shared the cores. Each test
+# process has about one core, so one BLAS thread each; set before NumPy is first imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
 
