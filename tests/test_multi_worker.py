@@ -22,8 +22,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RUN = os.path.join(HERE, "multi_worker_run.py")
 REPO = os.path.dirname(HERE)
 
-# A global batch of 32 (16 per replica). The VAE's epochs are long enough (150 steps) for the
-# kill test to land inside epoch 2 or 3; backups at epoch ends only. The VAE reads its images
+# A global batch of 32 (16 per replica). The VAE's epochs are long enough (60 steps, several
+# seconds on two workers) for the kill test, which kills a worker within 0.05 s of epoch 1's
+# backup, to land inside epoch 2 or 3; backups at epoch ends only. The VAE reads its images
 # in file order (shuffle_buffer 1): under a strategy, Keras' fit reads one batch through an
 # iterator of its own before training (to build the model), which on a resumed run passes the
 # skipped batches and so advances tf.data's reshuffle seed; a resumed run then sees another
@@ -36,7 +37,7 @@ model:
          hidden_dims: [64]}}
 data: {{source: idx, path: {data}, channels: 1, binarize: true, batch_size: 32,
         eval_split: null, shuffle_buffer: 1}}
-train: {{epochs: 3, steps_per_epoch: 150, checkpoint_every_steps: null, num_samples: 4,
+train: {{epochs: 3, steps_per_epoch: 60, checkpoint_every_steps: null, num_samples: 4,
         optimizer: {{name: adam, learning_rate: 0.001}}, cluster_timeout_seconds: 60}}
 """
 GAN = """
