@@ -1,7 +1,6 @@
 import collections
 import ctypes
 import ctypes.util
-import gc
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -56,7 +55,7 @@ def _isolate_keras():
     keras.utils.set_random_seed(1234)
     yield
     keras.mixed_precision.set_global_policy("float32")
-    keras.backend.clear_session()
+    keras.backend.clear_session()  # ends with gc.collect()
     _release_freed_memory()
 
 
@@ -69,8 +68,13 @@ def _release_freed_memory():
     long-lived test process otherwise stays at the high-water mark of its largest test (the
     data sets and sample batches of the preset and real-data tests), and the two worker
     processes sum their high-water marks. No Python library does this; `malloc_trim` is
-    glibc's own call for it (absent on other C libraries, where this does nothing)."""
-    gc.collect()
+    glibc's own call for it (absent on other C libraries, where this does nothing).
+
+    Called right after `keras.backend.clear_session()`, whose last step is a full
+    `gc.collect()`. A second full collection, measured over tests/models/test_gan.py's 39
+    tests, found 0 unreachable objects after every test and took 0.4 to 0.5 s each time,
+    growing with the objects traced graphs leave alive; teardowns were a fifth of the suite's
+    summed time."""
     trim = getattr(_LIBC, "malloc_trim", None)
     if trim is not None:
         trim(0)
