@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from kerasgen.registry import Registry
 
+from kerasgen.data import attribute_captions
 from kerasgen.data import captions as captions_lib
 from kerasgen.data.idx import load_idx_split
 from kerasgen.data.images import holdout_split
@@ -382,8 +383,8 @@ def caption_table(config, split):
     folder = resolve_path(path)
     files = [os.path.relpath(p, folder) for p in list_images(folder)][start:stop]
     if config.captions == "celeba_attributes":
-        rows = captions_lib.celeba_captions(resolve_path(config.labels_file),
-                                            seed=config.seed or 0, files=files)
+        rows = attribute_captions.celeba_captions(resolve_path(config.labels_file),
+                                                  seed=config.seed or 0, files=files)
         table = collections.defaultdict(list)
         for row in rows:
             table[row["file"]].append(row["caption"])

@@ -57,7 +57,7 @@ def evaluate_text_to_image(model, data, features=None, judge=None, split="test",
     `diversity_captions` captions)."""
     import numpy as np
 
-    from kerasgen.data import captions as captions_lib
+    from kerasgen.data.attribute_captions import celeba_captions
     from kerasgen.data.images import load_image_folder
     from kerasgen.data.images import read_attributes
     from kerasgen.images import to_uint8
@@ -71,8 +71,7 @@ def evaluate_text_to_image(model, data, features=None, judge=None, split="test",
     path, start, stop = folder_selection(data, held_out)
     folder = resolve_path(path)
     files = [os.path.relpath(p, folder) for p in list_images(folder)][start:stop]
-    rows = captions_lib.celeba_captions(resolve_path(data.labels_file), seed=data.seed or 0,
-                                        files=files)
+    rows = celeba_captions(resolve_path(data.labels_file), seed=data.seed or 0, files=files)
     first = {}
     for row in rows:
         first.setdefault(row["file"], row)
