@@ -77,12 +77,27 @@ def test_text_encoder_learns_to_match_captions_and_round_trips_with_strings(tmp_
     scores = retrieval_accuracy(encoder.encode_text(CAPTIONS), encoder.encode_images(images))
     assert scores["top1"] >= 0.5, scores  # chance: 1 in 8
     # Out-of-vocabulary words and over-long captions are encoded, not refused: "purple" is
-    # [UNK]; words past sequence_length (4) are dropped, so these two captions are equal.
-    tokens = encoder.tokens(["a purple square", "A red square, with a shadow!",
-                             "a red square with"]).numpy()
+    # [UNK], named in a warning; words past sequence_length (4) are dropped, so these two
+    # captions are equal.
+    with pytest.warns(UserWarning, match=r"vocabulary does not hold: 'purple' in 'a purple "
+                                         r"square'; 'with', 'shadow' in 'A red square, with a "
+                                         r"shadow!'; 'with' in 'a red square with'\. They are "
+                                         r"ignored \(each is read as the unknown-word token"):
+        tokens = encoder.tokens(["a purple square", "A red square, with a shadow!",
+                                 "a red square with"]).numpy()
     assert tokens[0].tolist() == [encoder.vocabulary.index("a"), 1,
                                   encoder.vocabulary.index("square"), 0]
     assert tokens[1].tolist() == tokens[2].tolist()
+    # As the vectorizer reads them (lower case, no punctuation), in graphs too; a caption
+    # with no known word is refused by name.
+    assert encoder.unknown_words(["A Purple, square!", "a red cross", ""]).to_list() == [
+        [b"purple"], [], []]
+    assert tf.function(encoder.known_word_counts)(tf.constant(
+        ["a red square with", "purple"])).numpy().tolist() == [3, 0]
+    with pytest.raises(ValueError, match=r"Captions 'purple haze', '': no word of them is in "
+                                         r"the text encoder's vocabulary; expected a caption "
+                                         r"with at least one word it knows \(7 words, e\.g\. "):
+        encoder.encode_text(["a red cross", "purple haze", ""])
     path = str(tmp_path / "t.keras")
     encoder.save(path)
     loaded = keras.saving.load_model(path)

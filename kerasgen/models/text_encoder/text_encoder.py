@@ -2,6 +2,8 @@
 text-to-image GAN (Reed et al. 2016 pretrain theirs with DS-SJE; this uses the symmetric
 contrastive loss of CLIP, Radford et al. 2021, which has the same two-sided structure)."""
 
+import warnings
+
 import keras
 import tensorflow as tf
 from keras import layers
@@ -11,6 +13,20 @@ from kerasgen.models import replicas
 from kerasgen.models.capabilities import TextImageEmbedder
 from kerasgen.models.common import positive_int
 from kerasgen.registry import register_model
+
+
+# TextVectorization's default standardization ("lower_and_strip_punctuation") strips these
+# characters after lower-casing; `caption_words` repeats it, so the words named to users are
+# the ones the vocabulary was searched for.
+STRIP_PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+NAMED_CAPTIONS = 5  # captions a warning or an error names before "and N more"
+
+
+def caption_words(texts):
+    """(B,) strings -> (B, None) ragged words, as the vectorizer reads them: lower-cased,
+    punctuation removed, split on whitespace."""
+    texts = tf.strings.lower(tf.convert_to_tensor(texts))
+    return tf.strings.split(tf.strings.regex_replace(texts, STRIP_PUNCTUATION, ""))
 
 
 def retrieval_accuracy(text_embeddings, image_embeddings, ks=(1, 5)):
@@ -30,9 +46,11 @@ class TextEncoder(TextImageEmbedder, keras.Model):
     whitespace) inside the model, its vocabulary a constructor argument so a `.keras` file and
     an exported SavedModel take raw strings; word embeddings, a bidirectional GRU and a masked
     mean over the words, projected to `embedding_dim`. Words outside the vocabulary map to the
-    one out-of-vocabulary token ("[UNK]") and count like any word; captions longer than
-    `sequence_length` words are cut to their first `sequence_length` words. Images: a small
-    CNN on [0, 1] pixels, used for training and retrieval only.
+    one out-of-vocabulary token ("[UNK]") and count like any word; encoding strings outside a
+    graph warns naming them, and refuses (ValueError) a caption with no word the vocabulary
+    holds (`unknown_words` gives them, in graphs too). Captions longer than `sequence_length`
+    words are cut to their first `sequence_length` words. Images: a small CNN on [0, 1]
+    pixels, used for training and retrieval only.
 
     `fit` takes batches of (images, captions): images (B, H, W, C) float in [0, 1], captions
     (B,) strings or their token ids from `text_inputs` (tokenizing in the tf.data pipeline
@@ -143,11 +161,68 @@ class TextEncoder(TextImageEmbedder, keras.Model):
                            num_parallel_calls=tf.data.AUTOTUNE)
 
     def tokens(self, texts):
-        """(B,) strings -> (B, sequence_length) int64 token ids (0 = padding, 1 = OOV)."""
+        """(B,) strings -> (B, sequence_length) int64 token ids (0 = padding, 1 = OOV).
+        Outside a graph the words are checked first (`check_words`)."""
         if not self._has_vocabulary:
             raise ValueError("TextEncoder has no vocabulary: pass vocabulary= or call "
                              "adapt(captions) before encoding.")
-        return self.vectorizer(tf.convert_to_tensor(texts))
+        texts = tf.convert_to_tensor(texts)
+        if tf.executing_eagerly():  # a tf.data map or a serving graph has no Python values
+            self.check_words(texts)
+        return self.vectorizer(texts)
+
+    # -- words the vocabulary does not hold ---------------------------------------------------
+    def _word_ids(self, texts):
+        """(words, ids): (B, None) ragged words of each caption and their vocabulary ids
+        (1 for a word the vocabulary does not hold)."""
+        words = caption_words(texts)
+        # Each word on its own through the vectorizer: its id is the first of the row.
+        ids = self.vectorizer(words.flat_values)[:, 0]
+        return words, words.with_flat_values(ids)
+
+    def unknown_words(self, texts):
+        """(B,) strings -> (B, None) ragged strings: each caption's words the vocabulary does
+        not hold, in order, as the vectorizer reads them (lower-cased, punctuation removed).
+        Works in a graph (the serving signature returns them)."""
+        words, ids = self._word_ids(texts)
+        return tf.ragged.boolean_mask(words, tf.equal(ids, 1))
+
+    def known_word_counts(self, texts):
+        """(B,) int32: the words of each caption that the vocabulary holds, among those the
+        encoder reads (the first `sequence_length`)."""
+        _, ids = self._word_ids(texts)
+        known = tf.cast(ids[:, :self.sequence_length] > 1, tf.int32)
+        return tf.reduce_sum(known, axis=1)
+
+    def unknown_word_fate(self):
+        """What becomes of a word outside the vocabulary, for messages and docs."""
+        return ("each is read as the unknown-word token [UNK], whose meaning the model never "
+                "learned; the rest of the caption is read as usual")
+
+    def check_words(self, texts):
+        """Warn naming, caption by caption, the words the vocabulary does not hold; raise a
+        ValueError for a caption with no word it holds (there is nothing to read)."""
+        texts = [t.decode("utf-8", "replace") for t in tf.convert_to_tensor(texts).numpy()]
+        unknown = [[w.decode("utf-8", "replace") for w in row]
+                   for row in self.unknown_words(texts).to_list()]
+        counts = self.known_word_counts(texts).numpy()
+        empty = [t for t, count in zip(texts, counts) if count == 0]
+        if empty:
+            vocabulary = self.vocabulary[2:]
+            raise ValueError(
+                f"{_named(empty)}: no word of {'it' if len(empty) == 1 else 'them'} is in the "
+                f"text encoder's vocabulary; expected a caption with at least one word it "
+                f"knows ({len(vocabulary)} words, e.g. {', '.join(vocabulary[:12])}; "
+                "TextEncoder.vocabulary lists them all).")
+        offending = [(t, words) for t, words in zip(texts, unknown) if words]
+        if offending:
+            listed = "; ".join(f"{', '.join(map(repr, words))} in {t!r}"
+                               for t, words in offending[:NAMED_CAPTIONS])
+            more = len(offending) - NAMED_CAPTIONS
+            warnings.warn(
+                f"Words the text encoder's vocabulary does not hold: {listed}"
+                + (f"; and {more} more caption(s)" if more > 0 else "")
+                + f". They are ignored ({self.unknown_word_fate()}).", stacklevel=3)
 
     def text_inputs(self, texts):
         """What `fit` may take instead of strings: (B, sequence_length) token ids; use in a
@@ -231,3 +306,11 @@ class TextEncoder(TextImageEmbedder, keras.Model):
             "flip": self.flip,
         })
         return config
+
+
+def _named(texts):
+    """'Caption 'x'' or 'Captions 'x', 'y' and N more' for messages."""
+    shown = ", ".join(map(repr, texts[:NAMED_CAPTIONS]))
+    more = len(texts) - NAMED_CAPTIONS
+    return (f"Caption {shown}" if len(texts) == 1 else
+            f"Captions {shown}" + (f" and {more} more" if more > 0 else ""))
