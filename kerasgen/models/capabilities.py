@@ -239,11 +239,22 @@ class Translator(KerasgenModel):
 
 class TextConditioned(KerasgenModel):
     """Draws images from captions: `generate_from_text(texts, seed=None)`, one image per
-    caption; `sample_texts` are the captions its previews show."""
+    caption; `sample_texts` are the captions its previews show. `unknown_words(texts)` and
+    `known_word_counts(texts)` say which words of each caption it cannot read (in a graph
+    too: the serving signature returns the first and refuses a caption whose count is 0)."""
 
     sample_texts = ()
 
     def generate_from_text(self, texts, seed=None):
+        raise NotImplementedError
+
+    def unknown_words(self, texts):
+        """(B,) strings -> (B, None) ragged strings: the words of each caption the model
+        cannot read."""
+        raise NotImplementedError
+
+    def known_word_counts(self, texts):
+        """(B,) strings -> (B,) int32: the words of each caption the model reads."""
         raise NotImplementedError
 
     def text_grid(self, texts, num_per_text, seed=0):
