@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 import kerasgen
+from kerasgen.models.text_encoder.text_encoder import drop_words
 from kerasgen.models.text_encoder.text_encoder import retrieval_accuracy
 from kerasgen.losses.contrastive import symmetric_contrastive_loss
 
@@ -106,6 +107,36 @@ def test_text_encoder_learns_to_match_captions_and_round_trips_with_strings(tmp_
     assert int(loaded.optimizer.iterations) == int(encoder.optimizer.iterations)
 
 
+def test_word_dropout_leaves_words_out_and_skipped_unknown_words_read_as_absent():
+    mask = tf.constant([[True] * 6] * 200 + [[True] + [False] * 5] * 50)
+    dropped = drop_words(mask, 0.5, tf.constant([1, 2])).numpy()
+    assert abs(dropped[:200].mean() - 0.5) < 0.05 and dropped.any(axis=1).all()
+    assert dropped[200:].sum(axis=1).tolist() == [1] * 50  # a caption keeps a word
+    assert (drop_words(mask, 0.0, tf.constant([1, 2])).numpy() == mask.numpy()).all()
+    args = dict(max_tokens=20, sequence_length=4, word_dim=8, hidden_dim=8, embedding_dim=8,
+                image_shape=(16, 16, 3), image_width=4)
+    skip = kerasgen.models.TextEncoder(word_dropout=0.3, out_of_vocabulary="skip", seed=3,
+                                       **args).adapt(CAPTIONS)
+    with pytest.warns(UserWarning, match=r"'purple' in 'a purple square'\. They are ignored "
+                                         r"\(left out: each caption is read as if they were "
+                                         r"not there\)"):
+        np.testing.assert_allclose(skip.encode_text(["a purple square"]),
+                                   skip.encode_text(["a square"]), atol=1e-6)
+    config = skip.get_config()
+    assert (config["word_dropout"], config["out_of_vocabulary"], config["seed"]) == (
+        0.3, "skip", 3)
+    token = kerasgen.models.TextEncoder.from_config({**config, "out_of_vocabulary": "token"})
+    token.set_weights(skip.get_weights())
+    with pytest.warns(UserWarning, match="read as the unknown-word token"):
+        assert np.abs(token.encode_text(["a purple square"]) -
+                      token.encode_text(["a square"])).max() > 1e-4
+    with pytest.raises(ValueError, match=r"out_of_vocabulary must be one of token, skip; "
+                                         r"received 'drop'"):
+        kerasgen.models.TextEncoder(out_of_vocabulary="drop")
+    with pytest.raises(ValueError, match=r"word_dropout must be in \[0, 1\); received 1"):
+        kerasgen.models.TextEncoder(word_dropout=1)
+
+
 def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     """A caption file (JSONL) beside an image folder: `data.source: captions`."""
     import json
@@ -119,7 +150,8 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     raw = {
         "model": {"family": "text_encoder", "args": {
             "max_tokens": 20, "sequence_length": 5, "word_dim": 8, "hidden_dim": 8,
-            "embedding_dim": 8, "image_shape": [16, 16, 3], "image_width": 4}},
+            "embedding_dim": 8, "image_shape": [16, 16, 3], "image_width": 4,
+            "word_dropout": 0.2, "out_of_vocabulary": "skip"}},
         "data": {"source": "captions", "path": str(folder),
                  "captions": str(tmp_path / "captions.jsonl"), "image_size": 16, "channels": 3,
                  "crop": "none", "stop": 6, "eval_start": 6, "batch_size": 4,
@@ -135,6 +167,7 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     loaded = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
     np.testing.assert_allclose(loaded.encode_text(["a red cross"]),
                                model.encode_text(["a red cross"]), atol=1e-6)
+    assert (loaded.word_dropout, loaded.out_of_vocabulary) == (0.2, "skip")
     from kerasgen.evaluation.evaluate import evaluate_text_encoder
 
     report = evaluate_text_encoder(loaded, config.data, verbose=False)["metrics"]

@@ -29,6 +29,14 @@ def caption_words(texts):
     return tf.strings.split(tf.strings.regex_replace(texts, STRIP_PUNCTUATION, ""))
 
 
+def drop_words(mask, rate, seed):
+    """Word dropout (Iyyer et al. 2015, "Deep Unordered Composition Rivals Syntactic Methods
+    for Text Classification"): each word of `mask` (B, L) bool, True for a word, is left out
+    with probability `rate`; a caption that would lose every word keeps them all."""
+    kept = mask & (tf.random.stateless_uniform(tf.shape(mask), seed) >= rate)
+    return tf.where(tf.reduce_any(kept, axis=1, keepdims=True), kept, mask)
+
+
 def retrieval_accuracy(text_embeddings, image_embeddings, ks=(1, 5)):
     """{"top1": ..., "top5": ...}: the share of captions whose own image (same row) is among
     the k images nearest to it (cosine), out of all N images."""
@@ -46,9 +54,10 @@ class TextEncoder(TextImageEmbedder, keras.Model):
     whitespace) inside the model, its vocabulary a constructor argument so a `.keras` file and
     an exported SavedModel take raw strings; word embeddings, a bidirectional GRU and a masked
     mean over the words, projected to `embedding_dim`. Words outside the vocabulary map to the
-    one out-of-vocabulary token ("[UNK]") and count like any word; encoding strings outside a
-    graph warns naming them, and refuses (ValueError) a caption with no word the vocabulary
-    holds (`unknown_words` gives them, in graphs too). Captions longer than `sequence_length`
+    one out-of-vocabulary token ("[UNK]"), which counts like any word or is left out (see
+    `out_of_vocabulary`); encoding strings outside a graph warns naming them, and refuses
+    (ValueError) a caption with no word the vocabulary holds (`unknown_words` gives them, in
+    graphs too). Captions longer than `sequence_length`
     words are cut to their first `sequence_length` words. Images: a small CNN on [0, 1]
     pixels, used for training and retrieval only.
 
@@ -70,12 +79,34 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         image_width: channels of the image CNN's first block (doubled per block, 4 blocks).
         temperature: divides cosine similarities in the loss.
         flip: mirror training images at random (faces keep their attributes mirrored).
+        word_dropout: in training, each word of a caption is left out with this probability
+            (`drop_words`), so that no single word (a template's) carries the meaning; 0 off.
+        out_of_vocabulary: "token": a word outside the vocabulary is read as "[UNK]", whose
+            embedding no training caption taught (the first presets); "skip": it is left out,
+            as word dropout leaves words out in training, so the caption reads as if it were
+            not there.
+        seed: seed of the word dropout's random draws.
     """
+
+    OUT_OF_VOCABULARY = ("token", "skip")
 
     def __init__(self, vocabulary=None, max_tokens=2000, sequence_length=24, word_dim=128,
                  hidden_dim=128, embedding_dim=128, image_shape=(64, 64, 3), image_width=32,
-                 temperature=0.07, flip=False, **kwargs):
+                 temperature=0.07, flip=False, word_dropout=0.0, out_of_vocabulary="token",
+                 seed=None, **kwargs):
         super().__init__(**kwargs)
+        if not 0.0 <= float(word_dropout) < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1); received {word_dropout!r}.")
+        self.word_dropout = float(word_dropout)
+        if out_of_vocabulary not in self.OUT_OF_VOCABULARY:
+            raise ValueError(f"out_of_vocabulary must be one of "
+                             f"{', '.join(self.OUT_OF_VOCABULARY)}; received "
+                             f"{out_of_vocabulary!r}.")
+        self.out_of_vocabulary = out_of_vocabulary
+        self.seed = seed
+        # Only a model that drops words has random state: older files hold no such variable.
+        self.seed_generator = (keras.random.SeedGenerator(seed, name="word_dropout_seed")
+                               if self.word_dropout else None)
         self.max_tokens = positive_int("max_tokens", max_tokens)
         self.sequence_length = positive_int("sequence_length", sequence_length)
         self.word_dim = positive_int("word_dim", word_dim)
@@ -196,6 +227,8 @@ class TextEncoder(TextImageEmbedder, keras.Model):
 
     def unknown_word_fate(self):
         """What becomes of a word outside the vocabulary, for messages and docs."""
+        if self.out_of_vocabulary == "skip":
+            return "left out: each caption is read as if they were not there"
         return ("each is read as the unknown-word token [UNK], whose meaning the model never "
                 "learned; the rest of the caption is read as usual")
 
@@ -234,7 +267,12 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         return texts if texts.dtype.is_integer else self.tokens(texts)
 
     def encode_tokens(self, tokens, training=False):
-        mask = tf.not_equal(tokens, 0)
+        mask = tf.not_equal(tokens, 0)  # (B, sequence_length), True for a word
+        if self.out_of_vocabulary == "skip":
+            mask &= tf.not_equal(tokens, 1)  # "[UNK]" left out, as padding is
+        if training and self.word_dropout:
+            mask = drop_words(mask, self.word_dropout,
+                              replicas.replica_seed(self.seed_generator))
         h = self.recurrent(self.word_embedding(tokens), mask=mask, training=training)
         weights = tf.cast(mask, h.dtype)[..., None]
         pooled = tf.reduce_sum(h * weights, axis=1) / tf.maximum(
@@ -304,6 +342,9 @@ class TextEncoder(TextImageEmbedder, keras.Model):
             "image_width": self.image_width,
             "temperature": self.temperature,
             "flip": self.flip,
+            "word_dropout": self.word_dropout,
+            "out_of_vocabulary": self.out_of_vocabulary,
+            "seed": self.seed,
         })
         return config
 
