@@ -5,11 +5,20 @@ maps each attribute the caption asserts to 1 (present) or 0 (said to be absent, 
 beard"), so evaluation can check a generated face against what its caption says. Generation
 is deterministic given the seed: training and evaluation read the same captions
 (`python -m kerasgen.data.captions` writes them to a JSONL file).
+
+Caption schemes (`data.captions`), in `CAPTION_SCHEMES`:
+- `celeba_attributes`: `caption_for` below, four sentence shapes (the first presets').
+- `celeba_attributes_v2`: `attribute_phrasings.caption_for`, captions as people write them.
+`repeat_factors` (LVIS's repeat-factor sampling) gives faces with rare attributes more
+captions, so a model sees hats and glasses stated often enough to learn them.
 """
 
+import math
 import random
 
+from kerasgen.data import attribute_phrasings
 from kerasgen.data.images import read_attributes
+from kerasgen.registry import Registry
 
 HAIR_COLOURS = {"Black_Hair": "black", "Blond_Hair": "blond", "Brown_Hair": "brown",
                 "Gray_Hair": "gray"}
@@ -126,21 +135,52 @@ def _join(items):
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def celeba_captions(attributes_file, per_image=5, seed=0, files=None):
+def repeat_factors(rows, threshold, attributes=attribute_phrasings.RARE):
+    """Repeat-factor sampling (Gupta et al. 2019, LVIS, Sec. 4): an attribute present in a
+    share f of the rows gets r = max(1, sqrt(threshold / f)); a row (an image's {attribute:
+    0/1}) gets the largest r of the `attributes` it has, 1 without any. Returns (the rows'
+    factors, {attribute: r})."""
+    per_attribute = {}
+    for name in attributes:
+        share = sum(row.get(name) == 1 for row in rows) / max(len(rows), 1)
+        per_attribute[name] = max(1.0, math.sqrt(threshold / share)) if share else 1.0
+    factors = [max([per_attribute[n] for n in attributes if row.get(n) == 1], default=1.0)
+               for row in rows]
+    return factors, per_attribute
+
+
+def celeba_captions(attributes_file, per_image=5, seed=0, files=None,
+                    scheme="celeba_attributes", repeat_threshold=None):
     """[{"file", "caption", "stated"}] for every image of a CelebA attribute file (or
     `files`), `per_image` distinct phrasings each where the attributes allow; deterministic
-    given `seed` (each image's generator is seeded from the seed and its name)."""
+    given `seed` (each image's generator is seeded from the seed and its name). `scheme`
+    names the phrasing (`CAPTION_SCHEMES`); `repeat_threshold` (e.g. 0.1) multiplies an
+    image's captions by its repeat factor among `files` (`repeat_factors`; a fractional
+    count rounds up or down at random, deterministically), for training sets only."""
+    caption_for_scheme = CAPTION_SCHEMES.get(scheme)
     names, table = read_attributes(attributes_file)
+    files = files if files is not None else sorted(table)
+    attributes = [{n: int(v) for n, v in zip(names, table[file])} for file in files]
+    factors = (repeat_factors(attributes, repeat_threshold)[0] if repeat_threshold
+               else [1.0] * len(files))
     rows = []
-    for file in (files if files is not None else sorted(table)):
-        attrs = {n: int(v) for n, v in zip(names, table[file])}
+    for file, attrs, factor in zip(files, attributes, factors):
         rng = random.Random(f"{seed}:{file}")
+        wanted = per_image * factor
+        wanted = int(wanted) + (random.Random(f"repeat:{seed}:{file}").random()
+                                < wanted - int(wanted))
         seen = set()
-        for _ in range(per_image * 4):  # a few tries for distinct wordings
-            text, stated = caption_for(attrs, rng)
+        for _ in range(wanted * 4):  # a few tries for distinct wordings
+            text, stated = caption_for_scheme(attrs, rng)
             if text not in seen:
                 seen.add(text)
                 rows.append({"file": file, "caption": text, "stated": stated})
-            if len(seen) == per_image:
+            if len(seen) == wanted:
                 break
     return rows
+
+
+# name -> caption_for(attrs, rng) -> (text, stated): what `data.captions` may name.
+CAPTION_SCHEMES = Registry("caption scheme")
+CAPTION_SCHEMES.register("celeba_attributes", caption_for)
+CAPTION_SCHEMES.register("celeba_attributes_v2", attribute_phrasings.caption_for)

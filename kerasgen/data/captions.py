@@ -2,7 +2,7 @@
 (`kerasgen.data.attribute_captions`), and readers for the caption layouts users already have.
 
     python -m kerasgen.data.captions celeba-10k/list_attr_celeba.txt --out captions.jsonl
-        [--per-image 5] [--seed 0]
+        [--per-image 5] [--seed 0] [--scheme celeba_attributes_v2]
 
 writes a JSONL caption file, one line per caption: {"file", "caption", "stated"}, where
 `stated` maps each attribute the caption asserts to 1 (present) or 0 (said to be absent,
@@ -29,6 +29,7 @@ import csv
 import json
 import os
 
+from kerasgen.data import attribute_captions
 from kerasgen.data.attribute_captions import celeba_captions
 from kerasgen.data.images import list_images
 from kerasgen.data.paths import resolve_path
@@ -132,7 +133,9 @@ def read_captions(path, images_folder, allow_missing=False):
         table = _read_coco(path)
     else:
         raise ValueError(f"{path}: unknown caption layout; expected a .jsonl, .csv or COCO "
-                         ".json file, or a folder of .txt files (CUB / Oxford-102).")
+                         ".json file, or a folder of .txt files (CUB / Oxford-102), or a "
+                         "caption scheme: "
+                         f"{', '.join(attribute_captions.CAPTION_SCHEMES.names())}.")
     present = set(images)
     absent = [f for f in table if f not in present]
     if absent:
@@ -153,11 +156,15 @@ def main(argv=None):
     parser.add_argument("--out", required=True, help="the JSONL caption file to write")
     parser.add_argument("--per-image", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scheme", default="celeba_attributes",
+                        choices=attribute_captions.CAPTION_SCHEMES.names(),
+                        help="how captions are phrased (default celeba_attributes)")
     args = parser.parse_args(argv)
 
     if args.per_image < 1:
         parser.error(f"--per-image must be >= 1; received {args.per_image}.")
-    rows = celeba_captions(resolve_path(args.attributes), args.per_image, args.seed)
+    rows = celeba_captions(resolve_path(args.attributes), args.per_image, args.seed,
+                           scheme=args.scheme)
     write_jsonl(rows, args.out)
     images = len({r["file"] for r in rows})
     print(f"Wrote {len(rows)} captions of {images} images to {args.out}")
