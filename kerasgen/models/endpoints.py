@@ -271,25 +271,28 @@ def text_endpoints(model):
     captions."""
     latent_dim = int(model.latent_dim)
 
+    def images(text, seed):
+        z = tf.random.stateless_normal(tf.stack([tf.size(text), latent_dim]),
+                                       seed=seed_pair(seed))
+        return to_uint8(model.generate(z, labels=text))  # (B, H, W, C) uint8
+
     def from_text(text, seed):
         text = checked(text, [tf.debugging.assert_greater(
             tf.size(text), 0, message="text must hold at least one caption string")])
+        unknown, known = model.read_words(text)
         # No brackets or quotes in the message: error reports cut an assertion's message at
         # a bracket and escape quotes. The captions refused follow it, separated by " | ".
-        known = model.known_word_counts(text)
         message = "each caption must hold at least one word of the vocabulary of the model"
         unread = tf.strings.reduce_join(tf.boolean_mask(text, known <= 0), separator=" | ")
         text = checked(text, [tf.debugging.Assert(
             tf.reduce_all(known > 0), [message, "received:", unread], summarize=8)])
-        z = tf.random.stateless_normal(tf.stack([tf.size(text), latent_dim]),
-                                       seed=seed_pair(seed))
-        return {"images": to_uint8(model.generate(z, labels=text)),  # (B, H, W, C) uint8
-                "unknown_words": model.unknown_words(text).to_tensor(default_value="")}
+        return {"images": images(text, seed),
+                "unknown_words": unknown.to_tensor(default_value="")}
 
-    def sample(count, seed):
+    def sample(count, seed):  # the model's own captions: no words to check
         captions = tf.constant(model.sample_texts)
-        return {"images": from_text(tf.gather(captions, tf.range(check_count(count))
-                                              % len(model.sample_texts)), seed)["images"]}
+        return {"images": images(tf.gather(captions, tf.range(check_count(count))
+                                           % len(model.sample_texts)), seed)}
 
     text_spec = [tf.TensorSpec((None,), tf.string, name="text"),
                  tf.TensorSpec((), tf.int64, name="seed")]

@@ -211,19 +211,19 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         ids = self.vectorizer(words.flat_values)[:, 0]
         return words, words.with_flat_values(ids)
 
-    def unknown_words(self, texts):
-        """(B,) strings -> (B, None) ragged strings: each caption's words the vocabulary does
-        not hold, in order, as the vectorizer reads them (lower-cased, punctuation removed).
-        Works in a graph (the serving signature returns them)."""
+    def read_words(self, texts):
+        """(B,) strings -> (unknown, known): (B, None) ragged strings, each caption's words
+        the vocabulary does not hold, in order, as the vectorizer reads them (lower-cased,
+        punctuation removed); (B,) int32, how many words of each caption it holds among those
+        the encoder reads (the first `sequence_length`). Works in a graph (the serving
+        signature returns the unknown words)."""
         words, ids = self._word_ids(texts)
-        return tf.ragged.boolean_mask(words, tf.equal(ids, 1))
-
-    def known_word_counts(self, texts):
-        """(B,) int32: the words of each caption that the vocabulary holds, among those the
-        encoder reads (the first `sequence_length`)."""
-        _, ids = self._word_ids(texts)
         known = tf.cast(ids[:, :self.sequence_length] > 1, tf.int32)
-        return tf.reduce_sum(known, axis=1)
+        return tf.ragged.boolean_mask(words, tf.equal(ids, 1)), tf.reduce_sum(known, axis=1)
+
+    def unknown_words(self, texts):
+        """(B,) strings -> (B, None) ragged strings: `read_words`' unknown words."""
+        return self.read_words(texts)[0]
 
     def unknown_word_fate(self):
         """What becomes of a word outside the vocabulary, for messages and docs."""
@@ -236,9 +236,9 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         """Warn naming, caption by caption, the words the vocabulary does not hold; raise a
         ValueError for a caption with no word it holds (there is nothing to read)."""
         texts = [t.decode("utf-8", "replace") for t in tf.convert_to_tensor(texts).numpy()]
-        unknown = [[w.decode("utf-8", "replace") for w in row]
-                   for row in self.unknown_words(texts).to_list()]
-        counts = self.known_word_counts(texts).numpy()
+        unknown, counts = self.read_words(texts)
+        unknown = [[w.decode("utf-8", "replace") for w in row] for row in unknown.to_list()]
+        counts = counts.numpy()
         empty = [t for t, count in zip(texts, counts) if count == 0]
         if empty:
             vocabulary = self.vocabulary[2:]
