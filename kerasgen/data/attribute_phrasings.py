@@ -9,11 +9,11 @@ in shuffled order. Rare attributes (`RARE`: bald, eyeglasses, grey hair, hats) a
 whenever a face has them; `attribute_captions.repeat_factors` shows such faces more often.
 
 A caption is one of `SHAPES` with its slots filled from the phrase tables below.
-`shape_pattern(name)` is a regular expression over the words the text encoder reads
-(lower-cased, punctuation removed) that matches everything that shape can produce, and more:
-a slot matches any of its table's phrases, any number of them, in any order. The twelve
-held-out sentences of `kerasgen.evaluation.held_out` match none of the shapes' patterns,
-so the scheme cannot produce them (tests/data/test_attribute_phrasings.py checks both).
+`caption_shapes.shape_pattern(name)` is a regular expression over the words the text encoder
+reads (lower-cased, punctuation removed) that matches everything that shape can produce, and
+more. The twelve held-out sentences of `kerasgen.evaluation.held_out` match none of the
+shapes' patterns, so the scheme cannot produce them (tests/data/test_attribute_phrasings.py
+checks both).
 """
 
 import re
@@ -303,53 +303,3 @@ def caption_for(attrs, rng):
     """One caption (text, stated) for {attribute: 0/1}: the scheme `celeba_attributes_v2`."""
     _, text, stated = phrase(attrs, rng)
     return text, stated
-
-
-# -- what a shape can produce, as a regular expression ------------------------------------------
-def words(text):
-    """The words a text encoder reads: lower-cased, ASCII punctuation removed, split on
-    whitespace (TextVectorization's default standardization)."""
-    return re.sub(r"[!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~']", "", text.lower()).split()
-
-
-def _alternatives(phrases):
-    unique = sorted({" ".join(words(p)) for p in phrases}, key=len, reverse=True)
-    return "(?:" + "|".join(re.escape(p) for p in unique) + ")"
-
-
-def _role_phrases(role):
-    tables = list(PRESENT.values()) + list(ABSENT.values()) + [BEARD, NO_BEARD]
-    hair = Fact({}, {"with": ["hair"], "adj": sum(HAIR_ADJECTIVES.values(), []),
-                     "is": sum(HAIR_ADJECTIVES.values(), [])})
-    facts = [Fact({}, table) for table in tables] + [hair]
-    return sorted({p for f in facts for p in f.roles.get(role, [])})
-
-
-def shape_pattern(shape):
-    """A compiled regular expression matching (fullmatch) the words, joined by single spaces,
-    of every caption `shape` can produce, and more (see the module docstring)."""
-    colour = _alternatives(sum(HAIR_COLOURS.values(), []))
-    style = _alternatives(sum(HAIR_STYLES.values(), []))
-    hair = f"(?:{style} )?(?:{colour} )?hair"
-    adjective = _alternatives(_role_phrases("adj"))
-    noun = _alternatives(sum(NOUNS.values(), []) + YOUNG_FEMALE_NOUNS + [NEUTRAL_NOUN])
-    role = {r: _alternatives(_role_phrases(r)) for r in ("with", "wear", "without", "in",
-                                                         "clause", "tag")}
-    role["with"] = f"(?:{role['with']}|{hair})"
-    role["tag"] = f"(?:{role['tag']}|{hair})"
-    role["clause"] = f"(?:{role['clause']}|has {hair})"
-
-    def listed(item, fewest):
-        return f"{item}(?: (?:and )?{item})" + ("*" if fewest == 1 else "+")
-
-    slots = {"lead": _alternatives(LEADS), "tag_lead": _alternatives(TAG_LEADS),
-             "noun": noun, "pronoun": _alternatives(PRONOUNS.values()),
-             "adjnoun": f"(?:{adjective} )*{noun}",
-             "np": f"(?:(?:a|an) (?:{adjective} )*{noun}|someone)"}
-    slots.update({slot: listed(role[r], fewest) for slot, (r, fewest) in LIST_SLOTS.items()})
-    slots["in"] = role["in"]
-    parts = []
-    for token in SHAPES[shape].split():
-        slot = re.fullmatch(r"\{(\w+)\}\W*", token)
-        parts.append(slots[slot.group(1)] if slot else re.escape(" ".join(words(token))))
-    return re.compile(" ".join(parts))

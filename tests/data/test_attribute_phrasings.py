@@ -6,6 +6,7 @@ import random
 import pytest
 
 from kerasgen.data import attribute_phrasings as phrasings
+from kerasgen.data import caption_shapes
 from kerasgen.evaluation.held_out import SENTENCES
 
 NAMES = sorted(set(phrasings.PRESENT) | set(phrasings.ABSENT) | set(phrasings.HAIR_COLOURS)
@@ -40,26 +41,26 @@ def test_v2_captions_are_true_to_the_attributes_vary_and_match_their_shapes(capt
         assert phrase in every, phrase
     # Each caption matches its shape's pattern: the patterns over-approximate the shapes, so
     # the held-out test below is sound.
-    patterns = {shape: phrasings.shape_pattern(shape) for shape in phrasings.SHAPES}
+    patterns = {shape: caption_shapes.shape_pattern(shape) for shape in phrasings.SHAPES}
     for _, shape, text, _ in captions:
-        assert patterns[shape].fullmatch(" ".join(phrasings.words(text))), (shape, text)
+        assert patterns[shape].fullmatch(" ".join(caption_shapes.words(text))), (shape, text)
 
 
 def test_no_held_out_sentence_can_come_out_of_the_generator_but_every_word_does(captions):
     from kerasgen.models.text_encoder.text_encoder import caption_words
 
-    held_out = {" ".join(phrasings.words(text)) for text, _ in SENTENCES}
+    held_out = {" ".join(caption_shapes.words(text)) for text, _ in SENTENCES}
     assert len(held_out) == 12
     # Compared as the text encoder reads them (its vectorizer's standardization).
     texts = [text for text, _ in SENTENCES] + [text for _, _, text, _ in captions[:200]]
     assert [[w.decode() for w in row] for row in caption_words(texts).to_list()] == [
-        phrasings.words(text) for text in texts]
+        caption_shapes.words(text) for text in texts]
     for shape in phrasings.SHAPES:
-        pattern = phrasings.shape_pattern(shape)
+        pattern = caption_shapes.shape_pattern(shape)
         assert not [s for s in held_out if pattern.fullmatch(s)], shape
-    assert not held_out & {" ".join(phrasings.words(text)) for _, _, text, _ in captions}
+    assert not held_out & {" ".join(caption_shapes.words(text)) for _, _, text, _ in captions}
     # A word-level encoder cannot learn a word it never saw: the training captions must hold
     # every word of the held-out sentences (shapes differ, words do not).
-    said = {w for _, _, text, _ in captions for w in phrasings.words(text)}
-    needed = {w for text, _ in SENTENCES for w in phrasings.words(text)}
+    said = {w for _, _, text, _ in captions for w in caption_shapes.words(text)}
+    needed = {w for text, _ in SENTENCES for w in caption_shapes.words(text)}
     assert needed <= said, sorted(needed - said)
