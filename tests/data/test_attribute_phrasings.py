@@ -47,7 +47,7 @@ def test_v2_captions_are_true_to_the_attributes_vary_and_match_their_shapes(capt
 
 
 def test_no_held_out_sentence_can_come_out_of_the_generator_but_every_word_does(captions):
-    from kerasgen.models.text_encoder.text_encoder import caption_words
+    from kerasgen.models.text_encoder.words import caption_words
 
     held_out = {" ".join(caption_shapes.words(text)) for text, _ in SENTENCES}
     assert len(held_out) == 12

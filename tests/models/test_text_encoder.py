@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 import kerasgen
-from kerasgen.models.text_encoder.text_encoder import drop_words
+from kerasgen.models.text_encoder.words import drop_words
 from kerasgen.models.text_encoder.text_encoder import retrieval_accuracy
 from kerasgen.losses.contrastive import symmetric_contrastive_loss
 

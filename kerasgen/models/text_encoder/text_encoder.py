@@ -2,8 +2,6 @@
 text-to-image GAN (Reed et al. 2016 pretrain theirs with DS-SJE; this uses the symmetric
 contrastive loss of CLIP, Radford et al. 2021, which has the same two-sided structure)."""
 
-import warnings
-
 import keras
 import tensorflow as tf
 from keras import layers
@@ -12,29 +10,8 @@ from kerasgen.losses.contrastive import symmetric_contrastive_loss
 from kerasgen.models import replicas
 from kerasgen.models.capabilities import TextImageEmbedder
 from kerasgen.models.common import positive_int
+from kerasgen.models.text_encoder import words
 from kerasgen.registry import register_model
-
-
-# TextVectorization's default standardization ("lower_and_strip_punctuation") strips these
-# characters after lower-casing; `caption_words` repeats it, so the words named to users are
-# the ones the vocabulary was searched for.
-STRIP_PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
-NAMED_CAPTIONS = 5  # captions a warning or an error names before "and N more"
-
-
-def caption_words(texts):
-    """(B,) strings -> (B, None) ragged words, as the vectorizer reads them: lower-cased,
-    punctuation removed, split on whitespace."""
-    texts = tf.strings.lower(tf.convert_to_tensor(texts))
-    return tf.strings.split(tf.strings.regex_replace(texts, STRIP_PUNCTUATION, ""))
-
-
-def drop_words(mask, rate, seed):
-    """Word dropout (Iyyer et al. 2015, "Deep Unordered Composition Rivals Syntactic Methods
-    for Text Classification"): each word of `mask` (B, L) bool, True for a word, is left out
-    with probability `rate`; a caption that would lose every word keeps them all."""
-    kept = mask & (tf.random.stateless_uniform(tf.shape(mask), seed) >= rate)
-    return tf.where(tf.reduce_any(kept, axis=1, keepdims=True), kept, mask)
 
 
 def retrieval_accuracy(text_embeddings, image_embeddings, ks=(1, 5)):
@@ -56,10 +33,10 @@ class TextEncoder(TextImageEmbedder, keras.Model):
     mean over the words, projected to `embedding_dim`. Words outside the vocabulary map to the
     one out-of-vocabulary token ("[UNK]"), which counts like any word or is left out (see
     `out_of_vocabulary`); encoding strings outside a graph warns naming them, and refuses
-    (ValueError) a caption with no word the vocabulary holds (`unknown_words` gives them, in
-    graphs too). Captions longer than `sequence_length`
-    words are cut to their first `sequence_length` words. Images: a small CNN on [0, 1]
-    pixels, used for training and retrieval only.
+    (ValueError) a caption with no word the vocabulary holds (`read_words` gives them, in
+    graphs too). Captions longer than `sequence_length` words are cut to their first
+    `sequence_length` words. Images: a small CNN on [0, 1] pixels, used for training and
+    retrieval only.
 
     `fit` takes batches of (images, captions): images (B, H, W, C) float in [0, 1], captions
     (B,) strings or their token ids from `text_inputs` (tokenizing in the tf.data pipeline
@@ -203,23 +180,13 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         return self.vectorizer(texts)
 
     # -- words the vocabulary does not hold ---------------------------------------------------
-    def _word_ids(self, texts):
-        """(words, ids): (B, None) ragged words of each caption and their vocabulary ids
-        (1 for a word the vocabulary does not hold)."""
-        words = caption_words(texts)
-        # Each word on its own through the vectorizer: its id is the first of the row.
-        ids = self.vectorizer(words.flat_values)[:, 0]
-        return words, words.with_flat_values(ids)
-
     def read_words(self, texts):
         """(B,) strings -> (unknown, known): (B, None) ragged strings, each caption's words
         the vocabulary does not hold, in order, as the vectorizer reads them (lower-cased,
         punctuation removed); (B,) int32, how many words of each caption it holds among those
         the encoder reads (the first `sequence_length`). Works in a graph (the serving
         signature returns the unknown words)."""
-        words, ids = self._word_ids(texts)
-        known = tf.cast(ids[:, :self.sequence_length] > 1, tf.int32)
-        return tf.ragged.boolean_mask(words, tf.equal(ids, 1)), tf.reduce_sum(known, axis=1)
+        return words.read_words(self.vectorizer, texts, self.sequence_length)
 
     def unknown_words(self, texts):
         """(B,) strings -> (B, None) ragged strings: `read_words`' unknown words."""
@@ -235,27 +202,8 @@ class TextEncoder(TextImageEmbedder, keras.Model):
     def check_words(self, texts):
         """Warn naming, caption by caption, the words the vocabulary does not hold; raise a
         ValueError for a caption with no word it holds (there is nothing to read)."""
-        texts = [t.decode("utf-8", "replace") for t in tf.convert_to_tensor(texts).numpy()]
-        unknown, counts = self.read_words(texts)
-        unknown = [[w.decode("utf-8", "replace") for w in row] for row in unknown.to_list()]
-        counts = counts.numpy()
-        empty = [t for t, count in zip(texts, counts) if count == 0]
-        if empty:
-            vocabulary = self.vocabulary[2:]
-            raise ValueError(
-                f"{_named(empty)}: no word of {'it' if len(empty) == 1 else 'them'} is in the "
-                f"text encoder's vocabulary; expected a caption with at least one word it "
-                f"knows ({len(vocabulary)} words, e.g. {', '.join(vocabulary[:12])}; "
-                "TextEncoder.vocabulary lists them all).")
-        offending = [(t, words) for t, words in zip(texts, unknown) if words]
-        if offending:
-            listed = "; ".join(f"{', '.join(map(repr, words))} in {t!r}"
-                               for t, words in offending[:NAMED_CAPTIONS])
-            more = len(offending) - NAMED_CAPTIONS
-            warnings.warn(
-                f"Words the text encoder's vocabulary does not hold: {listed}"
-                + (f"; and {more} more caption(s)" if more > 0 else "")
-                + f". They are ignored ({self.unknown_word_fate()}).", stacklevel=3)
+        words.check_words(texts, *self.read_words(texts), self.vocabulary[2:],
+                          self.unknown_word_fate())
 
     def text_inputs(self, texts):
         """What `fit` may take instead of strings: (B, sequence_length) token ids; use in a
@@ -271,8 +219,8 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         if self.out_of_vocabulary == "skip":
             mask &= tf.not_equal(tokens, 1)  # "[UNK]" left out, as padding is
         if training and self.word_dropout:
-            mask = drop_words(mask, self.word_dropout,
-                              replicas.replica_seed(self.seed_generator))
+            mask = words.drop_words(mask, self.word_dropout,
+                                    replicas.replica_seed(self.seed_generator))
         h = self.recurrent(self.word_embedding(tokens), mask=mask, training=training)
         weights = tf.cast(mask, h.dtype)[..., None]
         pooled = tf.reduce_sum(h * weights, axis=1) / tf.maximum(
@@ -347,11 +295,3 @@ class TextEncoder(TextImageEmbedder, keras.Model):
             "seed": self.seed,
         })
         return config
-
-
-def _named(texts):
-    """'Caption 'x'' or 'Captions 'x', 'y' and N more' for messages."""
-    shown = ", ".join(map(repr, texts[:NAMED_CAPTIONS]))
-    more = len(texts) - NAMED_CAPTIONS
-    return (f"Caption {shown}" if len(texts) == 1 else
-            f"Captions {shown}" + (f" and {more} more" if more > 0 else ""))
