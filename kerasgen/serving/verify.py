@@ -199,10 +199,11 @@ def _worker_load_text(sigs, workdir):
         return fn(text=tf.constant(text), seed=tf.constant(seed, tf.int64))["images"].numpy()
 
     request = {"text": np.array(CAPTIONS), "seed": np.array(0, np.int64)}
-    images = call(request["text"], 0)
+    first = fn(text=tf.constant(request["text"]), seed=tf.constant(0, tf.int64))
+    images = first["images"].numpy()
     report = {"signatures": {}}
-    if "unknown_words" in fn.structured_outputs:
-        report["unknown_words"] = _check_unknown_words(fn, request)
+    if "unknown_words" in first:
+        report["unknown_words"] = _check_unknown_words(fn, first["unknown_words"].numpy())
     for name in sorted(sigs):
         if name == "sample":
             spec = sigs[name].structured_input_signature[1]
@@ -235,13 +236,10 @@ def _worker_load_text(sigs, workdir):
     return report
 
 
-def _check_unknown_words(fn, request):
-    """`unknown_words`: one row of strings per caption, the made-up word named for its
-    caption; a caption of unknown words only is refused. Returns what each caption named."""
-    import tensorflow as tf
-
-    named = fn(text=tf.constant(request["text"]), seed=tf.constant(0, tf.int64))[
-        "unknown_words"].numpy()
+def _check_unknown_words(fn, named):
+    """`unknown_words` (`named`, for CAPTIONS): one row of strings per caption, the made-up
+    word named for its caption; a caption of unknown words only is refused. Returns what
+    each caption named and the refusal."""
     if named.dtype != object or named.ndim != 2 or named.shape[0] != BATCH:
         raise ExportCheckError(f"generate_from_text output 'unknown_words' is {named.dtype} of "
                                f"shape {named.shape}; expected strings ({BATCH}, words).")

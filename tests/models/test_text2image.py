@@ -119,25 +119,17 @@ def test_cli_sample_draws_captions_in_columns_and_refuses_text_for_other_models(
     path = str(tmp_path / "t2i.keras")
     tiny_model().save(path)
     out = str(tmp_path / "x.png")
-    assert cli.main(["sample", path, "--text", "a red square", "--text", "a blue cross",
+    assert cli.main(["sample", path, "--text", "a purple square", "--text", "a blue cross",
                      "--num", "3", "--out", out]) == 0
     grid = tf.io.decode_png(tf.io.read_file(out)).numpy()
     assert grid.shape == (3 * 18 + 2, 2 * 18 + 2, 3)  # 3 seeds (rows) x 2 captions
-    assert "one caption a column, one z a row" in capsys.readouterr().out
-    # Unknown words: one warning line naming them; no known word at all: one error line.
-    assert cli.main(["sample", path, "--text", "a purple square", "--text", "a red cross",
-                     "--num", "2", "--out", out]) == 0
-    err = capsys.readouterr().err.splitlines()
-    assert [line for line in err if "purple" in line] == [
+    captured = capsys.readouterr()
+    assert "one caption a column, one z a row" in captured.out
+    # An unknown word: one warning line naming it (once, though 3 rows are drawn).
+    assert [line for line in captured.err.splitlines() if "purple" in line] == [
         "warning: Words the text encoder's vocabulary does not hold: 'purple' in 'a purple "
         "square'. They are ignored (each is read as the unknown-word token [UNK], whose "
         "meaning the model never learned; the rest of the caption is read as usual)."]
-    assert cli.main(["sample", path, "--text", "blue skies", "--text", "purple haze",
-                     "--out", out]) == 2
-    assert capsys.readouterr().err.splitlines() == [
-        "error: Caption 'purple haze': no word of it is in the text encoder's vocabulary; "
-        "expected a caption with at least one word it knows (7 words, e.g. a, square, red, "
-        "circle, blue, green, cross; TextEncoder.vocabulary lists them all)."]
     (tmp_path / "captions.txt").write_text("a red square\n\na green circle\n")
     assert cli.main(["sample", path, "--text-file", str(tmp_path / "captions.txt"), "--num",
                      "1", "--out", out]) == 0
