@@ -54,7 +54,7 @@ def test_text_to_image_gan_trains_generates_from_text_and_round_trips(tmp_path):
         model.generate_from_text([1, 2])
     with pytest.warns(UserWarning, match="does not hold: 'purple', 'haze' in 'a purple "
                                          "haze'\\. They are ignored"):
-        model.generate_from_text(["a purple haze", "a red square"], seed=5)
+        model.generate_from_text(["a purple haze", "a red square", "a purple haze"], seed=5)
     with pytest.raises(ValueError, match="Caption 'purple haze': no word of it is in"):
         model.generate_from_text(["a red square", "purple haze"])
     path = str(tmp_path / "t2i.keras")

@@ -43,14 +43,15 @@ def check_words(texts, unknown, known, vocabulary, fate):
     them (`fate`); raise a ValueError naming the captions with no `known` word."""
     texts = [t.decode("utf-8", "replace") for t in tf.convert_to_tensor(texts).numpy()]
     unknown = [[w.decode("utf-8", "replace") for w in row] for row in unknown.to_list()]
-    empty = [t for t, count in zip(texts, known.numpy()) if count == 0]
+    # Each caption named once, however often a batch repeats it (z varied per caption).
+    empty = list(dict.fromkeys(t for t, count in zip(texts, known.numpy()) if count == 0))
     if empty:
         raise ValueError(
             f"{_named(empty)}: no word of {'it' if len(empty) == 1 else 'them'} is in the "
             f"text encoder's vocabulary; expected a caption with at least one word it knows "
             f"({len(vocabulary)} words, e.g. {', '.join(vocabulary[:12])}; "
             "TextEncoder.vocabulary lists them all).")
-    offending = [(t, words) for t, words in zip(texts, unknown) if words]
+    offending = list({t: words for t, words in zip(texts, unknown) if words}.items())
     if offending:
         listed = "; ".join(f"{', '.join(map(repr, words))} in {t!r}"
                            for t, words in offending[:NAMED_CAPTIONS])
