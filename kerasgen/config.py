@@ -102,9 +102,14 @@ class DataConfig:
     attribute: Optional[str] = None  # domains: attribute, e.g. Eyeglasses
     channels_a: Optional[int] = None  # domain A's channels when they differ from `channels`
     # source "captions" (text-to-image): a caption file or folder for the images of `path`
-    # (.jsonl / .csv / COCO .json / a folder of CUB-style .txt files), or "celeba_attributes"
-    # to phrase captions from labels_file (5 per image, deterministic given data.seed).
+    # (.jsonl / .csv / COCO .json / a folder of CUB-style .txt files), or a caption scheme
+    # phrasing captions from labels_file (5 per image, deterministic given data.seed):
+    # "celeba_attributes" (the first presets'), "celeba_attributes_v2" (as people write).
     captions: Optional[str] = None
+    # caption schemes: faces with rare attributes (bald, glasses, grey hair, hats) get their
+    # captions times max(1, sqrt(repeat_threshold / share of faces with it)) in training
+    # (LVIS repeat-factor sampling); None: 5 each.
+    repeat_threshold: Optional[float] = None
     binarize: bool = False  # dynamic binarization: x ~ Bernoulli(pixel) every time it is seen
     batch_size: int = 128  # per generator/ELBO step; GANs read k times this per step
     shuffle_buffer: int = 60000  # the whole of MNIST: a full shuffle costs ~47 MB

@@ -164,6 +164,13 @@ def test_text_to_image_export_takes_strings_in_fresh_processes(tmp_path):
                                                           "shape": [3, 16, 16, 3]}
     assert report["load"]["deterministic"]
     assert "text must hold at least one caption" in report["load"]["refused"]["empty_batch"]
+    # Unknown words are named per caption (the toy vocabulary holds only "a" of the first
+    # two), and a caption of unknown words only is refused, naming it.
+    assert report["load"]["unknown_words"]["named"] == [
+        ["smiling", "young", "woman", "with", "wavy", "blond", "hair"],
+        ["this", "man", "has", "goatee", "and", "wears", "glasses"], ["zxqvword", "person"]]
+    assert report["load"]["unknown_words"]["refused"] == (
+        "each caption must hold at least one word of the vocabulary of the model")
     assert report["run"]["images"]["dtype"] == report["tfsmlayer"]["images"]["dtype"] == "uint8"
     # The README's REST body, fed as TF Serving's REST API converts it.
     import json

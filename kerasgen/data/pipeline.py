@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from kerasgen.registry import Registry
 
+from kerasgen.data import attribute_captions
 from kerasgen.data import captions as captions_lib
 from kerasgen.data.idx import load_idx_split
 from kerasgen.data.images import holdout_split
@@ -368,9 +369,19 @@ def _unpaired_dataset(config, value_range, split, shuffle, batch_size, verbose):
 
 
 def _check_captions(config):
-    if config.captions == "celeba_attributes" and not config.labels_file:
-        raise ValueError("data.labels_file: captions 'celeba_attributes' are phrased from an "
+    scheme = config.captions in attribute_captions.CAPTION_SCHEMES
+    if scheme and not config.labels_file:
+        raise ValueError(f"data.labels_file: captions {config.captions!r} are phrased from an "
                          "attribute file (list_attr_celeba.txt); received null.")
+    if config.repeat_threshold is not None:
+        if not scheme:
+            raise ValueError(
+                f"data.repeat_threshold: repeats faces by their attributes, so it needs a "
+                f"caption scheme ({', '.join(attribute_captions.CAPTION_SCHEMES.names())}) "
+                f"as data.captions; received {config.captions!r}.")
+        if not 0 < config.repeat_threshold <= 1:
+            raise ValueError(f"data.repeat_threshold: must be in (0, 1]; received "
+                             f"{config.repeat_threshold!r}.")
 
 
 def caption_table(config, split):
@@ -381,9 +392,11 @@ def caption_table(config, split):
     path, start, stop = folder_selection(config, split)
     folder = resolve_path(path)
     files = [os.path.relpath(p, folder) for p in list_images(folder)][start:stop]
-    if config.captions == "celeba_attributes":
-        rows = captions_lib.celeba_captions(resolve_path(config.labels_file),
-                                            seed=config.seed or 0, files=files)
+    if config.captions in attribute_captions.CAPTION_SCHEMES:
+        rows = attribute_captions.celeba_captions(
+            resolve_path(config.labels_file), seed=config.seed or 0, files=files,
+            scheme=config.captions,
+            repeat_threshold=config.repeat_threshold if split == config.split else None)
         table = collections.defaultdict(list)
         for row in rows:
             table[row["file"]].append(row["caption"])
@@ -414,7 +427,7 @@ def load_caption_pairs(config, split, verbose=True):
 
 
 @register_source("captions", reads=("path", "captions", "labels_file", "crop", "start", "stop",
-                                    "eval_start", "eval_stop", "eval_path"),
+                                    "eval_start", "eval_stop", "eval_path", "repeat_threshold"),
                  requires=("path", "captions"), check=_check_captions)
 def _captions_source(config, value_range, split, shuffle, batch_size, verbose):
     """(image, caption) batches: every caption of every image once per epoch (an image with

@@ -26,7 +26,8 @@ from kerasgen.evaluation.translation import evaluate_attribute_transfer  # noqa:
 from kerasgen.evaluation.translation import evaluate_translator
 # -- output ----------------------------------------------------------------------------------
 def format_table(report):
-    """The report's numbers as an aligned text table, then the protocol lines."""
+    """The report's numbers as an aligned text table, then any tables it holds ({title:
+    {"columns", "rows"}}), then the protocol lines."""
     rows = [(name, f"{value:.4f}" if isinstance(value, float) else str(value))
             for name, value in report["metrics"].items()]
     for name, value in report.get("memorization", {}).items():
@@ -34,12 +35,23 @@ def format_table(report):
     width = max((len(r[0]) for r in rows), default=6)
     lines = [f"{'metric':<{width}}  value", f"{'-' * width}  -----"]
     lines += [f"{name:<{width}}  {value}" for name, value in rows]
+    for title, table in report.get("tables", {}).items():
+        lines += ["", f"{title}:", *_aligned([table["columns"]] + table["rows"])]
     lines.append("")
     for key, value in report["protocol"].items():
         lines.append(f"{key}: {json.dumps(value) if isinstance(value, dict) else value}")
     if "nearest_neighbours" in report:
         lines.append(f"nearest neighbours: {report['nearest_neighbours']['png']}")
     return "\n".join(lines)
+
+
+def _aligned(rows):
+    """Rows of cells as lines, each column as wide as its widest cell, a rule under the
+    first row."""
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(f"{str(cell):<{w}}" for cell, w in zip(row, widths)).rstrip()
+             for row in rows]
+    return lines[:1] + ["  ".join("-" * w for w in widths)] + lines[1:]
 
 
 def format_comparison(reports):
@@ -85,11 +97,33 @@ def _evaluate_translator(model, run_config, metrics, name, o):
                                verbose=o["verbose"], judge=o["judge"])
 
 
+# What `evaluate_text_to_image` reports (together), and the held-out sentence shapes.
+TEXT_TO_IMAGE_METRICS = ("attributes", "fid", "kid", "diversity", "held_out_captions")
+
+
 def _evaluate_text_to_image(model, run_config, metrics, name, o):
+    from kerasgen.evaluation.held_out import held_out_report
+
+    metrics = list(metrics or model.default_metrics())
+    unknown = [m for m in metrics if m not in TEXT_TO_IMAGE_METRICS]
+    if unknown:
+        raise ValueError(f"{name}: text-to-image models report "
+                         f"{', '.join(TEXT_TO_IMAGE_METRICS)}; received {', '.join(unknown)}.")
     if run_config is None:
         _needs_config(name, "a text-to-image model")
-    return evaluate_text_to_image(model, run_config.data, o["features"], o["judge"],
-                                  o["split"], o["seed"], verbose=o["verbose"])
+    reports = []
+    if set(metrics) - {"held_out_captions"}:
+        reports.append(evaluate_text_to_image(model, run_config.data, o["features"],
+                                              o["judge"], o["split"], o["seed"],
+                                              verbose=o["verbose"]))
+    if "held_out_captions" in metrics:
+        reports.append(held_out_report(model, run_config.data, o["judge"], o["seed"],
+                                       o["split"], verbose=o["verbose"]))
+    report = reports[0]
+    for other in reports[1:]:  # one report: metrics, tables and protocol side by side
+        for key, value in other.items():
+            report[key] = {**report.get(key, {}), **value} if isinstance(value, dict) else value
+    return report
 
 
 def _evaluate_embedder(model, run_config, metrics, name, o):

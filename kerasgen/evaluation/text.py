@@ -49,30 +49,32 @@ def evaluate_text_to_image(model, data, features=None, judge=None, split="test",
                            diversity_captions=50, diversity_samples=8, batch_size=100,
                            verbose=True):
     """Score a text-to-image model on the held-out images of a captions DataConfig whose
-    captions are CelebA attribute phrasings (`captions: celeba_attributes`): one image per
-    held-out face from its first caption; `kerasgen.metrics.text_to_image`'s attribute
-    accuracy (judge: default classifier_celeba_attributes_balanced) beside the real faces and
-    mismatched captions, FID/KID against the real held-out faces in `features` (default
+    captions are CelebA attribute phrasings (a caption scheme such as `celeba_attributes`):
+    one image per held-out face from its first caption; `kerasgen.metrics.text_to_image`'s
+    attribute accuracy (judge: default classifier_celeba_attributes_balanced) beside the real
+    faces and mismatched captions, FID/KID against the real held-out faces in `features` (default
     classifier_celeba_attributes), and diversity (`diversity_samples` z for each of the first
     `diversity_captions` captions)."""
     import numpy as np
 
-    from kerasgen.data import captions as captions_lib
+    from kerasgen.data.attribute_captions import CAPTION_SCHEMES
+    from kerasgen.data.attribute_captions import celeba_captions
     from kerasgen.data.images import load_image_folder
     from kerasgen.data.images import read_attributes
     from kerasgen.images import to_uint8
     from kerasgen.metrics import text_to_image as t2i
     from kerasgen.metrics.attribute_transfer import verdicts
 
-    if data.captions != "celeba_attributes":
+    if data.captions not in CAPTION_SCHEMES:
         raise ValueError(f"Text-to-image scores need captions with known attributes "
-                         f"(data.captions: celeba_attributes); received {data.captions!r}.")
+                         f"(data.captions: one of {', '.join(CAPTION_SCHEMES.names())}); "
+                         f"received {data.captions!r}.")
     held_out = (data.eval_split or "test") if split == "test" else data.split
     path, start, stop = folder_selection(data, held_out)
     folder = resolve_path(path)
     files = [os.path.relpath(p, folder) for p in list_images(folder)][start:stop]
-    rows = captions_lib.celeba_captions(resolve_path(data.labels_file), seed=data.seed or 0,
-                                        files=files)
+    rows = celeba_captions(resolve_path(data.labels_file), seed=data.seed or 0, files=files,
+                           scheme=data.captions)
     first = {}
     for row in rows:
         first.setdefault(row["file"], row)

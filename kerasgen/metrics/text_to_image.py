@@ -8,7 +8,11 @@ from list_attr_celeba.txt, whose `stated` attributes say what each caption asks 
   different caption (what ignoring the text scores, given how common each attribute is).
 - diversity: mean pairwise feature distance among images of one caption with different z,
   relative to the same among real images (1.0: as varied as real faces; 0: one image).
+- `wilson_interval`: the confidence interval of a share, for per-attribute shares of a few
+  dozen images (the held-out sentences of `kerasgen.evaluation.held_out`).
 """
+
+import math
 
 import numpy as np
 
@@ -58,3 +62,16 @@ def diversity(groups, real_features):
     mean pairwise distance, divided by that of `real_features`."""
     within = np.mean([mean_pairwise_distance(g) for g in groups])
     return float(within / mean_pairwise_distance(real_features))
+
+
+def wilson_interval(successes, trials, z=1.959964):
+    """(low, high): the Wilson score interval of a binomial share (Wilson 1927), 95% by
+    default; unlike p +- z sqrt(p (1 - p) / n) it stays inside [0, 1] and is not empty at 0
+    or n successes. (0, 1) for no trials."""
+    if trials == 0:
+        return 0.0, 1.0
+    p = successes / trials
+    z2 = z * z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    return max(0.0, centre - half), min(1.0, centre + half)

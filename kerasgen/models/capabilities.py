@@ -239,12 +239,24 @@ class Translator(KerasgenModel):
 
 class TextConditioned(KerasgenModel):
     """Draws images from captions: `generate_from_text(texts, seed=None)`, one image per
-    caption; `sample_texts` are the captions its previews show."""
+    caption; `sample_texts` are the captions its previews show. `read_words(texts)` says
+    which words of each caption it cannot read (in a graph too: the serving signature returns
+    them and refuses a caption with no word it reads)."""
 
     sample_texts = ()
 
     def generate_from_text(self, texts, seed=None):
         raise NotImplementedError
+
+    def read_words(self, texts):
+        """(B,) strings -> (unknown words (B, None) ragged strings, (B,) int32 counts of the
+        words the model reads) of each caption."""
+        raise NotImplementedError
+
+    def unknown_words(self, texts):
+        """(B,) strings -> (B, None) ragged strings: the words of each caption the model
+        cannot read."""
+        return self.read_words(texts)[0]
 
     def text_grid(self, texts, num_per_text, seed=0):
         """(uint8 grid, columns): `num_per_text` images of each caption, one caption a

@@ -265,21 +265,34 @@ def translator_endpoints(model):
 def text_endpoints(model):
     """`generate_from_text`(text (B,) string, seed () int64) -> images, one per caption, the
     same seed giving the same images (the text encoder's vocabulary lookup is inside the
-    graph, so it takes raw strings); `sample`(count, seed) cycles the model's sample
+    graph, so it takes raw strings), and `unknown_words` (B, W) string: each caption's words
+    the model cannot read, padded with "" to the most of any caption (W may be 0); a caption
+    with no word the model reads is refused. `sample`(count, seed) cycles the model's sample
     captions."""
     latent_dim = int(model.latent_dim)
+
+    def images(text, seed):
+        z = tf.random.stateless_normal(tf.stack([tf.size(text), latent_dim]),
+                                       seed=seed_pair(seed))
+        return to_uint8(model.generate(z, labels=text))  # (B, H, W, C) uint8
 
     def from_text(text, seed):
         text = checked(text, [tf.debugging.assert_greater(
             tf.size(text), 0, message="text must hold at least one caption string")])
-        z = tf.random.stateless_normal(tf.stack([tf.size(text), latent_dim]),
-                                       seed=seed_pair(seed))
-        return {"images": to_uint8(model.generate(z, labels=text))}  # (B, H, W, C) uint8
+        unknown, known = model.read_words(text)
+        # No brackets or quotes in the message: error reports cut an assertion's message at
+        # a bracket and escape quotes. The captions refused follow it, separated by " | ".
+        message = "each caption must hold at least one word of the vocabulary of the model"
+        unread = tf.strings.reduce_join(tf.boolean_mask(text, known <= 0), separator=" | ")
+        text = checked(text, [tf.debugging.Assert(
+            tf.reduce_all(known > 0), [message, "received:", unread], summarize=8)])
+        return {"images": images(text, seed),
+                "unknown_words": unknown.to_tensor(default_value="")}
 
-    def sample(count, seed):
+    def sample(count, seed):  # the model's own captions: no words to check
         captions = tf.constant(model.sample_texts)
-        return from_text(tf.gather(captions, tf.range(check_count(count))
-                                   % len(model.sample_texts)), seed)
+        return {"images": images(tf.gather(captions, tf.range(check_count(count))
+                                           % len(model.sample_texts)), seed)}
 
     text_spec = [tf.TensorSpec((None,), tf.string, name="text"),
                  tf.TensorSpec((), tf.int64, name="seed")]

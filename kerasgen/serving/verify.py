@@ -13,7 +13,9 @@
 
 Text-to-image models are checked with three caption strings (one with a word no vocabulary
 holds): uint8 images per caption, the same seed giving the same images and another seed or
-other captions other ones, and refusal of numbers where strings belong and of an empty batch.
+other captions other ones, and refusal of numbers where strings belong and of an empty batch;
+where the signature names unknown words (`unknown_words`), that word must be named for its
+caption and a caption of unknown words only must be refused.
 Translators (pix2pix) are checked on odd-size, non-square images (37x53 in, 37x53 out),
 determinism, and refusal of a wrong channel count and of float input.
 4. `tfsmlayer`: `keras.layers.TFSMLayer` in a new process must return the same images.
@@ -184,6 +186,7 @@ def _worker_load_translator(sigs, workdir):
 
 CAPTIONS = [b"a smiling young woman with wavy blond hair", b"this man has a goatee and wears "
             b"glasses", b"a zxqvword person"]
+UNKNOWN_WORD = b"zxqvword"  # in no vocabulary
 
 
 def _worker_load_text(sigs, workdir):
@@ -196,8 +199,11 @@ def _worker_load_text(sigs, workdir):
         return fn(text=tf.constant(text), seed=tf.constant(seed, tf.int64))["images"].numpy()
 
     request = {"text": np.array(CAPTIONS), "seed": np.array(0, np.int64)}
-    images = call(request["text"], 0)
+    first = fn(text=tf.constant(request["text"]), seed=tf.constant(0, tf.int64))
+    images = first["images"].numpy()
     report = {"signatures": {}}
+    if "unknown_words" in first:
+        report["unknown_words"] = _check_unknown_words(fn, first["unknown_words"].numpy())
     for name in sorted(sigs):
         if name == "sample":
             spec = sigs[name].structured_input_signature[1]
@@ -228,6 +234,25 @@ def _worker_load_text(sigs, workdir):
     report["refused"] = refused
     _save_request(workdir, "generate_from_text", request, images)
     return report
+
+
+def _check_unknown_words(fn, named):
+    """`unknown_words` (`named`, for CAPTIONS): one row of strings per caption, the made-up
+    word named for its caption; a caption of unknown words only is refused. Returns what
+    each caption named and the refusal."""
+    if named.dtype != object or named.ndim != 2 or named.shape[0] != BATCH:
+        raise ExportCheckError(f"generate_from_text output 'unknown_words' is {named.dtype} of "
+                               f"shape {named.shape}; expected strings ({BATCH}, words).")
+    rows = [[w.decode("utf-8") for w in row if w] for row in named]
+    if UNKNOWN_WORD.decode() not in rows[-1]:
+        raise ExportCheckError(f"generate_from_text did not name {UNKNOWN_WORD.decode()!r} "
+                               f"among the unknown words of {CAPTIONS[-1].decode()!r}: {rows}")
+    message = _refusal(fn, {"text": np.array([CAPTIONS[0], UNKNOWN_WORD + b" " + UNKNOWN_WORD]),
+                            "seed": np.array(0, np.int64)})
+    if message is None:
+        raise ExportCheckError("generate_from_text accepted a caption with no word of its "
+                               "vocabulary.")
+    return {"named": rows, "refused": message}
 
 
 def _worker_load(path, workdir):
@@ -427,6 +452,9 @@ def summary(report):
         extra = (", strings in, another caption "
                  f"{'changes' if load['caption_changes_image'] else 'does not change'} the "
                  "image")
+    if "unknown_words" in load:
+        extra += (f", unknown words named ({UNKNOWN_WORD.decode()!r}) and a caption of them "
+                  f"only refused: {load['unknown_words']['refused']!r}")
     return (f"tf.saved_model.load ({len(load['signatures'])} signatures{extra}, "
             f"deterministic; {refused}), saved_model_cli show and run (same images), "
             "keras.layers.TFSMLayer (same images).")

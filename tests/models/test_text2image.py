@@ -52,6 +52,11 @@ def test_text_to_image_gan_trains_generates_from_text_and_round_trips(tmp_path):
     with pytest.raises(ValueError, match="list of caption strings, shape \\(B,\\); received "
                                          "int32"):
         model.generate_from_text([1, 2])
+    with pytest.warns(UserWarning, match="does not hold: 'purple', 'haze' in 'a purple "
+                                         "haze'\\. They are ignored"):
+        model.generate_from_text(["a purple haze", "a red square", "a purple haze"], seed=5)
+    with pytest.raises(ValueError, match="Caption 'purple haze': no word of it is in"):
+        model.generate_from_text(["a red square", "purple haze"])
     path = str(tmp_path / "t2i.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)
@@ -114,11 +119,17 @@ def test_cli_sample_draws_captions_in_columns_and_refuses_text_for_other_models(
     path = str(tmp_path / "t2i.keras")
     tiny_model().save(path)
     out = str(tmp_path / "x.png")
-    assert cli.main(["sample", path, "--text", "a red square", "--text", "a blue cross",
+    assert cli.main(["sample", path, "--text", "a purple square", "--text", "a blue cross",
                      "--num", "3", "--out", out]) == 0
     grid = tf.io.decode_png(tf.io.read_file(out)).numpy()
     assert grid.shape == (3 * 18 + 2, 2 * 18 + 2, 3)  # 3 seeds (rows) x 2 captions
-    assert "one caption a column, one z a row" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "one caption a column, one z a row" in captured.out
+    # An unknown word: one warning line naming it (once, though 3 rows are drawn).
+    assert [line for line in captured.err.splitlines() if "purple" in line] == [
+        "warning: Words the text encoder's vocabulary does not hold: 'purple' in 'a purple "
+        "square'. They are ignored (each is read as the unknown-word token [UNK], whose "
+        "meaning the model never learned; the rest of the caption is read as usual)."]
     (tmp_path / "captions.txt").write_text("a red square\n\na green circle\n")
     assert cli.main(["sample", path, "--text-file", str(tmp_path / "captions.txt"), "--num",
                      "1", "--out", out]) == 0

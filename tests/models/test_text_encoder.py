@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 import kerasgen
+from kerasgen.models.text_encoder.words import drop_words
 from kerasgen.models.text_encoder.text_encoder import retrieval_accuracy
 from kerasgen.losses.contrastive import symmetric_contrastive_loss
 
@@ -77,18 +78,64 @@ def test_text_encoder_learns_to_match_captions_and_round_trips_with_strings(tmp_
     scores = retrieval_accuracy(encoder.encode_text(CAPTIONS), encoder.encode_images(images))
     assert scores["top1"] >= 0.5, scores  # chance: 1 in 8
     # Out-of-vocabulary words and over-long captions are encoded, not refused: "purple" is
-    # [UNK]; words past sequence_length (4) are dropped, so these two captions are equal.
-    tokens = encoder.tokens(["a purple square", "A red square, with a shadow!",
-                             "a red square with"]).numpy()
+    # [UNK], named in a warning; words past sequence_length (4) are dropped, so these two
+    # captions are equal.
+    with pytest.warns(UserWarning, match=r"vocabulary does not hold: 'purple' in 'a purple "
+                                         r"square'; 'with', 'shadow' in 'A red square, with a "
+                                         r"shadow!'; 'with' in 'a red square with'\. They are "
+                                         r"ignored \(each is read as the unknown-word token"):
+        tokens = encoder.tokens(["a purple square", "A red square, with a shadow!",
+                                 "a red square with"]).numpy()
     assert tokens[0].tolist() == [encoder.vocabulary.index("a"), 1,
                                   encoder.vocabulary.index("square"), 0]
     assert tokens[1].tolist() == tokens[2].tolist()
+    # As the vectorizer reads them (lower case, no punctuation), in graphs too; a caption
+    # with no known word is refused by name.
+    assert encoder.unknown_words(["A Purple, square!", "a red cross", ""]).to_list() == [
+        [b"purple"], [], []]
+    unknown, known = tf.function(encoder.read_words)(tf.constant(["a red square with",
+                                                                  "purple"]))
+    assert unknown.to_list() == [[b"with"], [b"purple"]] and known.numpy().tolist() == [3, 0]
+    with pytest.raises(ValueError, match=r"Captions 'purple haze', '': no word of them is in "
+                                         r"the text encoder's vocabulary; expected a caption "
+                                         r"with at least one word it knows \(7 words, e\.g\. "):
+        encoder.encode_text(["a red cross", "purple haze", ""])
     path = str(tmp_path / "t.keras")
     encoder.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.encode_text(CAPTIONS), encoder.encode_text(CAPTIONS),
                                atol=1e-6)
     assert int(loaded.optimizer.iterations) == int(encoder.optimizer.iterations)
+
+
+def test_word_dropout_leaves_words_out_and_skipped_unknown_words_read_as_absent():
+    mask = tf.constant([[True] * 6] * 200 + [[True] + [False] * 5] * 50)
+    dropped = drop_words(mask, 0.5, tf.constant([1, 2])).numpy()
+    assert abs(dropped[:200].mean() - 0.5) < 0.05 and dropped.any(axis=1).all()
+    assert dropped[200:].sum(axis=1).tolist() == [1] * 50  # a caption keeps a word
+    assert (drop_words(mask, 0.0, tf.constant([1, 2])).numpy() == mask.numpy()).all()
+    args = dict(max_tokens=20, sequence_length=4, word_dim=8, hidden_dim=8, embedding_dim=8,
+                image_shape=(16, 16, 3), image_width=4)
+    skip = kerasgen.models.TextEncoder(word_dropout=0.3, out_of_vocabulary="skip", seed=3,
+                                       **args).adapt(CAPTIONS)
+    with pytest.warns(UserWarning, match=r"'purple' in 'a purple square'\. They are ignored "
+                                         r"\(left out: each caption is read as if they were "
+                                         r"not there\)"):
+        np.testing.assert_allclose(skip.encode_text(["a purple square"]),
+                                   skip.encode_text(["a square"]), atol=1e-6)
+    config = skip.get_config()
+    assert (config["word_dropout"], config["out_of_vocabulary"], config["seed"]) == (
+        0.3, "skip", 3)
+    token = kerasgen.models.TextEncoder.from_config({**config, "out_of_vocabulary": "token"})
+    token.set_weights(skip.get_weights())
+    with pytest.warns(UserWarning, match="read as the unknown-word token"):
+        assert np.abs(token.encode_text(["a purple square"]) -
+                      token.encode_text(["a square"])).max() > 1e-4
+    with pytest.raises(ValueError, match=r"out_of_vocabulary must be one of token, skip; "
+                                         r"received 'drop'"):
+        kerasgen.models.TextEncoder(out_of_vocabulary="drop")
+    with pytest.raises(ValueError, match=r"word_dropout must be in \[0, 1\); received 1"):
+        kerasgen.models.TextEncoder(word_dropout=1)
 
 
 def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
@@ -104,7 +151,8 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     raw = {
         "model": {"family": "text_encoder", "args": {
             "max_tokens": 20, "sequence_length": 5, "word_dim": 8, "hidden_dim": 8,
-            "embedding_dim": 8, "image_shape": [16, 16, 3], "image_width": 4}},
+            "embedding_dim": 8, "image_shape": [16, 16, 3], "image_width": 4,
+            "word_dropout": 0.2, "out_of_vocabulary": "skip"}},
         "data": {"source": "captions", "path": str(folder),
                  "captions": str(tmp_path / "captions.jsonl"), "image_size": 16, "channels": 3,
                  "crop": "none", "stop": 6, "eval_start": 6, "batch_size": 4,
@@ -120,6 +168,7 @@ def test_kerasgen_train_adapts_the_vocabulary_on_captions_and_trains(tmp_path):
     loaded = keras.saving.load_model(str(tmp_path / "run" / "model.keras"))
     np.testing.assert_allclose(loaded.encode_text(["a red cross"]),
                                model.encode_text(["a red cross"]), atol=1e-6)
+    assert (loaded.word_dropout, loaded.out_of_vocabulary) == (0.2, "skip")
     from kerasgen.evaluation.evaluate import evaluate_text_encoder
 
     report = evaluate_text_encoder(loaded, config.data, verbose=False)["metrics"]

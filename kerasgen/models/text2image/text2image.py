@@ -144,6 +144,11 @@ class TextToImageGAN(TextConditioned, GAN):
         """Token ids `fit` may take instead of strings (see `TextEncoder.text_inputs`)."""
         return self.text_encoder.text_inputs(texts)
 
+    def read_words(self, texts):
+        """Each caption's words the frozen encoder's vocabulary does not hold, and how many
+        it holds (see `TextEncoder.read_words`)."""
+        return self.text_encoder.read_words(texts)
+
     def _inputs(self, first, labels):
         if labels is not None:
             labels = tf.convert_to_tensor(labels)

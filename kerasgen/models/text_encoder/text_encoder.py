@@ -10,6 +10,7 @@ from kerasgen.losses.contrastive import symmetric_contrastive_loss
 from kerasgen.models import replicas
 from kerasgen.models.capabilities import TextImageEmbedder
 from kerasgen.models.common import positive_int
+from kerasgen.models.text_encoder import words
 from kerasgen.registry import register_model
 
 
@@ -30,9 +31,12 @@ class TextEncoder(TextImageEmbedder, keras.Model):
     whitespace) inside the model, its vocabulary a constructor argument so a `.keras` file and
     an exported SavedModel take raw strings; word embeddings, a bidirectional GRU and a masked
     mean over the words, projected to `embedding_dim`. Words outside the vocabulary map to the
-    one out-of-vocabulary token ("[UNK]") and count like any word; captions longer than
-    `sequence_length` words are cut to their first `sequence_length` words. Images: a small
-    CNN on [0, 1] pixels, used for training and retrieval only.
+    one out-of-vocabulary token ("[UNK]"), which counts like any word or is left out (see
+    `out_of_vocabulary`); encoding strings outside a graph warns naming them, and refuses
+    (ValueError) a caption with no word the vocabulary holds (`read_words` gives them, in
+    graphs too). Captions longer than `sequence_length` words are cut to their first
+    `sequence_length` words. Images: a small CNN on [0, 1] pixels, used for training and
+    retrieval only.
 
     `fit` takes batches of (images, captions): images (B, H, W, C) float in [0, 1], captions
     (B,) strings or their token ids from `text_inputs` (tokenizing in the tf.data pipeline
@@ -52,12 +56,34 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         image_width: channels of the image CNN's first block (doubled per block, 4 blocks).
         temperature: divides cosine similarities in the loss.
         flip: mirror training images at random (faces keep their attributes mirrored).
+        word_dropout: in training, each word of a caption is left out with this probability
+            (`drop_words`), so that no single word (a template's) carries the meaning; 0 off.
+        out_of_vocabulary: "token": a word outside the vocabulary is read as "[UNK]", whose
+            embedding no training caption taught (the first presets); "skip": it is left out,
+            as word dropout leaves words out in training, so the caption reads as if it were
+            not there.
+        seed: seed of the word dropout's random draws.
     """
+
+    OUT_OF_VOCABULARY = ("token", "skip")
 
     def __init__(self, vocabulary=None, max_tokens=2000, sequence_length=24, word_dim=128,
                  hidden_dim=128, embedding_dim=128, image_shape=(64, 64, 3), image_width=32,
-                 temperature=0.07, flip=False, **kwargs):
+                 temperature=0.07, flip=False, word_dropout=0.0, out_of_vocabulary="token",
+                 seed=None, **kwargs):
         super().__init__(**kwargs)
+        if not 0.0 <= float(word_dropout) < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1); received {word_dropout!r}.")
+        self.word_dropout = float(word_dropout)
+        if out_of_vocabulary not in self.OUT_OF_VOCABULARY:
+            raise ValueError(f"out_of_vocabulary must be one of "
+                             f"{', '.join(self.OUT_OF_VOCABULARY)}; received "
+                             f"{out_of_vocabulary!r}.")
+        self.out_of_vocabulary = out_of_vocabulary
+        self.seed = seed
+        # Only a model that drops words has random state: older files hold no such variable.
+        self.seed_generator = (keras.random.SeedGenerator(seed, name="word_dropout_seed")
+                               if self.word_dropout else None)
         self.max_tokens = positive_int("max_tokens", max_tokens)
         self.sequence_length = positive_int("sequence_length", sequence_length)
         self.word_dim = positive_int("word_dim", word_dim)
@@ -143,11 +169,41 @@ class TextEncoder(TextImageEmbedder, keras.Model):
                            num_parallel_calls=tf.data.AUTOTUNE)
 
     def tokens(self, texts):
-        """(B,) strings -> (B, sequence_length) int64 token ids (0 = padding, 1 = OOV)."""
+        """(B,) strings -> (B, sequence_length) int64 token ids (0 = padding, 1 = OOV).
+        Outside a graph the words are checked first (`check_words`)."""
         if not self._has_vocabulary:
             raise ValueError("TextEncoder has no vocabulary: pass vocabulary= or call "
                              "adapt(captions) before encoding.")
-        return self.vectorizer(tf.convert_to_tensor(texts))
+        texts = tf.convert_to_tensor(texts)
+        if tf.executing_eagerly():  # a tf.data map or a serving graph has no Python values
+            self.check_words(texts)
+        return self.vectorizer(texts)
+
+    # -- words the vocabulary does not hold ---------------------------------------------------
+    def read_words(self, texts):
+        """(B,) strings -> (unknown, known): (B, None) ragged strings, each caption's words
+        the vocabulary does not hold, in order, as the vectorizer reads them (lower-cased,
+        punctuation removed); (B,) int32, how many words of each caption it holds among those
+        the encoder reads (the first `sequence_length`). Works in a graph (the serving
+        signature returns the unknown words)."""
+        return words.read_words(self.vectorizer, texts, self.sequence_length)
+
+    def unknown_words(self, texts):
+        """(B,) strings -> (B, None) ragged strings: `read_words`' unknown words."""
+        return self.read_words(texts)[0]
+
+    def unknown_word_fate(self):
+        """What becomes of a word outside the vocabulary, for messages and docs."""
+        if self.out_of_vocabulary == "skip":
+            return "left out: each caption is read as if they were not there"
+        return ("each is read as the unknown-word token [UNK], whose meaning the model never "
+                "learned; the rest of the caption is read as usual")
+
+    def check_words(self, texts):
+        """Warn naming, caption by caption, the words the vocabulary does not hold; raise a
+        ValueError for a caption with no word it holds (there is nothing to read)."""
+        words.check_words(texts, *self.read_words(texts), self.vocabulary[2:],
+                          self.unknown_word_fate())
 
     def text_inputs(self, texts):
         """What `fit` may take instead of strings: (B, sequence_length) token ids; use in a
@@ -159,7 +215,12 @@ class TextEncoder(TextImageEmbedder, keras.Model):
         return texts if texts.dtype.is_integer else self.tokens(texts)
 
     def encode_tokens(self, tokens, training=False):
-        mask = tf.not_equal(tokens, 0)
+        mask = tf.not_equal(tokens, 0)  # (B, sequence_length), True for a word
+        if self.out_of_vocabulary == "skip":
+            mask &= tf.not_equal(tokens, 1)  # "[UNK]" left out, as padding is
+        if training and self.word_dropout:
+            mask = words.drop_words(mask, self.word_dropout,
+                                    replicas.replica_seed(self.seed_generator))
         h = self.recurrent(self.word_embedding(tokens), mask=mask, training=training)
         weights = tf.cast(mask, h.dtype)[..., None]
         pooled = tf.reduce_sum(h * weights, axis=1) / tf.maximum(
@@ -229,5 +290,8 @@ class TextEncoder(TextImageEmbedder, keras.Model):
             "image_width": self.image_width,
             "temperature": self.temperature,
             "flip": self.flip,
+            "word_dropout": self.word_dropout,
+            "out_of_vocabulary": self.out_of_vocabulary,
+            "seed": self.seed,
         })
         return config
