@@ -62,3 +62,10 @@ def replica_seed(seed_generator):
     """
     seed = tf.cast(seed_generator.next(), tf.int32)  # (2,)
     return seed + tf.stack([tf.constant(0, tf.int32), replica_id() * 1000003])
+
+
+def shared_state(model, name, shape=(), dtype="float32"):
+    """A model variable every replica updates alike from global values (the first replica's
+    value is written to all), saved by `.keras` files and backups."""
+    return model.add_weight(shape=shape, initializer="zeros", trainable=False, dtype=dtype,
+                            aggregation="only_first_replica", name=name)

@@ -31,13 +31,6 @@ def lazy_adam(learning_rate, beta_1, beta_2, interval):
                                  epsilon=1e-8)
 
 
-def _state(model, name, shape=(), dtype="float32"):
-    """A model variable every replica updates alike from global values (the first replica's
-    value is written to all), saved by `.keras` files and backups."""
-    return model.add_weight(shape=shape, initializer="zeros", trainable=False, dtype=dtype,
-                            aggregation="only_first_replica", name=name)
-
-
 @register_model("stylegan")
 class StyleGAN(GAN):
     """StyleGAN2 (Karras et al. 2020): a mapping network to w, a synthesis network of
@@ -142,10 +135,10 @@ class StyleGAN(GAN):
                                                self.max_width, self.mbstd_group_size)
         super().__init__(generator, discriminator, latent_dim=latent_dim, ema_decay=ema_decay,
                          **kwargs)
-        self.w_avg = _state(self, "w_avg", (self.w_dim,))
-        self.pl_mean = _state(self, "pl_mean")
-        self.d_steps = _state(self, "d_steps", dtype="int64")
-        self.g_steps = _state(self, "g_steps", dtype="int64")
+        self.w_avg = replicas.shared_state(self, "w_avg", (self.w_dim,))
+        self.pl_mean = replicas.shared_state(self, "pl_mean")
+        self.d_steps = replicas.shared_state(self, "d_steps", dtype="int64")
+        self.g_steps = replicas.shared_state(self, "g_steps", dtype="int64")
 
     # -- what the pipeline asks ------------------------------------------------------------
     @property
