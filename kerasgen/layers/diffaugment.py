@@ -27,7 +27,7 @@ gradients with respect to the images.
 import tensorflow as tf
 
 TRANSFORMS = ("color", "translation", "cutout")
-AUGMENTATIONS = ("diffaugment",)  # the values of a GAN's `augment` option
+AUGMENTATIONS = ("diffaugment", "ada")  # a GAN's `augment` option (ada: `kerasgen.layers.ada`)
 
 
 def check_augment(augment):

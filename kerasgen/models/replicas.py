@@ -45,6 +45,17 @@ def global_batch_mean(values):
     return context.all_reduce(tf.distribute.ReduceOp.SUM, share)
 
 
+def global_sum(values):
+    """The sum of (B, ...) values over the batch axis and every replica, (...) float32 and the
+    same on every replica (an all-reduce): counts and totals for state every replica updates
+    alike (ADA's signs of D(real) and the number of real images)."""
+    total = tf.reduce_sum(tf.cast(values, tf.float32), axis=0)
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context: the whole batch is here
+        return total
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, total)
+
+
 def replica_id():
     """Index of the replica running this code (0 outside a strategy), as an int32 tensor."""
     ctx = tf.distribute.get_replica_context()

@@ -343,6 +343,7 @@ class StyleGAN(GAN):
                              "(images, labels) pairs.")
         stats = self._discriminator_step(real)
         stats.update(self._generator_step(tf.shape(real)[0]))
+        adapted = self.adapt_augmentation(stats["real_score"])
         for name, value in stats.items():
             if isinstance(value, tuple):  # a lazy term: averaged over the steps computing it
                 value, computed = value
@@ -350,7 +351,7 @@ class StyleGAN(GAN):
                                                  sample_weight=tf.cast(computed, tf.float32))
             else:
                 self.trackers[name].update_state(tf.reduce_mean(value))
-        return {name: t.result() for name, t in self.trackers.items()}
+        return {**{name: t.result() for name, t in self.trackers.items()}, **adapted}
 
     # -- serialization -------------------------------------------------------------------
     def get_config(self):
