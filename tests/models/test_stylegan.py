@@ -386,6 +386,57 @@ def test_kerasgen_sample_takes_truncation_and_refuses_it_out_of_range(tmp_path, 
     assert "truncation must be in [0, 1]" in capfd.readouterr().err
 
 
+# -- projection -----------------------------------------------------------------------------
+def test_projector_schedule_noise_regularizer_and_feature_distance_are_the_papers():
+    from kerasgen.losses import projection as projection_losses
+    from kerasgen.models.stylegan import projection
+
+    options = projection.ProjectorOptions()
+    rates = [projection.learning_rate(t, options) for t in (0.0, 0.025, 0.05, 0.5, 0.875)]
+    np.testing.assert_allclose(rates, [0.0, 0.05, 0.1, 0.1, 0.05], atol=1e-9)
+    assert projection.learning_rate(0.999, options) < 1e-4  # half a cosine down to 0
+    scales = [projection.w_noise_scale(t, 2.0, options) for t in (0.0, 0.375, 0.75, 0.9)]
+    np.testing.assert_allclose(scales, [0.1, 0.025, 0.0, 0.0])  # 2 x 0.05 x (1 - t/0.75)^2
+    # Per image: a constant map correlates fully (1 per axis at 16 and 8 px: 4); white noise
+    # hardly at all.
+    rng = np.random.default_rng(0)
+    maps = np.stack([np.ones((16, 16, 1)), rng.normal(size=(16, 16, 1))]).astype("float32")
+    penalty = projection_losses.noise_regularization(tf.constant(maps)).numpy()
+    assert penalty[0] == pytest.approx(4.0) and penalty[1] < 0.02
+    a = [tf.constant(rng.uniform(0.1, 1, (2, 4, 4, 3)), tf.float32) for _ in range(2)]
+    same = projection_losses.feature_distance(a, [2.0 * m for m in a]).numpy()  # scale-free
+    np.testing.assert_allclose(same, [0.0, 0.0], atol=1e-6)
+    opposite = projection_losses.feature_distance(a, [-m for m in a]).numpy()
+    np.testing.assert_allclose(opposite, [8.0, 8.0], rtol=1e-5)  # 4 per map, at most
+
+
+def test_projection_refuses_what_it_cannot_use():
+    model = small()
+    faces = np.zeros((2, 16, 16, 3), np.uint8)
+    with pytest.raises(ValueError, match="images \\(N, 16, 16, 3\\) .* received uint8 "
+                                         "\\(2, 8, 8, 3\\)"):
+        model.project(np.zeros((2, 8, 8, 3), np.uint8))
+    with pytest.raises(ValueError, match="float images in \\[0, 1\\].*received values in "
+                                         "\\[-1, 1\\]"):
+        model.project(np.linspace(-1, 1, 2 * 16 * 16 * 3).reshape(2, 16, 16, 3))
+    with pytest.raises(ValueError, match="space must be one of w, w\\+.*received 'z'"):
+        model.project(faces, space="z")
+    with pytest.raises(ValueError, match="steps must be >= 1; received 0"):
+        model.project(faces, steps=0)
+    with pytest.raises(ValueError, match="Unknown projector option.*'learning_rate'.*known: "
+                                         "w_avg_samples"):
+        model.project(faces, learning_rate=0.1)
+    grey = helpers.tiny_classifier(size=16)  # 1 channel
+    with pytest.raises(ValueError, match="reads 1-channel images and the model makes "
+                                         "3-channel"):
+        model.project(faces, perceptual=grey)
+    with pytest.raises(ValueError, match="perceptual must be a feature extractor.*received "
+                                         "StyleGAN"):
+        model.project(faces, perceptual=model)
+    with pytest.raises(ValueError, match="No noise input named 'b4_torgb'"):
+        model.synthesis(np.zeros((1, 8), np.float32), noise={"b4_torgb": np.zeros((1, 4, 4, 1))})
+
+
 # -- training from the config ---------------------------------------------------------------
 def _png_folder(folder, count=24, size=16):
     rng = np.random.default_rng(0)
