@@ -437,6 +437,56 @@ def test_projection_refuses_what_it_cannot_use():
         model.synthesis(np.zeros((1, 8), np.float32), noise={"b4_torgb": np.zeros((1, 4, 4, 1))})
 
 
+def test_kerasgen_project_reproduces_images_the_model_drew(tmp_path, capfd):
+    """`kerasgen project` with the default perceptual network (the shipped attribute
+    classifier, reading the 8 px images at 64 px), one w per layer: from the average w to
+    latents that remake two of the model's own images better in 20 steps; the grid, the
+    latents, the optimised noise maps (zero mean, unit variance) and the distances are
+    written, and `synthesis` remakes the grid's projections from the latents and noise maps."""
+    import json
+
+    from kerasgen import cli
+    from kerasgen.models.stylegan import projection
+
+    model = small(image_size=8)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    faces = np.round(model.generate(3, seed=5).numpy() * 255).astype("uint8")
+    np.savez(tmp_path / "faces.npz", images=faces)
+    out = tmp_path / "out"
+    assert cli.main(["project", path, str(tmp_path / "faces.npz"), "--out", str(out),
+                     "--steps", "20", "--space", "w+", "--num", "2", "--batch-size", "1",
+                     "--quiet"]) == 0
+    assert "Projected 2 image(s) into w+" in capfd.readouterr().out
+    ws, state = np.load(out / "w_plus.npy"), dict(np.load(out / "state.npz"))
+    assert ws.shape == (2, model.num_ws, 8)
+    assert set(state) == set(sg_layers.noise_inputs(model.generator.get_layer("synthesis")))
+    for name, noise in state.items():
+        np.testing.assert_allclose(noise.mean(axis=(1, 2, 3)), 0.0, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(noise.std(axis=(1, 2, 3)), 1.0, rtol=1e-3, err_msg=name)
+    report = json.load(open(out / "projection.json"))
+    assert report["images"] == [f"{tmp_path / 'faces.npz'}[{i}]" for i in range(2)]
+    assert report["protocol"]["features"]["zoo"] == "classifier_celeba_attributes"
+    assert set(report["distances"]) == {"mse", "psnr", "perceptual", "psnr_fixed_noise",
+                                        "attribute_agreement"}
+    w_avg, _ = projection.w_statistics(model.ema_generator.get_layer("mapping"), 8, 10_000, 0)
+    start = np.mean((model.synthesis(np.tile(w_avg, (2, 1))).numpy() - faces[:2] / 255) ** 2,
+                    axis=(1, 2, 3))
+    # 0.06-0.48 of the start's MSE over three models and two kinds of target in 20 steps
+    assert (np.asarray(report["distances"]["mse"]) < 0.6 * start).all(), (report, start)
+    grid = tf.io.decode_png(tf.io.read_file(str(out / "projection.png"))).numpy()
+    assert grid.shape == (2 + 10, 2 + 4 * 10, 3)  # one row: target | projection, twice
+    remade = np.round(model.synthesis(ws, noise=state).numpy() * 255)
+    cells = [grid[2:10, 2 + 10 * k: 10 + 10 * k].astype(int) for k in range(4)]
+    np.testing.assert_array_equal(cells[0], faces[0])
+    assert np.abs(cells[1] - remade[0]).max() <= 1 and np.abs(cells[3] - remade[1]).max() <= 1
+    # Images of another size are refused with both sizes named.
+    tf.io.write_file(str(tmp_path / "big.png"), tf.io.encode_png(np.tile(faces[0], (2, 2, 1))))
+    assert cli.main(["project", path, str(tmp_path / "big.png"), "--out", str(out)]) == 2
+    assert "big.png: expected a 8x8 image (the model's size); received 16x16" in \
+        capfd.readouterr().err
+
+
 # -- training from the config ---------------------------------------------------------------
 def _png_folder(folder, count=24, size=16):
     rng = np.random.default_rng(0)
