@@ -321,9 +321,9 @@ def test_completers_keep_the_known_rows_and_write_grids(family, tmp_path, capsys
 
 @pytest.mark.parametrize("family", ["stylegan"])
 def test_projectors_find_latents_of_their_own_images(family):
-    """A few steps in the default space, with a feature extractor's maps in the distance: the
-    latents, images of the targets' shape in [0, 1], per-image distances, the target |
-    projection grid; the model's own weights stay as they were."""
+    """A few steps in the default space, one image at a time, with a feature extractor's maps
+    in the distance: the latents, images of the targets' shape in [0, 1], per-image distances,
+    the target | projection grid; the model's own weights stay as they were."""
     from kerasgen.models.common import image_shape
 
     model = TINY[family]()
@@ -333,7 +333,7 @@ def test_projectors_find_latents_of_their_own_images(family):
     perceptual = caps.FeatureExtractor  # the kind of network `perceptual` is
     net = helpers.tiny_classifier(size=h)
     assert isinstance(net, perceptual) and net.image_shape[-1] == c
-    found = model.project(targets, steps=2, perceptual=net, seed=0)
+    found = model.project(targets, steps=2, perceptual=net, seed=0, batch_size=1)  # 2 batches
     assert isinstance(found, caps.Projection) and found.space == model.projection_spaces[0]
     assert len(found.latents) == 2 and found.images.shape == targets.shape
     assert 0.0 <= found.images.min() and found.images.max() <= 1.0
