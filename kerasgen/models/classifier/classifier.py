@@ -178,7 +178,7 @@ class Classifier(FeatureExtractor, keras.Model):
                 if isinstance(layer, layers.MaxPooling2D)]
         # A functional view of the same layers, built per call rather than kept: a model set
         # as an attribute would become part of what `.keras` files save.
-        return keras.Model(self.feature_net.inputs, ends)(images, training=False)
+        return keras.Model(self.feature_net.input, ends)(images, training=False)
 
     def probabilities(self, images):
         """(B, H, W, C) in [0, 1] -> p(y|x), (B, num_classes) float32: a softmax over
