@@ -213,19 +213,10 @@ def project(model, images, space=None, steps=1000, perceptual=None, seed=0, verb
                               _fold(chunk_seed, len(noise) + i), target_maps)
             if bar is not None:
                 bar.add(1, [("distance", float(dist)), ("loss", float(loss))])
-        maps = {name: v.value for name, v in noise.items()}
-        images = tf.clip_by_value(synthesize(w, maps), 0.0, 1.0)
-        _, parts = distance(images, target, target_maps)
-        parts["psnr"] = _psnr(parts["mse"])
+        images = tf.clip_by_value(synthesize(w, {n: v.value for n, v in noise.items()}), 0, 1)
         # What w alone gives, with the model's own fixed noise maps (what `synthesis(w)` makes).
-        own = tf.clip_by_value((synthesis(tf.broadcast_to(w, [batch, model.num_ws,
-                                                                model.w_dim]),
-                                          training=False) + 1.0) / 2.0, 0.0, 1.0)
-        parts["psnr_fixed_noise"] = _psnr(projection_losses.pixel_mse(own, target))
-        if perceptual is not None and perceptual.multi_label:
-            agree = np.asarray(perceptual.decide(distance.resize(images))) == \
-                np.asarray(perceptual.decide(distance.resize(target)))
-            parts["attribute_agreement"] = agree.mean(axis=-1)
+        alone = tf.clip_by_value(synthesize(w, {}), 0.0, 1.0)
+        parts = _measure(distance, images, alone, tf.convert_to_tensor(target), target_maps)
         found["latents"].append(w.numpy()[:count])
         found["images"].append(images.numpy()[:count])
         for name, v in noise.items():
@@ -245,6 +236,22 @@ def project(model, images, space=None, steps=1000, perceptual=None, seed=0, verb
                                f"{options.pixel_weight} x pixel MSE + unweighted LPIPS-style "
                                "distance of the perceptual network's feature maps"),
                   **dataclasses.asdict(options), "w_std": w_std})
+
+
+def _measure(distance, images, alone, targets, target_maps):
+    """Per-image distances of the final images (B,) each: mse, psnr, perceptual (with a
+    perceptual network), psnr_fixed_noise (of `alone`, the latents with the model's own noise
+    maps) and, for an attribute classifier, attribute_agreement (the fraction of its verdicts
+    the image shares with its target)."""
+    _, parts = distance(images, targets, target_maps)
+    parts["psnr"] = _psnr(parts["mse"])
+    parts["psnr_fixed_noise"] = _psnr(projection_losses.pixel_mse(alone, targets))
+    perceptual = distance.perceptual
+    if perceptual is not None and perceptual.multi_label:
+        agree = np.asarray(perceptual.decide(distance.resize(images))) == \
+            np.asarray(perceptual.decide(distance.resize(targets)))
+        parts["attribute_agreement"] = agree.mean(axis=-1)
+    return parts
 
 
 def _fold(seed, data):
