@@ -281,15 +281,17 @@ def test_default_optimizers_are_the_papers_adam_with_the_lazy_correction():
 
 # -- saving, precision, serving -------------------------------------------------------------
 def test_keras_round_trip_keeps_optimizers_w_avg_and_counters(tmp_path):
-    model = small(image_size=8)
+    model = small(image_size=8, augment="ada", ada_interval=1)  # StyleGAN's own step, ADA's
     model.compile()
-    model.fit(images(16, 8), batch_size=8, epochs=1, verbose=0)
+    logs = model.fit(images(16, 8), batch_size=8, epochs=1, verbose=0).history
+    assert int(model.ada_steps.numpy()) == 2 and "augment_p" in logs
     model.w_avg.assign(model.w_avg.numpy() + 0.5)  # far from zero, as after a long run
     model.pl_mean.assign(0.25)
+    model.augment_p.assign(0.25)
     helpers.check_config_round_trip(model)
     loaded = helpers.check_keras_round_trip(model, model.sample_latents(2, seed=0), tmp_path,
                                             ["g_optimizer", "d_optimizer"])
-    for name in ("w_avg", "pl_mean", "d_steps", "g_steps"):
+    for name in ("w_avg", "pl_mean", "d_steps", "g_steps", "augment_p"):
         np.testing.assert_array_equal(getattr(loaded, name).numpy(),
                                       getattr(model, name).numpy(), err_msg=name)
     np.testing.assert_allclose(loaded.generate(3, seed=2, truncation=0.5).numpy(),
