@@ -649,3 +649,7 @@ def test_ada_p_is_model_state_saved_by_keras_files_and_backups(tmp_path):
                                              for w in small_dcgan().weights}
     with pytest.raises(ValueError, match="ada_target .* in \\(-1, 1\\); received 1.5"):
         small_dcgan(augment="ada", ada_target=1.5)
+    with pytest.raises(ValueError, match="sign of D's outputs .* \\(loss minimax, "
+                                         "non_saturating, hinge\\); received "
+                                         "loss='least_squares'"):
+        small_dcgan(augment="ada", loss="least_squares")

@@ -17,6 +17,12 @@ from kerasgen.models.common import ArgumentError
 from kerasgen.models.common import positive_int
 
 
+# Losses whose D output is a verdict by its sign (a logit, or a hinge margin around 0): what
+# ADA's overfitting heuristic E[sign(D(x_real))] assumes. Least squares' targets are 0 and 1,
+# and a critic's scores have no fixed offset.
+ADA_LOSSES = ("minimax", "non_saturating", "hinge")
+
+
 def default_optimizers(loss):
     """The optimizers each objective's paper trains with."""
     if loss == "wasserstein":  # Arjovsky et al. 2017, Algorithm 1: RMSProp, lr 5e-5.
@@ -64,7 +70,8 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
             contrast and saturation, each with probability `augment_p` per image, adapted
             during training (Karras et al. 2020, `kerasgen.layers.ada`).
         ada_target: with augment="ada", the target of r_t = E[sign(D(x_real))] (0.6): p rises
-            while D is surer of the real images than that, and falls otherwise.
+            while D is surer of the real images than that, and falls otherwise. ADA takes the
+            losses whose D output is a verdict by its sign (`ADA_LOSSES`).
         ada_interval: train steps between adjustments of p (4).
         ada_kimg: thousands of real images over which p can go from 0 to 1 (500).
 
@@ -124,6 +131,12 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         if not self.ada_kimg > 0:
             raise ArgumentError("ada_kimg", f"ada_kimg must be > 0 (thousands of images); "
                                             f"received {ada_kimg}.")
+        if self.augment == "ada" and self.loss not in ADA_LOSSES:
+            raise ArgumentError("augment", f"augment='ada' steers by the sign of D's outputs "
+                                           f"on real images, D's verdict only where its "
+                                           f"decision boundary is 0 (loss "
+                                           f"{', '.join(ADA_LOSSES)}); received "
+                                           f"loss={self.loss!r}. Use augment='diffaugment'.")
         if self.augment == "ada":
             # p and the interval's tallies are model state (saved by .keras and backups),
             # updated alike on every replica from global sums.
