@@ -168,6 +168,37 @@ def main(argv=None):
     p.set_defaults(func="translate")
 
     p = sub.add_parser(
+        "project", parents=[common],
+        help="find latents that reproduce images (GAN inversion, e.g. StyleGAN's w)",
+        description="Project images of a model's size (files, folders, globs, or one "
+                    ".npz/.npy array of uint8 images) into its latent space, with the method "
+                    "the model declares (a style-based generator: the StyleGAN2 paper's "
+                    "projector). Writes OUT/projection.png (target | projection pairs), "
+                    "OUT/<space>.npy (the latents: w.npy, w_plus.npy), OUT/state.npz (what "
+                    "else remakes the images, e.g. the optimised noise maps) and "
+                    "OUT/projection.json (per-image distances and the protocol).")
+    p.add_argument("model", help="zoo name, run folder or .keras file")
+    p.add_argument("images", nargs="+", help="image files, folders, glob patterns, or one "
+                                             ".npz/.npy array")
+    p.add_argument("--out", required=True, help="folder for the grid, latents and report")
+    p.add_argument("--space", help="latent space (default: the model's first; StyleGAN: w, "
+                                   "or w+ for one w per layer)")
+    p.add_argument("--steps", type=int, default=1000,
+                   help="optimisation steps (default 1000, the paper's)")
+    p.add_argument("--features", default="classifier_celeba_attributes",
+                   help="the network whose feature maps the perceptual distance compares: a "
+                        "zoo classifier or a classifier .keras file, or none for pixels "
+                        "alone (default classifier_celeba_attributes)")
+    p.add_argument("--pixel-weight", type=float,
+                   help="weight of the pixels' mean squared error in the distance (default: "
+                        "the model's, 1 for StyleGAN)")
+    p.add_argument("--num", type=int, help="project at most this many images")
+    p.add_argument("--batch-size", type=int, help="images optimised together (default 16)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the initial noise (default 0)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func="project")
+
+    p = sub.add_parser(
         "export", parents=[common], help="write a SavedModel for TF Serving",
         description="Export a zoo name, run folder or .keras file to OUT_DIR/<version>/ with "
                     "uint8 image signatures: serving_default (z [, labels]), sample (count, "

@@ -11,6 +11,8 @@ import os
 
 from kerasgen.models.capabilities import SAMPLING_OPTIONS
 from kerasgen.models.capabilities import Completer
+from kerasgen.models.capabilities import FeatureExtractor
+from kerasgen.models.capabilities import Projector
 from kerasgen.models.capabilities import Sampler
 from kerasgen.models.capabilities import TextConditioned
 from kerasgen.models.capabilities import capabilities
@@ -234,6 +236,76 @@ def evaluate(args):
           else evaluate_lib.format_comparison(reports))
     for path in written:
         print(f"Report: {path}")
+
+
+# -- project ---------------------------------------------------------------------------------
+def project(args):
+    """`kerasgen project MODEL IMAGES --out DIR`: latents of a Projector that reproduce the
+    images, the target | projection grid, and per-image distances."""
+    import numpy as np
+
+    from kerasgen.evaluation import loading
+    from kerasgen.evaluation.evaluate import write_json
+    from kerasgen.files import atomic_path
+    from kerasgen.images import read_images
+    from kerasgen.images import save_png
+    from kerasgen.models.common import image_shape
+    from kerasgen.serving.translate import expand_inputs
+
+    for flag, value in (("--steps", args.steps), ("--num", args.num),
+                        ("--batch-size", args.batch_size)):
+        if value is not None and value < 1:
+            raise ValueError(f"{flag} must be >= 1; received {value}.")
+    model, _, _ = loading.load_model(args.model)
+    if not isinstance(model, Projector):
+        from kerasgen import registry
+
+        able = [name for name in registry.MODELS.names()
+                if issubclass(registry.MODELS.get(name), Projector)]
+        raise ValueError(f"{args.model} ({type(model).__name__}: "
+                         f"{', '.join(capabilities(model)) or 'no capabilities'}) does not "
+                         f"project images; families that do: {', '.join(able) or 'none'}.")
+    space = args.space or model.projection_spaces[0]
+    if space not in model.projection_spaces:
+        raise ValueError(f"--space {space} is not a latent space of {args.model} "
+                         f"({type(model).__name__}); it projects into "
+                         f"{', '.join(model.projection_spaces)}.")
+    images = read_images(args.images, image_shape(model), limit=args.num)
+    perceptual, features = None, {"name": "none (pixels alone)"}
+    if args.features.lower() != "none":
+        perceptual, source, _ = loading.load_model(args.features)
+        if not isinstance(perceptual, FeatureExtractor):
+            raise ValueError(f"--features {args.features} is a {type(perceptual).__name__}; "
+                             "the perceptual distance needs a classifier's feature maps (a "
+                             "zoo classifier or .keras file), or none.")
+        features = dict(source, name=args.features)
+    options = {key: value for key, value in (("pixel_weight", args.pixel_weight),
+                                             ("batch_size", args.batch_size))
+               if value is not None}
+    found = model.project(images, space=space, steps=args.steps, perceptual=perceptual,
+                          seed=args.seed, verbose=not args.quiet, **options)
+    save_png(os.path.join(args.out, "projection.png"), model.projection_grid(images, found))
+    latents_file = space.replace("+", "_plus") + ".npy"
+    with atomic_path(os.path.join(args.out, latents_file)) as tmp:
+        np.save(tmp, found.latents)
+    if found.state:
+        with atomic_path(os.path.join(args.out, "state.npz")) as tmp:
+            np.savez(tmp, **found.state)
+    single_array = len(args.images) == 1 and args.images[0].lower().endswith((".npz", ".npy"))
+    names = ([f"{args.images[0]}[{i}]" for i in range(len(images))] if single_array
+             else expand_inputs(args.images)[:len(images)])
+    report = {"model": args.model, "space": space, "latents": latents_file,
+              "latents_shape": list(found.latents.shape),
+              "state": "state.npz" if found.state else None, "images": names,
+              "mean": {k: float(np.mean(v)) for k, v in found.distances.items()},
+              "distances": {k: [float(x) for x in v] for k, v in found.distances.items()},
+              "protocol": dict(found.protocol, features=features)}
+    write_json(report, os.path.join(args.out, "projection.json"))
+    summary = ", ".join(f"{k} {v:.4g}" for k, v in report["mean"].items())
+    print(f"Projected {len(images)} image(s) into {space} of {args.model} in {args.steps} "
+          f"steps; means: {summary}")
+    print(f"Wrote {args.out}: projection.png (target | projection), {latents_file}"
+          + (", state.npz" if found.state else "") + ", projection.json")
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -226,7 +226,34 @@ def per_replica_checks():
     one = single.discriminator(faces[:16], level=1, alpha=0.5).numpy()
     out["progan_max_score_difference"] = float(np.abs(one - two).max())
     out.update(stylegan_checks(strategy, x))
+    out.update(ada_checks(strategy))
     return out
+
+
+def ada_checks(strategy):
+    """9. ADA: p follows the mean of sign(D(x_real)) over the global batch. Replica 0's scores
+    of its 8 real images are all positive and replica 1's all negative: alone, replica 0 would
+    see r_t = 1 and raise p, replica 1 r_t = -1; together r_t = 0 < 0.6, so p falls from 0.5
+    by 16 / 160 on both replicas, as on one device given all 16 scores."""
+    def gan():
+        generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(64),
+                                      keras.layers.Reshape((8, 8, 1))])
+        discriminator = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                                          keras.layers.Dense(1)])
+        model = kerasgen.models.GAN(generator, discriminator, latent_dim=4, augment="ada",
+                                    ada_interval=1, ada_kimg=0.16)
+        model.augment_p.assign(0.5)
+        return model
+
+    single = gan()
+    single.adapt_augmentation(tf.concat([tf.ones(8), -tf.ones(8)], axis=0))
+    with strategy.scope():
+        mirrored = gan()
+    scores = strategy.experimental_distribute_values_from_function(
+        lambda context: tf.ones(8) * (1.0 - 2.0 * context.replica_id_in_sync_group))
+    tf.function(lambda s: strategy.run(mirrored.adapt_augmentation, args=(s,)))(scores)
+    return {"ada_p": {"single": float(single.augment_p.numpy()), "replicas": [
+        float(v) for v in strategy.experimental_local_results(mirrored.augment_p.value)]}}
 
 
 def stylegan_checks(strategy, x):

@@ -173,6 +173,7 @@ def test_sampler_families_are_the_ones_declaring_it():
     assert set(_declaring("Translator")) == {"pix2pix", "cyclegan"}
     assert set(_declaring("DensityModel")) == {"vae", "cvae", "pixelcnn"}
     assert set(_declaring("Completer")) == {"pixelcnn"}
+    assert set(_declaring("Projector")) == {"stylegan"}
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "pix2pix", "cyclegan",
@@ -316,6 +317,32 @@ def test_completers_keep_the_known_rows_and_write_grids(family, tmp_path, capsys
                      str(tmp_path / "x.npz"), "--out", str(tmp_path / "g.png")])
     assert code not in (0, None)
     assert "--complete needs --known-rows" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family", ["stylegan"])
+def test_projectors_find_latents_of_their_own_images(family):
+    """A few steps in the default space, one image at a time, with a feature extractor's maps
+    in the distance: the latents, images of the targets' shape in [0, 1], per-image distances,
+    the target | projection grid; the model's own weights stay as they were."""
+    from kerasgen.models.common import image_shape
+
+    model = TINY[family]()
+    before = [np.array(w) for w in model.weights]
+    h, w, c = image_shape(model)
+    targets = np.round(np.asarray(model.generate(2, seed=1)) * 255).astype(np.uint8)
+    perceptual = caps.FeatureExtractor  # the kind of network `perceptual` is
+    net = helpers.tiny_classifier(size=h)
+    assert isinstance(net, perceptual) and net.image_shape[-1] == c
+    found = model.project(targets, steps=2, perceptual=net, seed=0, batch_size=1)  # 2 batches
+    assert isinstance(found, caps.Projection) and found.space == model.projection_spaces[0]
+    assert len(found.latents) == 2 and found.images.shape == targets.shape
+    assert 0.0 <= found.images.min() and found.images.max() <= 1.0
+    assert {"mse", "psnr", "perceptual"} <= set(found.distances)
+    assert all(np.shape(v) == (2,) and np.isfinite(v).all() for v in found.distances.values())
+    grid = model.projection_grid(targets, found)
+    assert grid.dtype == np.uint8 and grid.shape == (h + 4, 4 * (w + 2) + 2, c)
+    for a, b in zip(before, model.weights):
+        np.testing.assert_array_equal(a, np.array(b))
 
 
 SCALAR_OPTIONS = ("temperature", "truncation")

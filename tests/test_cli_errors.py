@@ -74,6 +74,11 @@ def test_bad_input_sweep_prints_one_error_line_and_no_traceback(tmp_path, capfd,
         (["sample", str(tmp_path / "nope.keras")], "does not exist"),
         (["sample", "no_such_model"], "Unknown zoo model 'no_such_model'. Known: "),
         (["evaluate", "x", "--num-generated", "0"], "--num-generated must be >= 1"),
+        (["project", "x", "y", "--out", str(tmp_path / "p"), "--steps", "0"],
+         "--steps must be >= 1; received 0"),
+        (["project", str(tmp_path / "good.keras"), str(small), "--out", str(tmp_path / "p")],
+         "good.keras \\(Classifier: FeatureExtractor\\) does not project images; families "
+         "that do: stylegan"),
     ]
     for argv, message in cases:
         code, out, err = run_cli(capfd, *argv)

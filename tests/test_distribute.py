@@ -44,6 +44,9 @@ def test_train_steps_are_correct_per_replica():
         np.testing.assert_allclose(values["single"], first, rtol=1e-5, atol=1e-6)
     assert out["stylegan_state"]["d_steps"]["single"] == 2
     assert out["stylegan_state"]["pl_mean"]["single"] > 0
+    # ADA: p fell on one device and on both replicas alike (global r_t 0, not replica 0's 1).
+    assert out["ada_p"]["single"] == pytest.approx(0.4)
+    assert out["ada_p"]["replicas"] == [pytest.approx(0.4)] * 2, out["ada_p"]
 
 
 def test_kerasgen_train_under_a_mirrored_strategy():

@@ -27,7 +27,7 @@ gradients with respect to the images.
 import tensorflow as tf
 
 TRANSFORMS = ("color", "translation", "cutout")
-AUGMENTATIONS = ("diffaugment",)  # the values of a GAN's `augment` option
+AUGMENTATIONS = ("diffaugment", "ada")  # a GAN's `augment` option (ada: `kerasgen.layers.ada`)
 
 
 def check_augment(augment):
@@ -44,14 +44,27 @@ def _per_image(images, seed, minval=0.0, maxval=1.0):
     return tf.random.stateless_uniform(shape, seed, minval, maxval, dtype=images.dtype)
 
 
+def brightness(images, seed):
+    """Add U[-0.5, 0.5) to each image."""
+    return images + _per_image(images, seed, -0.5, 0.5)
+
+
+def saturation(images, seed):
+    """Scale each pixel's deviation from its channel mean by U[0, 2), drawn per image."""
+    mean = tf.reduce_mean(images, axis=3, keepdims=True)  # (B, H, W, 1)
+    return (images - mean) * _per_image(images, seed, 0.0, 2.0) + mean
+
+
+def contrast(images, seed):
+    """Scale each image's deviation from its mean by U[0.5, 1.5), drawn per image."""
+    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)  # (B, 1, 1, 1)
+    return (images - mean) * _per_image(images, seed, 0.5, 1.5) + mean
+
+
 def color(images, seed):
     """Brightness, saturation and contrast, each drawn per image."""
-    brightness, saturation, contrast = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
-    x = images + _per_image(images, brightness, -0.5, 0.5)
-    mean = tf.reduce_mean(x, axis=3, keepdims=True)  # (B, H, W, 1)
-    x = (x - mean) * _per_image(x, saturation, 0.0, 2.0) + mean
-    mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)  # (B, 1, 1, 1)
-    return (x - mean) * _per_image(x, contrast, 0.5, 1.5) + mean
+    seeds = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
+    return contrast(saturation(brightness(images, seeds[0]), seeds[1]), seeds[2])
 
 
 def _shift(images, offsets, axis):

@@ -13,13 +13,17 @@ Capabilities (each a small mixin; put them before `keras.Model` in the bases):
 - `TextImageEmbedder`: `encode_text(texts)` / `encode_images(images)` -> unit embeddings.
 - `DensityModel`: `log_prob(x, num_samples=None, **conditions)` -> nats per example.
 - `Encoder`: `encode(x)` / `decode(z)`.
-- `FeatureExtractor`: `features(images)` / `probabilities(images)` (the metrics' networks).
+- `FeatureExtractor`: `features(images)` / `probabilities(images)` (the metrics' networks),
+  `feature_maps(images)` (perceptual distances).
+- `Projector`: `project(images, space=None, steps=..., perceptual=None, ...)` -> `Projection`:
+  latents that reproduce given images (GAN inversion).
 
 Sampling options share one vocabulary across families and surfaces (Python keyword, CLI flag,
 SavedModel input): see `SAMPLING_OPTIONS`; a model lists the ones it takes in
 `sampling_options`.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -374,16 +378,73 @@ class Encoder(KerasgenModel):
 
 class FeatureExtractor(KerasgenModel):
     """A network the metrics read: `features(images)` (B, D) and `probabilities(images)`
-    (B, K); `multi_label` for per-attribute probabilities, `decide(images)` their verdicts."""
+    (B, K); `multi_label` for per-attribute probabilities, `decide(images)` their verdicts;
+    `feature_maps(images)`, its intermediate activations, shallow to deep, for perceptual
+    distances (`kerasgen.losses.projection.feature_distance`). `image_shape` is what it reads."""
 
     multi_label = False
 
     def decide(self, images):
         return self.probabilities(images) > 0.5
 
+    def feature_maps(self, images):
+        """(B, H, W, C) in [0, 1] -> a list of (B, h, w, c) activations, shallow to deep."""
+        raise NotImplementedError
+
+
+@dataclasses.dataclass
+class Projection:
+    """What `Projector.project` found for N images.
+
+    Attributes:
+        space: the latent space projected into (one of the model's `projection_spaces`).
+        latents: the latents, (N, ...) float32 numpy.
+        images: what the model makes of them, (N, H, W, C) float32 in [0, 1].
+        distances: name -> (N,) per-image measures of `images` against the targets (e.g.
+            "psnr", "mse", "perceptual").
+        state: name -> array, what else the model needs to make `images` from `latents`
+            (StyleGAN: the optimised noise maps); may be empty.
+        protocol: how it was computed (steps, options, the perceptual network), for reports.
+    """
+
+    space: str
+    latents: np.ndarray
+    images: np.ndarray
+    distances: dict
+    state: dict
+    protocol: dict
+
+
+class Projector(KerasgenModel):
+    """Finds latents that reproduce given images (GAN inversion, e.g. to edit one's own
+    photos): `project(images, space=None, steps=1000, perceptual=None, seed=0,
+    verbose=False, **options)` -> `Projection`. `images` are uint8 (N, H, W, C), or floats in
+    [0, 1], of the model's size; `space` one of `projection_spaces` (the first by default);
+    `perceptual` a `FeatureExtractor` whose `feature_maps` the distance compares (None: pixels
+    alone); `options` the method's own settings, among them `pixel_weight` (the weight of the
+    pixels' MSE beside the perceptual distance) and `batch_size` (images optimised together).
+    `kerasgen project MODEL IMAGES` calls it and writes `projection_grid`."""
+
+    projection_spaces = ()
+
+    def project(self, images, space=None, steps=1000, perceptual=None, seed=0, verbose=False,
+                **options):
+        raise NotImplementedError
+
+    def projection_grid(self, targets, projection, pairs_per_row=4):
+        """uint8 grid of target | projection pairs, `pairs_per_row` pairs a row."""
+        from kerasgen.images import make_grid
+
+        targets = np.asarray(targets)
+        if targets.dtype == np.uint8:
+            targets = targets.astype(np.float32) / 255.0
+        pairs = np.stack([targets, np.asarray(projection.images, np.float32)], axis=1)
+        columns = 2 * max(1, min(int(pairs_per_row), len(targets)))
+        return make_grid(pairs.reshape((-1,) + targets.shape[1:]), columns)
+
 
 def capabilities(model):
     """Names of the capabilities `model` declares, for messages and reports."""
     kinds = (Sampler, Translator, TextConditioned, TextImageEmbedder, DensityModel, Completer,
-             Encoder, FeatureExtractor)
+             Encoder, FeatureExtractor, Projector)
     return [kind.__name__ for kind in kinds if isinstance(model, kind)]

@@ -45,6 +45,17 @@ def global_batch_mean(values):
     return context.all_reduce(tf.distribute.ReduceOp.SUM, share)
 
 
+def global_sum(values):
+    """The sum of (B, ...) values over the batch axis and every replica, (...) float32 and the
+    same on every replica (an all-reduce): counts and totals for state every replica updates
+    alike (ADA's signs of D(real) and the number of real images)."""
+    total = tf.reduce_sum(tf.cast(values, tf.float32), axis=0)
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context: the whole batch is here
+        return total
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, total)
+
+
 def replica_id():
     """Index of the replica running this code (0 outside a strategy), as an int32 tensor."""
     ctx = tf.distribute.get_replica_context()
@@ -62,3 +73,10 @@ def replica_seed(seed_generator):
     """
     seed = tf.cast(seed_generator.next(), tf.int32)  # (2,)
     return seed + tf.stack([tf.constant(0, tf.int32), replica_id() * 1000003])
+
+
+def shared_state(model, name, shape=(), dtype="float32"):
+    """A model variable every replica updates alike from global values (the first replica's
+    value is written to all), saved by `.keras` files and backups."""
+    return model.add_weight(shape=shape, initializer="zeros", trainable=False, dtype=dtype,
+                            aggregation="only_first_replica", name=name)

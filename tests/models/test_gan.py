@@ -420,19 +420,21 @@ def test_average_generators_means_the_snapshots_and_keeps_the_base_discriminator
 
 
 # -- DiffAugment (augment="diffaugment") ------------------------------------------------------
-def _spy_on_augmentation(monkeypatch, gan):
-    """Record every (input, output) of the augmentation and every input of D, eagerly."""
+def _spy_on_augmentation(monkeypatch, gan, module=None, name="diff_augment"):
+    """Record every (input, output) of the augmentation (`module.name`, DiffAugment's by
+    default) and every input of D, eagerly."""
     from kerasgen.layers import diffaugment
 
+    module = module or diffaugment
     augmented, seen_by_d = [], []
-    original = diffaugment.diff_augment
+    original = getattr(module, name)
 
-    def spy(images, seed, **kwargs):
-        out = original(images, seed, **kwargs)
+    def spy(images, *args, **kwargs):
+        out = original(images, *args, **kwargs)
         augmented.append((np.asarray(images), np.asarray(out)))
         return out
 
-    monkeypatch.setattr(diffaugment, "diff_augment", spy)
+    monkeypatch.setattr(module, name, spy)
     call = gan.discriminator.call
 
     def recording_call(inputs, *args, **kwargs):
@@ -565,3 +567,89 @@ def test_every_gan_family_augments_in_training_and_never_in_sampling(family, mon
     model.generate(2, seed=0, **model.cycling_options(2))
     model.preview(4, seed=0)
     assert calls == []
+
+
+# -- ADA (augment="ada") ----------------------------------------------------------------------
+def test_ada_p_rises_while_d_overfits_and_falls_otherwise():
+    """A made-up sequence of D's scores of real images (8 a step): every 2 steps p moves by
+    the interval's 16 real images / (ada_kimg * 1000) = 0.2, up while r_t = E[sign(D(x_real))]
+    is above the target 0.6, down while below, and stays in [0, 1]."""
+    gan = small_dcgan(augment="ada", ada_interval=2, ada_kimg=0.08)
+    signs = {"overfit": [1.0] * 8, "above": [1.0] * 7 + [-1.0],  # r_t 1, 0.75
+             "half": [1.0, -1.0] * 4, "below": [1.0] * 6 + [-1.0] * 2,  # 0, 0.5
+             "unsure": [-1.0] * 8}
+    sequence = (["overfit"] * 4 + ["above"] * 2 + ["half"] * 2 + ["below"] * 2 +
+                ["overfit", "unsure"] + ["unsure"] * 2)  # the interval's mean is what counts
+    got = [float(gan.adapt_augmentation(3.0 * tf.constant(signs[name]))["augment_p"])
+           for name in sequence]
+    want = [0.0, 0.2, 0.2, 0.4, 0.4, 0.6, 0.6, 0.4, 0.4, 0.2, 0.2, 0.0, 0.0, 0.0]
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert int(gan.ada_steps.numpy()) == 14 and float(gan.ada_real_count.numpy()) == 0.0
+    all_signs = np.concatenate([signs[name] for name in sequence])
+    np.testing.assert_allclose(float(gan.trackers["real_sign"].result()), all_signs.mean(),
+                               rtol=1e-6)
+    assert small_dcgan().adapt_augmentation(tf.ones(8)) == {}  # nothing to adapt
+
+
+def test_ada_augments_d_inputs_in_both_players_steps_and_never_outside_them(monkeypatch,
+                                                                            tmp_path):
+    from kerasgen.layers import ada
+    from kerasgen.serving.export import export
+
+    gan = small_dcgan(augment="ada", ada_interval=1, ada_kimg=0.004, ema_decay=0.9)
+    gan.compile(run_eagerly=True)
+    gan.augment_p.assign(1.0)
+    augmented, seen_by_d = _spy_on_augmentation(monkeypatch, gan, ada, "adaptive_augment")
+    logs = helpers.fit_one_step(gan, real_images(8), batch_size=8)
+    # D's real and fake batches, G's fake one: each augmented (p = 1), D saw only the output.
+    assert len(augmented) == len(seen_by_d) == 3
+    for (before, after), d_input in zip(augmented, seen_by_d):
+        np.testing.assert_array_equal(after, d_input)
+        assert np.abs(after - before).max() > 0.1
+    # Logged for TensorBoard and the progress bar: p after the step's adjustment (by 8 / 4 =
+    # 2, so clipped to 0 or 1) and the mean sign of D(x_real).
+    assert set(logs) >= {"augment_p", "real_sign"}
+    assert logs["augment_p"][0] in (0.0, 1.0)
+    # Sampling, previews and exports never augment, whatever p is.
+    def refuse(*args, **kwargs):
+        raise AssertionError("augmentation outside a training step")
+
+    monkeypatch.undo()
+    monkeypatch.setattr(ada, "adaptive_augment", refuse)
+    gan.augment_p.assign(1.0)
+    plain = small_dcgan(ema_decay=0.9)
+    for net in ("generator", "ema_generator", "discriminator"):
+        getattr(plain, net).set_weights(getattr(gan, net).get_weights())
+    np.testing.assert_array_equal(np.asarray(gan.generate(4, seed=2)),
+                                  np.asarray(plain.generate(4, seed=2)))
+    np.testing.assert_array_equal(gan.preview(4, seed=0), plain.preview(4, seed=0))
+    served = tf.saved_model.load(export(gan, str(tmp_path / "m")))
+    images = served.signatures["sample"](count=tf.constant(2), seed=tf.constant(1, tf.int64))
+    assert images["images"].shape == (2, 8, 8, 1)
+
+
+def test_ada_p_is_model_state_saved_by_keras_files_and_backups(tmp_path):
+    gan = small_dcgan(augment="ada", ada_target=0.5, ada_interval=3, ada_kimg=100)
+    state = {"augment_p": 0.37, "ada_sign_sum": 3.0, "ada_real_count": 5.0, "ada_steps": 7}
+    for name, value in state.items():
+        getattr(gan, name).assign(value)
+    config = helpers.check_config_round_trip(gan).get_config()
+    assert (config["augment"], config["ada_target"], config["ada_interval"],
+            config["ada_kimg"]) == ("ada", 0.5, 3, 100.0)
+    loaded = helpers.check_keras_round_trip(gan, gan.sample_latents(2, seed=0), tmp_path)
+    backup = str(tmp_path / "backup.weights.h5")  # what `kerasgen train`'s backups write
+    gan.save_weights(backup)
+    restored = small_dcgan(augment="ada", ada_target=0.5, ada_interval=3, ada_kimg=100)
+    restored.load_weights(backup)
+    for model in (loaded, restored):
+        for name, value in state.items():
+            assert float(getattr(model, name).numpy()) == pytest.approx(value), name
+    # Without ADA a GAN keeps no such state: files saved before ADA existed still load.
+    assert not {"augment_p", "ada_steps"} & {w.path.split("/")[-1]
+                                             for w in small_dcgan().weights}
+    with pytest.raises(ValueError, match="ada_target .* in \\(-1, 1\\); received 1.5"):
+        small_dcgan(augment="ada", ada_target=1.5)
+    with pytest.raises(ValueError, match="sign of D's outputs .* \\(loss minimax, "
+                                         "non_saturating, hinge\\); received "
+                                         "loss='least_squares'"):
+        small_dcgan(augment="ada", loss="least_squares")

@@ -190,14 +190,18 @@ def test_levels_not_yet_reached_do_not_train():
 
 # -- saving, resuming, sampling ----------------------------------------------------------------
 def test_keras_round_trip_keeps_the_schedule_and_both_optimizers(tmp_path):
-    gan = small(batch_sizes={8: 8})
+    # ProGAN's own step with ADA (which needs a loss whose D output is a verdict by its sign)
+    gan = small(batch_sizes={8: 8}, loss="non_saturating", augment="ada", ada_interval=1)
     gan.compile()
-    gan.fit(images(48), batch_size=16, epochs=1, verbose=0)  # 16 at 4x4, then 8 + 8 at 8x8
-    assert int(gan.images_seen.numpy()) == 32
+    logs = gan.fit(images(48), batch_size=16, epochs=1, verbose=0).history
+    assert int(gan.images_seen.numpy()) == 32  # 16 at 4x4, then 8 + 8 at 8x8
     assert float(gan.generator.alpha.numpy()) == 1.0
+    assert int(gan.ada_steps.numpy()) == 3 and "augment_p" in logs
+    gan.augment_p.assign(0.25)
     z = gan.sample_latents(4, seed=0)
     loaded = helpers.check_keras_round_trip(gan, z, tmp_path, ["g_optimizer", "d_optimizer"])
     assert int(loaded.images_seen.numpy()) == 32
+    assert float(loaded.augment_p.numpy()) == 0.25
     for net in loaded.networks():
         assert (int(net.level.numpy()), float(net.alpha.numpy())) == (1, 1.0)
     np.testing.assert_array_equal(np.asarray(gan.generate(4, seed=5)),

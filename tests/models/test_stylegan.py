@@ -281,15 +281,17 @@ def test_default_optimizers_are_the_papers_adam_with_the_lazy_correction():
 
 # -- saving, precision, serving -------------------------------------------------------------
 def test_keras_round_trip_keeps_optimizers_w_avg_and_counters(tmp_path):
-    model = small(image_size=8)
+    model = small(image_size=8, augment="ada", ada_interval=1)  # StyleGAN's own step, ADA's
     model.compile()
-    model.fit(images(16, 8), batch_size=8, epochs=1, verbose=0)
+    logs = model.fit(images(16, 8), batch_size=8, epochs=1, verbose=0).history
+    assert int(model.ada_steps.numpy()) == 2 and "augment_p" in logs
     model.w_avg.assign(model.w_avg.numpy() + 0.5)  # far from zero, as after a long run
     model.pl_mean.assign(0.25)
+    model.augment_p.assign(0.25)
     helpers.check_config_round_trip(model)
     loaded = helpers.check_keras_round_trip(model, model.sample_latents(2, seed=0), tmp_path,
                                             ["g_optimizer", "d_optimizer"])
-    for name in ("w_avg", "pl_mean", "d_steps", "g_steps"):
+    for name in ("w_avg", "pl_mean", "d_steps", "g_steps", "augment_p"):
         np.testing.assert_array_equal(getattr(loaded, name).numpy(),
                                       getattr(model, name).numpy(), err_msg=name)
     np.testing.assert_allclose(loaded.generate(3, seed=2, truncation=0.5).numpy(),
@@ -384,6 +386,107 @@ def test_kerasgen_sample_takes_truncation_and_refuses_it_out_of_range(tmp_path, 
     assert drawn.shape == (3, 16, 16, 3) and (drawn == drawn[0]).all()
     assert cli.main(["sample", path, "--truncation", "1.5", "--out", out]) == 2
     assert "truncation must be in [0, 1]" in capfd.readouterr().err
+
+
+# -- projection -----------------------------------------------------------------------------
+def test_projector_schedule_noise_regularizer_and_feature_distance_are_the_papers():
+    from kerasgen.losses import projection as projection_losses
+    from kerasgen.models.stylegan import projection
+
+    options = projection.ProjectorOptions()
+    rates = [projection.learning_rate(t, options) for t in (0.0, 0.025, 0.05, 0.5, 0.875)]
+    np.testing.assert_allclose(rates, [0.0, 0.05, 0.1, 0.1, 0.05], atol=1e-9)
+    assert projection.learning_rate(0.999, options) < 1e-4  # half a cosine down to 0
+    scales = [projection.w_noise_scale(t, 2.0, options) for t in (0.0, 0.375, 0.75, 0.9)]
+    np.testing.assert_allclose(scales, [0.1, 0.025, 0.0, 0.0])  # 2 x 0.05 x (1 - t/0.75)^2
+    # Per image: a constant map correlates fully (1 per axis at 16 and 8 px: 4); white noise
+    # hardly at all.
+    rng = np.random.default_rng(0)
+    maps = np.stack([np.ones((16, 16, 1)), rng.normal(size=(16, 16, 1))]).astype("float32")
+    penalty = projection_losses.noise_regularization(tf.constant(maps)).numpy()
+    assert penalty[0] == pytest.approx(4.0) and penalty[1] < 0.02
+    a = [tf.constant(rng.uniform(0.1, 1, (2, 4, 4, 3)), tf.float32) for _ in range(2)]
+    same = projection_losses.feature_distance(a, [2.0 * m for m in a]).numpy()  # scale-free
+    np.testing.assert_allclose(same, [0.0, 0.0], atol=1e-6)
+    opposite = projection_losses.feature_distance(a, [-m for m in a]).numpy()
+    np.testing.assert_allclose(opposite, [8.0, 8.0], rtol=1e-5)  # 4 per map, at most
+
+
+def test_projection_refuses_what_it_cannot_use(tmp_path):
+    from kerasgen.images import read_images
+
+    model = small()
+    faces = np.zeros((2, 16, 16, 3), np.uint8)
+    with pytest.raises(ValueError, match="images \\(N, 16, 16, 3\\) .* received uint8 "
+                                         "\\(2, 8, 8, 3\\)"):
+        model.project(np.zeros((2, 8, 8, 3), np.uint8))
+    with pytest.raises(ValueError, match="float images in \\[0, 1\\].*received values in "
+                                         "\\[-1, 1\\]"):
+        model.project(np.linspace(-1, 1, 2 * 16 * 16 * 3).reshape(2, 16, 16, 3))
+    with pytest.raises(ValueError, match="space must be one of w, w\\+.*received 'z'"):
+        model.project(faces, space="z")
+    with pytest.raises(ValueError, match="steps must be >= 1; received 0"):
+        model.project(faces, steps=0)
+    with pytest.raises(ValueError, match="Unknown projector option.*'learning_rate'.*known: "
+                                         "w_avg_samples"):
+        model.project(faces, learning_rate=0.1)
+    grey = helpers.tiny_classifier(size=16)  # 1 channel
+    with pytest.raises(ValueError, match="reads 1-channel images and the model makes "
+                                         "3-channel"):
+        model.project(faces, perceptual=grey)
+    with pytest.raises(ValueError, match="perceptual must be a feature extractor.*received "
+                                         "StyleGAN"):
+        model.project(faces, perceptual=model)
+    # What `kerasgen project` reads its images with: another size is refused, both named.
+    tf.io.write_file(str(tmp_path / "big.png"), tf.io.encode_png(np.zeros((32, 32, 3), "uint8")))
+    with pytest.raises(ValueError, match="big.png: expected a 16x16 image \\(the model's "
+                                         "size\\); received 32x32"):
+        read_images([str(tmp_path / "big.png")], (16, 16, 3))
+    with pytest.raises(ValueError, match="No noise input named 'b4_torgb'"):
+        model.synthesis(np.zeros((1, 8), np.float32), noise={"b4_torgb": np.zeros((1, 4, 4, 1))})
+
+
+def test_kerasgen_project_reproduces_images_the_model_drew(tmp_path, capfd):
+    """`kerasgen project` (pixels alone; the shipped attribute classifier as the perceptual
+    network runs in docs/stylegan.md on real faces), one w per layer: from the average w to
+    latents that remake two of the model's own images better in 20 steps; the grid, the
+    latents, the optimised noise maps (zero mean, unit variance) and the distances are
+    written, and `synthesis` remakes the grid's projections from the latents and noise maps."""
+    import json
+
+    from kerasgen import cli
+    from kerasgen.models.stylegan import projection
+
+    model = small(image_size=8)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    faces = np.round(model.generate(3, seed=5).numpy() * 255).astype("uint8")
+    np.savez(tmp_path / "faces.npz", images=faces)
+    out = tmp_path / "out"
+    assert cli.main(["project", path, str(tmp_path / "faces.npz"), "--out", str(out),
+                     "--steps", "20", "--space", "w+", "--num", "2", "--features", "none",
+                     "--quiet"]) == 0
+    assert "Projected 2 image(s) into w+" in capfd.readouterr().out
+    ws, state = np.load(out / "w_plus.npy"), dict(np.load(out / "state.npz"))
+    assert ws.shape == (2, model.num_ws, 8)
+    assert set(state) == set(sg_layers.noise_inputs(model.generator.get_layer("synthesis")))
+    for name, noise in state.items():
+        np.testing.assert_allclose(noise.mean(axis=(1, 2, 3)), 0.0, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(noise.std(axis=(1, 2, 3)), 1.0, rtol=1e-3, err_msg=name)
+    report = json.load(open(out / "projection.json"))
+    assert report["images"] == [f"{tmp_path / 'faces.npz'}[{i}]" for i in range(2)]
+    assert report["protocol"]["features"] == {"name": "none (pixels alone)"}
+    assert set(report["distances"]) == {"mse", "psnr", "psnr_fixed_noise"}
+    w_avg, _ = projection.w_statistics(model.ema_generator.get_layer("mapping"), 8, 10_000, 0)
+    start = np.mean((model.synthesis(np.tile(w_avg, (2, 1))).numpy() - faces[:2] / 255) ** 2,
+                    axis=(1, 2, 3))
+    assert (np.asarray(report["distances"]["mse"]) < 0.6 * start).all(), (report, start)
+    grid = tf.io.decode_png(tf.io.read_file(str(out / "projection.png"))).numpy()
+    assert grid.shape == (2 + 10, 2 + 4 * 10, 3)  # one row: target | projection, twice
+    remade = np.round(model.synthesis(ws, noise=state).numpy() * 255)
+    cells = [grid[2:10, 2 + 10 * k: 10 + 10 * k].astype(int) for k in range(4)]
+    np.testing.assert_array_equal(cells[0], faces[0])
+    assert np.abs(cells[1] - remade[0]).max() <= 1 and np.abs(cells[3] - remade[1]).max() <= 1
 
 
 # -- training from the config ---------------------------------------------------------------

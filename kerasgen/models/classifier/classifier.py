@@ -170,6 +170,16 @@ class Classifier(FeatureExtractor, keras.Model):
         """(B, H, W, C) in [0, 1] -> (B, feature_dim) float32."""
         return self.feature_net(images, training=False)
 
+    def feature_maps(self, images):
+        """(B, H, W, C) in [0, 1] -> each block's last activations before its pooling, shallow
+        to deep ((B, H, W, width), (B, H / 2, W / 2, 2 width), ...): what a perceptual
+        distance compares (the layers LPIPS reads of VGG16 are likewise each block's last)."""
+        ends = [layer.input for layer in self.feature_net.layers
+                if isinstance(layer, layers.MaxPooling2D)]
+        # A functional view of the same layers, built per call rather than kept: a model set
+        # as an attribute would become part of what `.keras` files save.
+        return keras.Model(self.feature_net.input, ends)(images, training=False)
+
     def probabilities(self, images):
         """(B, H, W, C) in [0, 1] -> p(y|x), (B, num_classes) float32: a softmax over
         classes, or independent sigmoids for `multi_label` (e.g. 40 face attributes)."""

@@ -5,6 +5,7 @@ import numbers
 import keras
 import tensorflow as tf
 
+from kerasgen.layers import ada
 from kerasgen.layers import diffaugment
 from kerasgen.models import replicas
 from kerasgen.losses import gan as gan_losses
@@ -14,6 +15,12 @@ from kerasgen.registry import register_model
 from kerasgen.models import training
 from kerasgen.models.common import ArgumentError
 from kerasgen.models.common import positive_int
+
+
+# Losses whose D output is a verdict by its sign (a logit, or a hinge margin around 0): what
+# ADA's overfitting heuristic E[sign(D(x_real))] assumes. Least squares' targets are 0 and 1,
+# and a critic's scores have no fixed offset.
+ADA_LOSSES = ("minimax", "non_saturating", "hinge")
 
 
 def default_optimizers(loss):
@@ -55,10 +62,18 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         conditional: both networks take a condition of any dtype (an image, a text
             embedding) as a second input, passed through uncast; implied by `num_classes`.
         seed: seed of the model's `keras.random.SeedGenerator` (latents, interpolation).
-        augment: None, or "diffaugment": D sees only augmented images during training, real
-            and generated alike, in both players' steps (colour, translation by up to 1/8,
-            cutout of 1/2; Zhao et al. 2020, `kerasgen.layers.diffaugment`), and G's gradient
+        augment: None, "diffaugment" or "ada": D sees only augmented images during
+            training, real and generated alike, in both players' steps, and G's gradient
             flows through the transforms. For small data sets; sampling never augments.
+            "diffaugment": colour, translation by up to 1/8, cutout of 1/2, always (Zhao et
+            al. 2020, `kerasgen.layers.diffaugment`). "ada": translation, brightness,
+            contrast and saturation, each with probability `augment_p` per image, adapted
+            during training (Karras et al. 2020, `kerasgen.layers.ada`).
+        ada_target: with augment="ada", the target of r_t = E[sign(D(x_real))] (0.6): p rises
+            while D is surer of the real images than that, and falls otherwise. ADA takes the
+            losses whose D output is a verdict by its sign (`ADA_LOSSES`).
+        ada_interval: train steps between adjustments of p (4).
+        ada_kimg: thousands of real images over which p can go from 0 to 1 (500).
 
     Example:
     >>> gan = kerasgen.models.GAN(generator, discriminator, latent_dim=100)
@@ -77,7 +92,8 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
     def __init__(self, generator, discriminator, latent_dim=100, loss="non_saturating",
                  discriminator_steps=1, gradient_penalty_weight=10.0, clip_value=0.01,
                  label_smoothing=0.0, ema_decay=None, num_classes=None, conditional=False,
-                 seed=None, augment=None, **kwargs):
+                 seed=None, augment=None, ada_target=0.6, ada_interval=4, ada_kimg=500,
+                 **kwargs):
         super().__init__(**kwargs)
         if isinstance(generator, dict):
             generator = keras.saving.deserialize_keras_object(generator)
@@ -106,6 +122,28 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
             self.augment = diffaugment.check_augment(augment)
         except ValueError as e:
             raise ArgumentError("augment", str(e)) from None
+        self.ada_target = float(ada_target)
+        if not -1.0 < self.ada_target < 1.0:
+            raise ArgumentError("ada_target", f"ada_target is a target of E[sign(D(x_real))] "
+                                              f"in (-1, 1); received {ada_target}.")
+        self.ada_interval = positive_int("ada_interval", ada_interval)
+        self.ada_kimg = float(ada_kimg)
+        if not self.ada_kimg > 0:
+            raise ArgumentError("ada_kimg", f"ada_kimg must be > 0 (thousands of images); "
+                                            f"received {ada_kimg}.")
+        if self.augment == "ada" and self.loss not in ADA_LOSSES:
+            raise ArgumentError("augment", f"augment='ada' steers by the sign of D's outputs "
+                                           f"on real images, D's verdict only where its "
+                                           f"decision boundary is 0 (loss "
+                                           f"{', '.join(ADA_LOSSES)}); received "
+                                           f"loss={self.loss!r}. Use augment='diffaugment'.")
+        if self.augment == "ada":
+            # p and the interval's tallies are model state (saved by .keras and backups),
+            # updated alike on every replica from global sums.
+            self.augment_p = replicas.shared_state(self, "augment_p")
+            self.ada_sign_sum = replicas.shared_state(self, "ada_sign_sum")
+            self.ada_real_count = replicas.shared_state(self, "ada_real_count")
+            self.ada_steps = replicas.shared_state(self, "ada_steps", dtype="int64")
         self.ema_generator = None
         if self.ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
@@ -114,6 +152,8 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         if self.loss == "wasserstein_gp":
             names.append("gradient_penalty")
         names += list(self.extra_metrics)
+        if self.augment == "ada":
+            names.append("real_sign")  # r_t of the steps so far in the epoch
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # networks are built; lets .keras files restore optimizer state
 
@@ -256,10 +296,36 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
     # -- training --------------------------------------------------------------------------
     def augment_images(self, images):
         """What D sees of `images` in a training step: with `augment` set, DiffAugment's
-        transforms drawn afresh on every call (distinct per replica); else the images."""
+        transforms or ADA's (with probability `augment_p`) drawn afresh on every call
+        (distinct per replica); else the images."""
         if self.augment is None:
             return images
-        return diffaugment.diff_augment(images, replicas.replica_seed(self.seed_generator))
+        seed = replicas.replica_seed(self.seed_generator)
+        if self.augment == "ada":
+            return ada.adaptive_augment(images, self.augment_p, seed)
+        return diffaugment.diff_augment(images, seed)
+
+    def adapt_augmentation(self, real_scores):
+        """After a step's D updates, with augment="ada": tally sign(D(x_real)) of the step's
+        real images (`real_scores`, (B,) logits, every D update's) over all replicas, and
+        every `ada_interval` steps move `augment_p` toward keeping their mean r_t at
+        `ada_target` (`kerasgen.layers.ada.adjust_probability`). Returns what the step logs
+        of it: {"augment_p": p} (nothing without ADA)."""
+        if self.augment != "ada":
+            return {}
+        signs = tf.sign(tf.cast(real_scores, tf.float32))  # (B,)
+        self.trackers["real_sign"].update_state(tf.reduce_mean(signs))
+        sign_sum = self.ada_sign_sum + replicas.global_sum(signs)
+        count = self.ada_real_count + replicas.global_sum(tf.ones_like(signs))
+        steps = self.ada_steps + 1
+        due = tf.equal(steps % self.ada_interval, 0)
+        adjusted = ada.adjust_probability(self.augment_p, sign_sum / tf.maximum(count, 1.0),
+                                          self.ada_target, count, self.ada_kimg)
+        self.augment_p.assign(tf.where(due, adjusted, self.augment_p))
+        self.ada_sign_sum.assign(tf.where(due, 0.0, sign_sum))
+        self.ada_real_count.assign(tf.where(due, 0.0, count))
+        self.ada_steps.assign(steps)
+        return {"augment_p": tf.identity(self.augment_p)}
 
     def discriminate(self, images, labels):
         """D's training-mode logits of `images` (real or generated) and their conditions,
@@ -356,15 +422,18 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         k = self.discriminator_steps
         real_chunks = tf.split(real, k) if k > 1 else [real]
         label_chunks = tf.split(labels, k) if (k > 1 and labels is not None) else [labels] * k
+        real_scores = []
         for real_i, labels_i in zip(real_chunks, label_chunks):  # unrolled: k is a constant
             d_stats = self._discriminator_step(real_i, labels_i)
+            real_scores.append(d_stats["real_score"])
         g_stats = self._generator_step(tf.shape(real_chunks[-1])[0], label_chunks[-1])
+        adapted = self.adapt_augmentation(tf.concat(real_scores, axis=0))
         for name, value in {**d_stats, **g_stats}.items():
             if name not in self.trackers:  # a subclass's extra term; created while tracing
                 raise KeyError(f"{type(self).__name__} returns loss term {name!r}; declare "
                                "it in `extra_metrics` so it is tracked.")
             self.trackers[name].update_state(tf.reduce_mean(value))
-        return {name: t.result() for name, t in self.trackers.items()}
+        return {**{name: t.result() for name, t in self.trackers.items()}, **adapted}
 
     # -- serialization -------------------------------------------------------------------
     def get_config(self):
@@ -389,4 +458,7 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
             "conditional": self.conditional,
             "seed": self.seed,
             "augment": self.augment,
+            "ada_target": self.ada_target,
+            "ada_interval": self.ada_interval,
+            "ada_kimg": self.ada_kimg,
         }

@@ -171,14 +171,17 @@ class ProGAN(GAN):
         used = tf.minimum(tf.shape(real)[0], tf.gather(tf.constant(per_level), level))
         real = real[:used]
         k = self.discriminator_steps
+        real_scores = []
         for chunk in (tf.split(real, k) if k > 1 else [real]):  # unrolled: k is a constant
             d_stats = self._discriminator_step(chunk, level, alpha)
+            real_scores.append(d_stats["real_score"])
         g_stats = self._generator_step(tf.shape(chunk)[0], level, alpha)
+        adapted = self.adapt_augmentation(tf.concat(real_scores, axis=0))
         for name, value in {**d_stats, **g_stats}.items():
             self.trackers[name].update_state(tf.reduce_mean(value))
         self.images_seen.assign_add(tf.cast(used * replicas.num_replicas(), tf.int64))
         self.follow_schedule()
-        logs = {name: t.result() for name, t in self.trackers.items()}
+        logs = {**{name: t.result() for name, t in self.trackers.items()}, **adapted}
         logs["resolution"] = tf.cast(growing.side(level), tf.float32)  # TensorBoard, progress
         logs["alpha"] = alpha
         return logs

@@ -9,6 +9,7 @@ normalisation and the discriminator's minibatch standard deviation are the share
 `kerasgen.layers.PixelNormalization` and `kerasgen.layers.MinibatchStdDev`.
 """
 
+import contextlib
 import math
 
 import keras
@@ -145,8 +146,9 @@ class ModulatedConv2D(keras.layers.Layer):
 
     The noise is drawn afresh in training (stateless draws, distinct per replica); outside
     training it is a fixed map saved with the layer (the reference code's noise_mode="const"),
-    so the same latents give the same images. Set `randomize = False` to use the fixed map in
-    training too (tests that compare steps).
+    so the same latents give the same images, or maps of one's own given with `noise_maps`
+    (the projector's). Set `randomize = False` to use the fixed map in training too (tests
+    that compare steps).
 
     Args:
         filters: output channels.
@@ -169,6 +171,7 @@ class ModulatedConv2D(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.randomize = True
+        self.given_noise = None  # (B, r, r, 1) maps in place of noise_const: `noise_maps`
 
     def build(self, input_shape):
         x_shape, w_shape = input_shape
@@ -202,6 +205,8 @@ class ModulatedConv2D(keras.layers.Layer):
                 noise = tf.random.stateless_normal(shape,
                                                    replicas.replica_seed(self.seed_generator),
                                                    dtype=x.dtype)
+            elif self.given_noise is not None:
+                noise = tf.cast(self.given_noise, x.dtype)  # (B, r, r, 1)
             else:
                 noise = tf.cast(self.noise_const, x.dtype)[None]
             x = x + noise * self.noise_strength
@@ -279,3 +284,33 @@ class Broadcast(keras.layers.Layer):
         config = super().get_config()
         config.update({"num_ws": self.num_ws})
         return config
+
+
+def noise_inputs(network):
+    """{name: side} of the layers of `network` (a synthesis network) with a noise input."""
+    return {layer.name: layer.resolution for layer in network.layers
+            if isinstance(layer, ModulatedConv2D) and layer.resolution is not None}
+
+
+@contextlib.contextmanager
+def noise_maps(network, maps):
+    """Within the block, outside training, the layers of `network` named in `maps` add those
+    noise maps ((B, r, r, 1) tensors, one per image) in place of their fixed ones. The maps
+    are tensors, not variables, so the layers' weights stay as they are (a variable set on a
+    layer would become one of its weights)."""
+    sides = noise_inputs(network)
+    for name, noise in maps.items():
+        if name not in sides:
+            raise ValueError(f"No noise input named {name!r}; the network's are "
+                             f"{', '.join(sides)}.")
+        if tuple(noise.shape[1:]) != (sides[name], sides[name], 1):
+            raise ValueError(f"Noise map {name!r} must have shape (batch, {sides[name]}, "
+                             f"{sides[name]}, 1); received {tuple(noise.shape)}.")
+    layers = {layer.name: layer for layer in network.layers if layer.name in maps}
+    try:
+        for name, layer in layers.items():
+            layer.given_noise = tf.convert_to_tensor(maps[name])
+        yield
+    finally:
+        for layer in layers.values():
+            layer.given_noise = None

@@ -10,11 +10,14 @@ import tensorflow as tf
 from kerasgen.losses import stylegan as stylegan_losses
 from kerasgen.models import replicas
 from kerasgen.models import training
+from kerasgen.models.capabilities import Projector
 from kerasgen.models.common import ArgumentError
 from kerasgen.models.common import positive_int
 from kerasgen.models.common import unpack
 from kerasgen.models.gan.gan import GAN
+from kerasgen.models.stylegan import projection
 from kerasgen.models.stylegan import styles
+from kerasgen.models.stylegan.layers import noise_maps
 from kerasgen.models.stylegan.networks import log2_size
 from kerasgen.models.stylegan.networks import num_ws
 from kerasgen.models.stylegan.networks import stylegan_discriminator
@@ -31,15 +34,8 @@ def lazy_adam(learning_rate, beta_1, beta_2, interval):
                                  epsilon=1e-8)
 
 
-def _state(model, name, shape=(), dtype="float32"):
-    """A model variable every replica updates alike from global values (the first replica's
-    value is written to all), saved by `.keras` files and backups."""
-    return model.add_weight(shape=shape, initializer="zeros", trainable=False, dtype=dtype,
-                            aggregation="only_first_replica", name=name)
-
-
 @register_model("stylegan")
-class StyleGAN(GAN):
+class StyleGAN(Projector, GAN):
     """StyleGAN2 (Karras et al. 2020): a mapping network to w, a synthesis network of
     modulated convolutions from a learned constant, a residual discriminator.
 
@@ -86,6 +82,7 @@ class StyleGAN(GAN):
     >>> gan.fit(faces_in_minus1_1, batch_size=16, epochs=10)
     >>> gan.generate(16, seed=0, truncation=0.7)   # (16, 64, 64, 3) float32 in [0, 1]
     >>> gan.mix(seed_a=1, seed_b=2, crossover=4)    # coarse styles of 1, fine ones of 2
+    >>> found = gan.project(faces_uint8, steps=1000)  # w that reproduce them (Appendix D)
 
     Reference: Karras, Laine, Aittala, Hellsten, Lehtinen & Aila, "Analyzing and Improving
     the Image Quality of StyleGAN", CVPR 2020; Karras, Laine & Aila, "A Style-Based
@@ -142,10 +139,10 @@ class StyleGAN(GAN):
                                                self.max_width, self.mbstd_group_size)
         super().__init__(generator, discriminator, latent_dim=latent_dim, ema_decay=ema_decay,
                          **kwargs)
-        self.w_avg = _state(self, "w_avg", (self.w_dim,))
-        self.pl_mean = _state(self, "pl_mean")
-        self.d_steps = _state(self, "d_steps", dtype="int64")
-        self.g_steps = _state(self, "g_steps", dtype="int64")
+        self.w_avg = replicas.shared_state(self, "w_avg", (self.w_dim,))
+        self.pl_mean = replicas.shared_state(self, "pl_mean")
+        self.d_steps = replicas.shared_state(self, "d_steps", dtype="int64")
+        self.g_steps = replicas.shared_state(self, "g_steps", dtype="int64")
 
     # -- what the pipeline asks ------------------------------------------------------------
     @property
@@ -180,9 +177,10 @@ class StyleGAN(GAN):
         w = self._network(use_ema).get_layer("mapping")(z, training=False)
         return styles.truncate(w, self.w_avg, truncation)
 
-    def synthesis(self, w, use_ema=True):
+    def synthesis(self, w, use_ema=True, noise=None):
         """Images (B, S, S, C) float32 in [0, 1] from w (B, w_dim), the same for every layer,
-        or per-layer styles (B, num_ws, w_dim)."""
+        or per-layer styles (B, num_ws, w_dim); `noise` ({layer name: (B, r, r, 1)}, e.g. a
+        projection's `state`) in place of the layers' fixed noise maps."""
         w = tf.convert_to_tensor(w, tf.float32)
         if w.shape.rank == 2:
             w = tf.tile(w[:, None, :], [1, self.num_ws, 1])
@@ -190,7 +188,9 @@ class StyleGAN(GAN):
             raise ValueError(f"synthesis takes w (batch, {self.w_dim}) or per-layer styles "
                              f"(batch, {self.num_ws}, {self.w_dim}); received "
                              f"{tuple(w.shape)}.")
-        images = self._network(use_ema).get_layer("synthesis")(w, training=False)
+        synthesis = self._network(use_ema).get_layer("synthesis")
+        with noise_maps(synthesis, noise or {}):
+            images = synthesis(w, training=False)
         return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
 
     def generate(self, num_or_latents=None, seed=None, labels=None, truncation=1.0,
@@ -237,6 +237,38 @@ class StyleGAN(GAN):
 
         return self.synthesis(styles.mix_styles(ws_of(seeds_a), ws_of(seeds_b),
                                                 int(crossover), self.num_ws), use_ema)
+
+    # -- projection (kerasgen.models.capabilities.Projector) --------------------------------
+    projection_spaces = projection.SPACES
+
+    def project(self, images, space=None, steps=1000, perceptual=None, seed=0, verbose=False,
+                use_ema=True, **options):
+        """w (or per-layer w+) that make the synthesis network reproduce `images`: the
+        StyleGAN2 paper's projector (Appendix D), with the distance of `perceptual`'s feature
+        maps in place of LPIPS (`kerasgen.models.stylegan.projection`).
+
+        Args:
+            images: uint8 (N, S, S, C), or floats in [0, 1], of the model's size.
+            space: "w" (one w for every layer, the paper's; the default) or "w+" (one per
+                layer).
+            steps: optimisation steps (1000 in the paper).
+            perceptual: a `FeatureExtractor` (e.g. kerasgen.zoo.load(
+                "classifier_celeba_attributes")) whose feature maps the distance compares, or
+                None for pixels alone.
+            seed: seeds the initial noise maps, the noise on w and w's statistics.
+            verbose: a progress bar over the steps.
+            use_ema: project through the EMA generator (the one sampling uses).
+            **options: `ProjectorOptions` fields (learning rate and its ramps, the noise on
+                w, the noise regularizer's weight, pixel_weight, batch_size, w_avg_samples).
+
+        Returns:
+            A `Projection`: latents (N, w_dim) or (N, num_ws, w_dim), the images they make
+            with the optimised noise maps (`state`, which `synthesis(w, noise=...)` takes),
+            per-image distances (mse, psnr, perceptual, psnr_fixed_noise: w with the model's
+            own noise maps, attribute_agreement for an attribute classifier).
+        """
+        return projection.project(self, images, space, steps, perceptual, seed, verbose,
+                                  use_ema, **options)
 
     # -- training: each random draw its own method, so tests can fix them -------------------
     def step_latents(self, batch):
@@ -350,6 +382,7 @@ class StyleGAN(GAN):
                              "(images, labels) pairs.")
         stats = self._discriminator_step(real)
         stats.update(self._generator_step(tf.shape(real)[0]))
+        adapted = self.adapt_augmentation(stats["real_score"])
         for name, value in stats.items():
             if isinstance(value, tuple):  # a lazy term: averaged over the steps computing it
                 value, computed = value
@@ -357,7 +390,7 @@ class StyleGAN(GAN):
                                                  sample_weight=tf.cast(computed, tf.float32))
             else:
                 self.trackers[name].update_state(tf.reduce_mean(value))
-        return {name: t.result() for name, t in self.trackers.items()}
+        return {**{name: t.result() for name, t in self.trackers.items()}, **adapted}
 
     # -- serialization -------------------------------------------------------------------
     def get_config(self):
