@@ -9,13 +9,17 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def test_train_steps_are_correct_per_replica():
+def worker_result(*args):
     # A fresh process: logical devices must be configured before TensorFlow starts.
-    result = subprocess.run([sys.executable, os.path.join(HERE, "distribute_worker.py")],
+    result = subprocess.run([sys.executable, os.path.join(HERE, "distribute_worker.py"), *args],
                             capture_output=True, text=True, timeout=600)
     lines = [l for l in result.stdout.splitlines() if l.startswith("RESULT ")]
     assert lines, result.stderr[-4000:]
-    out = json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def test_train_steps_are_correct_per_replica():
+    out = worker_result()
     assert out["replicas"] == 2
     assert out["max_weight_difference"] < 1e-5, out
     assert out["finite"]
@@ -35,6 +39,11 @@ def test_train_steps_are_correct_per_replica():
     # 16 images at 4x4, then 8 at 8x8 (4 per replica): halfway through the fade-in.
     assert out["progan_schedule"] == [[24, 1, 0.5], [24, 1, 0.5]], out
     assert out["progan_finite"] and out["progan_max_score_difference"] < 1e-5, out
+
+
+def test_style_and_augmentation_steps_are_correct_per_replica():
+    out = worker_result("style")
+    assert out["replicas"] == 2
     # StyleGAN: two replicas equal one device, lazy R1 and path length included; the state
     # (w_avg, the path-length mean, the step counters) moved and is the same on both replicas.
     assert out["stylegan_max_weight_difference"] < 1e-5, out
@@ -50,11 +59,7 @@ def test_train_steps_are_correct_per_replica():
 
 
 def test_kerasgen_train_under_a_mirrored_strategy():
-    result = subprocess.run([sys.executable, os.path.join(HERE, "distribute_worker.py"),
-                             "train"], capture_output=True, text=True, timeout=600)
-    lines = [l for l in result.stdout.splitlines() if l.startswith("RESULT ")]
-    assert lines, result.stderr[-4000:]
-    out = json.loads(lines[-1][len("RESULT "):])
+    out = worker_result("train")
     # The config's batch of 16 is the global batch: 8 per replica, 2 steps.
     assert out["train_replicas"] == 2 and out["train_iterations"] == 2, out
     assert out["train_finite"] and out["train_saved"], out
