@@ -210,12 +210,8 @@ class StyleGAN(Projector, GAN):
             raise ValueError(f"generate needs a number of samples or latents (B, "
                              f"{self.latent_dim}); received None.")
         if isinstance(num_or_latents, numbers.Integral):
-            z = self.sample_latents(positive_int("num_samples", num_or_latents), seed)
-        else:
-            z = tf.convert_to_tensor(num_or_latents, tf.float32)
-            if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
-                raise ValueError(f"Latents must have shape (batch, {self.latent_dim}); "
-                                 f"received {tuple(z.shape)}.")
+            num_or_latents = positive_int("num_samples", num_or_latents)
+        z = self.latents_for(num_or_latents, seed)  # the GAN base's drawing and checks
         return self.synthesis(self.mapping(z, truncation, use_ema), use_ema)
 
     def mix(self, seed_a, seed_b, crossover, truncation=1.0, use_ema=True):
