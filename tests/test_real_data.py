@@ -20,19 +20,20 @@ def load(name, tmp_path, *overrides):
                             "train.mixed_precision=float32", *overrides])
 
 
-def test_vae_on_binarized_mnist_passes_minus_130_nats_in_450_steps(data_dir, tmp_path):
-    # The preset's config for 450 steps (57,600 images; the preset trains 20 epochs). Measured
+def test_vae_on_binarized_mnist_passes_minus_150_nats_in_300_steps(data_dir, tmp_path):
+    # The preset's config for 300 steps (38,400 images; the preset trains 20 epochs). Measured
     # with 150-step epochs: test ELBO -181.8, -143.2, -124.3 after 150, 300 and 450 steps
-    # (-116.7 after 600). Two full epochs (1,876 steps, > -110) cost four times the steps for
-    # the same evidence that the VAE learns from real digits.
-    config = load("vae_mnist.yaml", tmp_path, "train.epochs=1", "train.steps_per_epoch=450")
+    # (-116.7 after 600); each pixel on with its training-set frequency scores -205.8, an
+    # untrained one -543. 450 steps (> -130) took 175 s of the suite for the same evidence
+    # that the VAE learns from real digits.
+    config = load("vae_mnist.yaml", tmp_path, "train.epochs=1", "train.steps_per_epoch=300")
     model, history = train(config, verbose=0)
     test_elbo = history.history["val_elbo"][-1]  # all 10,000 test images, binarized
-    print(f"VAE test ELBO after 450 steps: {test_elbo:.2f} nats")
-    assert test_elbo > -130.0
+    print(f"VAE test ELBO after 300 steps: {test_elbo:.2f} nats")
+    assert test_elbo > -150.0
     test, _ = make_dataset(config.data, "unit", split="test", shuffle=False, batch_size=250)
     x = next(iter(test))
-    iwae = float(np.mean(model.log_likelihood(x, num_samples=200)))
+    iwae = float(np.mean(model.log_likelihood(x, num_samples=50)))
     assert iwae > test_elbo - 5.0  # importance sampling tightens the bound (same-ish images)
     assert model.sample(4).shape == (4, 28, 28, 1)
 
