@@ -157,6 +157,10 @@ class TrainConfig:
     metrics: list = field(default_factory=lambda: ["fid"])  # fid, kid, is, pr, swd, ms_ssim
     metrics_features: Optional[str] = None  # default: the data folder's domain classifier
     metrics_num_generated: int = 5000
+    # Batches the model's run-end steps use after the last epoch (`run_end_callbacks`:
+    # GANs' and pix2pix's batch-norm statistics of the final weights, Wu & Johnson 2021):
+    # more batches, steadier statistics; each is a forward pass per generator.
+    run_end_steps: int = 100
 
 
 @dataclass
@@ -352,7 +356,8 @@ def validate(config):
     for dotted in ("data.batch_size", "data.shuffle_buffer", "train.epochs",
                    "train.num_samples", "train.sample_every_epochs", "train.steps_per_epoch",
                    "train.checkpoint_every_steps", "train.metrics_every_epochs",
-                   "train.metrics_num_generated", "train.cluster_timeout_seconds"):
+                   "train.metrics_num_generated", "train.cluster_timeout_seconds",
+                   "train.run_end_steps"):
         section, key = dotted.split(".")
         value = getattr(getattr(config, section), key)
         if value is not None and value < 1:

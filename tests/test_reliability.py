@@ -311,6 +311,8 @@ def test_yaml_exponents_are_floats_and_bad_values_name_their_key(tmp_path):
     config = config_lib.load(path, ["train.optimizer.learning_rate=3e-4"])
     assert config.train.optimizer["learning_rate"] == pytest.approx(3e-4)
     for override, message in (("data.shuffle_buffer=-1", "data.shuffle_buffer: must be >= 1"),
+                              ("train.run_end_steps=0",
+                               "train.run_end_steps: must be >= 1; received 0"),
                               ("data.labels=sometimes", "data.labels: expected true, false or"),
                               ("train.epochs=[1,", "--set train.epochs=\\[1,: not valid YAML")):
         with pytest.raises(config_lib.ConfigError, match=message):

@@ -99,6 +99,24 @@ def test_interrupted_run_resumes_model_and_optimizers(data_dir, tmp_path):
     assert np.isfinite(history.history["d_loss"]).all()
 
 
+def test_the_run_end_statistics_use_train_run_end_steps_batches(data_dir, tmp_path, monkeypatch):
+    from kerasgen.models import training
+
+    counted = []
+    precise = training.precise_batch_norm
+
+    def counting(network, batches):
+        counted.append(precise(network, batches))
+        return counted[-1]
+
+    monkeypatch.setattr(training, "precise_batch_norm", counting)
+    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"),
+                             tiny_overrides(tmp_path / "run") + ["train.epochs=1",
+                                                                 "train.run_end_steps=3"])
+    model, _ = train(config, verbose=0)
+    assert counted == [3, 3]  # the generator and its EMA copy, 3 batches each
+
+
 def test_epochs_shorter_than_the_backup_cadence_are_still_backed_up(data_dir, tmp_path):
     # 100 steps were never reached before the crash, but epoch 1 ended at step 3.
     model, history = crash_then_resume(tmp_path, checkpoint_every_steps=100)

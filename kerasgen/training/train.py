@@ -237,7 +237,9 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
         history = model.fit(fit_ds, epochs=config.train.epochs,
                             steps_per_epoch=steps_per_epoch,
                             validation_data=eval_ds, shuffle=False,
-                            callbacks=(standard + model.run_end_callbacks(train_ds)
+                            callbacks=(standard
+                                       + model.run_end_callbacks(train_ds,
+                                                                 config.train.run_end_steps)
                                        + list(callbacks)), verbose=verbose)
         save_model_atomically(model, os.path.join(out, "model.keras"))
     except TrainingDiverged as e:
