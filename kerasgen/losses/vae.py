@@ -7,10 +7,19 @@ importance weights inside the log and tightens towards log p(x) as k grows. All 
 dtype, so mixed precision never evaluates a log-density in half precision.
 """
 
-import tensorflow as tf
-import tensorflow_probability as tfp
+import functools
 
-tfd = tfp.distributions
+import tensorflow as tf
+
+
+@functools.cache
+def _distributions():
+    """`tfp.distributions`, imported on first use: TensorFlow Probability takes about 1.5 s of
+    CPU time to import, a quarter of `import kerasgen`, and only the VAE's math needs it (every
+    command-line call and every serving check paid it otherwise)."""
+    import tensorflow_probability as tfp
+
+    return tfp.distributions
 
 LIKELIHOODS = ("bernoulli", "normal", "discretized_logistic")
 
@@ -28,6 +37,7 @@ def check_likelihood(name):
 
 def posterior(params):
     """q(z|x) = N(mu, diag sigma^2) from encoder output (B, 2 * latent_dim)."""
+    tfd = _distributions()
     params = tf.cast(params, tf.float32)
     loc, raw_scale = tf.split(params, 2, axis=-1)  # (B, L) each
     scale = tf.nn.softplus(raw_scale) + 1e-4
@@ -36,6 +46,7 @@ def posterior(params):
 
 def prior(latent_dim):
     """p(z) = N(0, I)."""
+    tfd = _distributions()
     zeros = tf.zeros([latent_dim], tf.float32)
     return tfd.Independent(tfd.Normal(zeros, 1.0), reinterpreted_batch_ndims=1)
 
@@ -51,6 +62,7 @@ def decoder_distribution(likelihood, params):
       map images with `to_events` / `from_events` (a bijector would add a Jacobian term,
       which is wrong for a discrete distribution).
     """
+    tfd = _distributions()
     check_likelihood(likelihood)
     params = tf.cast(params, tf.float32)
     if likelihood == "bernoulli":
@@ -102,6 +114,7 @@ def elbo_terms(likelihood, x, decoder_params, q, latent_dim):
 
 def kl_to_prior(q, latent_dim):
     """Per-example (B,) KL(q(z|x) || N(0, I)), analytic."""
+    tfd = _distributions()
     return tfd.kl_divergence(q, prior(latent_dim))
 
 
