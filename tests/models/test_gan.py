@@ -507,25 +507,34 @@ def test_diffaugment_passes_the_generators_gradient_through_the_transforms():
     assert not np.allclose(grads[0].numpy(), plain[0].numpy())
 
 
-def test_sampling_previews_and_exports_never_augment(monkeypatch, tmp_path):
-    from kerasgen.layers import diffaugment
+def _check_never_augments_outside_training(monkeypatch, gan, module, name, tmp_path):
+    """With `module.name` (the augmentation) refusing to run, `gan` samples, previews and
+    exports exactly as an unaugmented copy with its weights does."""
     from kerasgen.serving.export import export
 
     def refuse(*args, **kwargs):
         raise AssertionError("augmentation outside a training step")
 
-    gan = small_dcgan(augment="diffaugment", ema_decay=0.9)
-    gan.compile()
-    helpers.fit_one_step(gan, real_images())
+    monkeypatch.setattr(module, name, refuse)
     plain = small_dcgan(ema_decay=0.9)
-    plain.set_weights(gan.get_weights())
-    monkeypatch.setattr(diffaugment, "diff_augment", refuse)
+    for net in ("generator", "ema_generator", "discriminator"):
+        getattr(plain, net).set_weights(getattr(gan, net).get_weights())
     np.testing.assert_array_equal(np.asarray(gan.generate(4, seed=2)),
                                   np.asarray(plain.generate(4, seed=2)))
     np.testing.assert_array_equal(gan.preview(4, seed=0), plain.preview(4, seed=0))
     served = tf.saved_model.load(export(gan, str(tmp_path / "m")))
     images = served.signatures["sample"](count=tf.constant(2), seed=tf.constant(1, tf.int64))
     assert images["images"].shape == (2, 8, 8, 1)
+
+
+def test_sampling_previews_and_exports_never_augment(monkeypatch, tmp_path):
+    from kerasgen.layers import diffaugment
+
+    gan = small_dcgan(augment="diffaugment", ema_decay=0.9)
+    gan.compile()
+    helpers.fit_one_step(gan, real_images())
+    _check_never_augments_outside_training(monkeypatch, gan, diffaugment, "diff_augment",
+                                           tmp_path)
 
 
 def test_augment_is_a_config_key_of_every_gan():
@@ -594,7 +603,6 @@ def test_ada_p_rises_while_d_overfits_and_falls_otherwise():
 def test_ada_augments_d_inputs_in_both_players_steps_and_never_outside_them(monkeypatch,
                                                                             tmp_path):
     from kerasgen.layers import ada
-    from kerasgen.serving.export import export
 
     gan = small_dcgan(augment="ada", ada_interval=1, ada_kimg=0.004, ema_decay=0.9)
     gan.compile(run_eagerly=True)
@@ -611,21 +619,9 @@ def test_ada_augments_d_inputs_in_both_players_steps_and_never_outside_them(monk
     assert set(logs) >= {"augment_p", "real_sign"}
     assert logs["augment_p"][0] in (0.0, 1.0)
     # Sampling, previews and exports never augment, whatever p is.
-    def refuse(*args, **kwargs):
-        raise AssertionError("augmentation outside a training step")
-
     monkeypatch.undo()
-    monkeypatch.setattr(ada, "adaptive_augment", refuse)
     gan.augment_p.assign(1.0)
-    plain = small_dcgan(ema_decay=0.9)
-    for net in ("generator", "ema_generator", "discriminator"):
-        getattr(plain, net).set_weights(getattr(gan, net).get_weights())
-    np.testing.assert_array_equal(np.asarray(gan.generate(4, seed=2)),
-                                  np.asarray(plain.generate(4, seed=2)))
-    np.testing.assert_array_equal(gan.preview(4, seed=0), plain.preview(4, seed=0))
-    served = tf.saved_model.load(export(gan, str(tmp_path / "m")))
-    images = served.signatures["sample"](count=tf.constant(2), seed=tf.constant(1, tf.int64))
-    assert images["images"].shape == (2, 8, 8, 1)
+    _check_never_augments_outside_training(monkeypatch, gan, ada, "adaptive_augment", tmp_path)
 
 
 def test_ada_p_is_model_state_saved_by_keras_files_and_backups(tmp_path):
