@@ -141,3 +141,199 @@ class GatedPixelCNNNetwork(keras.layers.Layer):
                        "head_filters": self.head_filters, "groups": self.groups,
                        "num_classes": self.num_classes, "dropout": self.dropout_rate})
         return config
+
+
+# -- PixelCNN++'s down/up-sampling network (Salimans et al. 2017, Sec. 2.3-2.4) ---------------
+# Written here rather than taken from a library: tfp.distributions.PixelCNN builds this network
+# with Keras 2 layers, which do not mix with this Keras 3 model.
+
+def concat_elu(x):
+    """elu([x, -x]) over channels, PixelCNN++'s nonlinearity: (…, F) -> (…, 2F)."""
+    return ops.elu(ops.concatenate([x, -x], axis=-1))
+
+
+def shift_down(x):
+    """Row r gets row r - 1 (zeros in row 0)."""
+    return ops.pad(x, [[0, 0], [1, 0], [0, 0], [0, 0]])[:, :-1]
+
+
+def shift_right(x):
+    """Column c gets column c - 1 (zeros in column 0)."""
+    return ops.pad(x, [[0, 0], [0, 0], [1, 0], [0, 0]])[:, :, :-1]
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ShiftedConv2D(keras.layers.Layer):
+    """PixelCNN++'s causal convolutions, made causal by where the zeros are padded.
+
+    `direction="down"`, kernel (kh, kw): output (r, c) reads rows r - kh + 1 .. r and columns
+    c - (kw - 1) / 2 .. c + (kw - 1) / 2 (a stream that must only see rows above keeps that
+    property: its input at row r already depends only on rows < r). `"down_right"`: rows
+    r - kh + 1 .. r, columns c - kw + 1 .. c. `strides=2` halves the size (output (i, j)
+    reads input rows 2i - kh + 1 .. 2i); `transpose=True` doubles it: output rows 2i and 2i + 1
+    read input row i (and columns 2j, 2j + 1, centred for "down"), so nothing computed from
+    pixels at or after (2i, 2j) reaches an output before them.
+    """
+
+    def __init__(self, filters, kernel_size, direction="down", strides=1, transpose=False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if direction not in ("down", "down_right"):
+            raise ValueError(f"direction must be 'down' or 'down_right'; received "
+                             f"{direction!r}.")
+        self.filters, self.kernel_size = filters, tuple(kernel_size)
+        self.direction, self.strides, self.transpose = direction, strides, transpose
+        if transpose:
+            self.conv = keras.layers.Conv2DTranspose(filters, self.kernel_size, strides,
+                                                     padding="valid", name="conv")
+        else:
+            self.conv = keras.layers.Conv2D(filters, self.kernel_size, strides,
+                                            padding="valid", name="conv")
+
+    def _pads(self):
+        kh, kw = self.kernel_size
+        if self.direction == "down":
+            return kh - 1, (kw - 1) // 2, (kw - 1) // 2
+        return kh - 1, kw - 1, 0  # top, left, right
+
+    def call(self, x):
+        top, left, right = self._pads()
+        if not self.transpose:
+            return self.conv(ops.pad(x, [[0, 0], [top, 0], [left, right], [0, 0]]))
+        height, width = ops.shape(x)[1], ops.shape(x)[2]
+        out = self.conv(x)  # (2H + kh - 2, 2W + kw - 2): input (i, j) -> rows 2i .. 2i + kh - 1
+        start = left if self.direction == "down" else 0  # "down" centred, "down_right" not
+        return out[:, :2 * height, start:start + 2 * width]
+
+    def compute_output_shape(self, shape):
+        scale = (lambda d: None if d is None else d * 2) if self.transpose else \
+            (lambda d: None if d is None else d // self.strides)
+        return (shape[0], scale(shape[1]), scale(shape[2]), self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"filters": self.filters, "kernel_size": self.kernel_size,
+                       "direction": self.direction, "strides": self.strides,
+                       "transpose": self.transpose})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class GatedResnet(keras.layers.Layer):
+    """PixelCNN++'s gated residual block: x + a * sigmoid(b), [a, b] = conv(concat_elu(conv(
+    concat_elu(x)) + nin(concat_elu(aux)))), with a class embedding added before the gate."""
+
+    def __init__(self, filters, direction, aux=False, num_classes=None, dropout=0.0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.direction, self.aux = filters, direction, aux
+        self.num_classes, self.dropout_rate = num_classes, dropout
+        kernel = (2, 3) if direction == "down" else (2, 2)
+        self.conv_in = ShiftedConv2D(filters, kernel, direction, name="conv_in")
+        self.nin_aux = keras.layers.Conv2D(filters, 1, name="nin_aux") if aux else None
+        self.dropout = keras.layers.Dropout(dropout) if dropout else None
+        self.conv_out = ShiftedConv2D(2 * filters, kernel, direction, name="conv_out")
+        self.embedding = (keras.layers.Embedding(num_classes, 2 * filters, name="embedding")
+                          if num_classes else None)
+
+    def call(self, x, aux=None, labels=None, training=False):
+        c = self.conv_in(concat_elu(x))
+        if self.nin_aux is not None:
+            c = c + self.nin_aux(concat_elu(aux))
+        c = concat_elu(c)
+        if self.dropout is not None:
+            c = self.dropout(c, training=training)
+        c = self.conv_out(c)
+        if self.embedding is not None and labels is not None:
+            c = c + ops.reshape(self.embedding(ops.cast(labels, "int32")),
+                                (-1, 1, 1, 2 * self.filters))
+        return x + gate_sigmoid(c)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"filters": self.filters, "direction": self.direction, "aux": self.aux,
+                       "num_classes": self.num_classes, "dropout": self.dropout_rate})
+        return config
+
+
+def gate_sigmoid(pre):
+    """a * sigmoid(b) over the two halves of `pre` (…, 2F) -> (…, F): PixelCNN++'s gate."""
+    a, b = ops.split(pre, 2, axis=-1)
+    return a * ops.sigmoid(b)
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class PixelCNNPlusPlusNetwork(keras.layers.Layer):
+    """images (B, H, W, C) [, labels (B,)] -> (B, H, W, P), output (r, c) depending only on
+    pixels before (r, c) and never on pixel (r, c) itself: the channels of a pixel depend on
+    each other through the output distribution (the logistic mixture's coefficients), not
+    through the network.
+
+    Two streams (Salimans et al. 2017, Fig. 2): u sees only rows above, ul rows above and
+    pixels to the left. An up pass of `num_layers` gated residual blocks per resolution, each
+    resolution after the first reached by stride-2 shifted convolutions
+    (`num_resolutions` = 3: H, H/2, H/4), then a down pass back up by transposed ones whose
+    blocks also read the up pass's outputs at the same resolution (the short-cut connections).
+    """
+
+    def __init__(self, num_outputs, num_layers, filters, num_resolutions=3, num_classes=None,
+                 dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_outputs, self.num_layers, self.filters = num_outputs, num_layers, filters
+        self.num_resolutions, self.num_classes = num_resolutions, num_classes
+        self.dropout_rate = dropout
+        f, kw = filters, dict(num_classes=num_classes, dropout=dropout)
+        self.u_first = ShiftedConv2D(f, (2, 3), "down", name="u_first")
+        self.ul_first_above = ShiftedConv2D(f, (1, 3), "down", name="ul_first_above")
+        self.ul_first_left = ShiftedConv2D(f, (2, 1), "down_right", name="ul_first_left")
+        self.up_u, self.up_ul, self.down_u, self.down_ul = [], [], [], []
+        self.downsample_u, self.downsample_ul, self.upsample_u, self.upsample_ul = [], [], [], []
+        for level in range(num_resolutions):
+            self.up_u.append([GatedResnet(f, "down", name=f"up{level}_u{i}", **kw)
+                              for i in range(num_layers)])
+            self.up_ul.append([GatedResnet(f, "down_right", aux=True, name=f"up{level}_ul{i}",
+                                           **kw) for i in range(num_layers)])
+            self.down_u.append([GatedResnet(f, "down", aux=True, name=f"down{level}_u{i}", **kw)
+                                for i in range(num_layers)])
+            self.down_ul.append([GatedResnet(f, "down_right", aux=True,
+                                             name=f"down{level}_ul{i}", **kw)
+                                 for i in range(num_layers)])
+            if level < num_resolutions - 1:
+                self.downsample_u.append(ShiftedConv2D(f, (2, 3), "down", strides=2,
+                                                       name=f"downsample{level}_u"))
+                self.downsample_ul.append(ShiftedConv2D(f, (2, 2), "down_right", strides=2,
+                                                        name=f"downsample{level}_ul"))
+                self.upsample_u.append(ShiftedConv2D(f, (2, 3), "down", strides=2,
+                                                     transpose=True, name=f"upsample{level}_u"))
+                self.upsample_ul.append(ShiftedConv2D(f, (2, 2), "down_right", strides=2,
+                                                      transpose=True,
+                                                      name=f"upsample{level}_ul"))
+        self.head_out = keras.layers.Conv2D(num_outputs, 1, name="head_out")
+
+    def call(self, images, labels=None, training=False):
+        kw = dict(labels=labels, training=training)
+        u = shift_down(self.u_first(images))
+        ul = shift_down(self.ul_first_above(images)) + shift_right(self.ul_first_left(images))
+        stored = []  # the up pass's block outputs, for the down pass's short-cuts
+        for level in range(self.num_resolutions):
+            for block_u, block_ul in zip(self.up_u[level], self.up_ul[level]):
+                u = block_u(u, **kw)
+                ul = block_ul(ul, u, **kw)
+                stored.append((u, ul))
+            if level < self.num_resolutions - 1:
+                u, ul = self.downsample_u[level](u), self.downsample_ul[level](ul)
+        for level in reversed(range(self.num_resolutions)):
+            for block_u, block_ul in zip(self.down_u[level], self.down_ul[level]):
+                short_u, short_ul = stored.pop()  # the same resolution's, last first
+                u = block_u(u, short_u, **kw)
+                ul = block_ul(ul, ops.concatenate([u, short_ul], -1), **kw)
+            if level > 0:
+                u, ul = self.upsample_u[level - 1](u), self.upsample_ul[level - 1](ul)
+        return self.head_out(ops.elu(ul))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_outputs": self.num_outputs, "num_layers": self.num_layers,
+                       "filters": self.filters, "num_resolutions": self.num_resolutions,
+                       "num_classes": self.num_classes, "dropout": self.dropout_rate})
+        return config

@@ -12,8 +12,10 @@ from kerasgen.models.capabilities import Sampler
 from kerasgen.models.common import positive_int
 from kerasgen.models.common import unpack
 from kerasgen.models.pixelcnn.networks import GatedPixelCNNNetwork
+from kerasgen.models.pixelcnn.networks import PixelCNNPlusPlusNetwork
 from kerasgen.models.pixelcnn.networks import network_input
 from kerasgen.models.pixelcnn.sampling import FastSampler
+from kerasgen.models.pixelcnn.sampling import WholeNetworkSampler
 from kerasgen.models.pixelcnn.sampling import sample_naive
 from kerasgen.registry import register_model
 
@@ -48,6 +50,14 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         num_classes: if set, the model is class-conditional (labels in fit, log_prob, generate).
         num_mixtures: mixture components of "logistic_mixture".
         dropout: dropout rate on the gated horizontal features in training.
+        num_resolutions: 1 for the gated stacks above; 2 or more for PixelCNN++'s network
+            instead (`PixelCNNPlusPlusNetwork`): two shifted streams, `num_layers` gated
+            residual blocks of `filters` channels per resolution in a pass down to
+            1 / 2^(num_resolutions - 1) of the image size and in a pass back up, with
+            short-cuts between them (Salimans et al. 2017 use 3); `kernel_size`,
+            `first_kernel_size` and `head_filters` do not apply. Its output never depends on
+            the current pixel, so it takes "bernoulli" on one channel or "logistic_mixture",
+            and it samples with the whole network per pixel (no cached sampler).
         seed: seed of the model's `keras.random.SeedGenerator` (sampling without a seed).
 
     Example:
@@ -68,7 +78,8 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_layers=12,
                  filters=32, kernel_size=3, first_kernel_size=7, head_filters=64,
-                 num_classes=None, num_mixtures=10, dropout=0.0, seed=None, **kwargs):
+                 num_classes=None, num_mixtures=10, dropout=0.0, num_resolutions=1, seed=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if len(image_shape) != 3:
             raise ValueError(f"image_shape must be (height, width, channels); received "
@@ -83,6 +94,7 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         self.num_classes = int(num_classes) if num_classes else None
         self.num_mixtures = positive_int("num_mixtures", num_mixtures)
         self.dropout = float(dropout)
+        self.num_resolutions = positive_int("num_resolutions", num_resolutions)
         self.seed = seed
         channels = self.image_shape[-1]
         groups = dist.channel_groups(self.distribution, channels)
@@ -96,10 +108,27 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
             raise ValueError(f"kernel sizes must be odd, first_kernel_size >= 3; received "
                              f"kernel_size={kernel_size}, first_kernel_size="
                              f"{first_kernel_size}.")
-        self.network = GatedPixelCNNNetwork(
-            dist.num_params(self.distribution, channels, self.num_mixtures), self.num_layers,
-            self.filters, self.kernel_size, self.first_kernel_size, self.head_filters, groups,
-            self.num_classes, self.dropout, name="network")
+        num_outputs = dist.num_params(self.distribution, channels, self.num_mixtures)
+        if self.num_resolutions == 1:
+            self.network = GatedPixelCNNNetwork(
+                num_outputs, self.num_layers, self.filters, self.kernel_size,
+                self.first_kernel_size, self.head_filters, groups, self.num_classes,
+                self.dropout, name="network")
+        else:
+            if groups != 1:
+                raise ValueError(f"num_resolutions > 1 (PixelCNN++'s network) takes "
+                                 f"'bernoulli' on one channel or 'logistic_mixture'; received "
+                                 f"{self.distribution!r} on {channels} channels, whose "
+                                 "sub-pixels must see each other inside the network.")
+            scale = 2 ** (self.num_resolutions - 1)
+            if self.image_shape[0] % scale or self.image_shape[1] % scale:
+                raise ValueError(f"num_resolutions={self.num_resolutions} halves the image "
+                                 f"{self.num_resolutions - 1} times, so its sides must be "
+                                 f"multiples of {scale}; received image_shape "
+                                 f"{list(self.image_shape)}.")
+            self.network = PixelCNNPlusPlusNetwork(
+                num_outputs, self.num_layers, self.filters, self.num_resolutions,
+                self.num_classes, self.dropout, name="network")
         labels = tf.zeros((1,), tf.int32) if self.num_classes else None
         self.network(tf.zeros((1,) + self.image_shape), labels)  # creates every weight
         if self.num_classes:
@@ -256,8 +285,9 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
                                   known_rows)
         else:
             if self._sampler is None:
-                self._sampler = FastSampler(self.network, self.distribution, self.image_shape,
-                                            self.num_mixtures)
+                kind = FastSampler if self.num_resolutions == 1 else WholeNetworkSampler
+                self._sampler = kind(self.network, self.distribution, self.image_shape,
+                                     self.num_mixtures)
             values = self._sampler.sample(uniforms, labels, float(temperature), known,
                                           known_rows, verbose)
         return values if self.binary else values / 255.0  # (B, H, W, C) in [0, 1]
@@ -353,6 +383,7 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
             "num_layers": self.num_layers, "filters": self.filters,
             "kernel_size": self.kernel_size, "first_kernel_size": self.first_kernel_size,
             "head_filters": self.head_filters, "num_classes": self.num_classes,
-            "num_mixtures": self.num_mixtures, "dropout": self.dropout, "seed": self.seed,
+            "num_mixtures": self.num_mixtures, "dropout": self.dropout,
+            "num_resolutions": self.num_resolutions, "seed": self.seed,
         })
         return config
