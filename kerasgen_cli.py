@@ -114,6 +114,9 @@ def main(argv=None):
     p.add_argument("--nearest-neighbours", metavar="PNG",
                    help="write generated samples beside their nearest training images here, "
                         "and report the memorization score")
+    p.add_argument("--heat-maps", metavar="PNG",
+                   help="likelihood models with per-pixel terms (PixelCNN): write the first 16 "
+                        "real images beside their -log p per pixel here, on one colour scale")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--json", help="report path (default runs/evaluate/<model>.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -217,6 +217,9 @@ def evaluate(args):
     if args.json and len(args.models) > 1:
         raise ValueError(f"--json names one report; received {len(args.models)} models (their "
                          "reports go to runs/evaluate/<model>.json).")
+    if args.heat_maps and len(args.models) > 1:
+        raise ValueError(f"--heat-maps names one PNG; received {len(args.models)} models "
+                         "(evaluate them one at a time).")
     reports, written = [], []
     for name in args.models:
         model, source, run_config = loading.load_model(name)
@@ -225,7 +228,7 @@ def evaluate(args):
             train_data=args.train_data, features=args.features, judge=args.judge,
             num_generated=args.num_generated, num_real=args.num_real, split=args.split,
             nll_samples=args.k, nearest_path=args.nearest_neighbours, seed=args.seed,
-            verbose=not args.quiet)
+            verbose=not args.quiet, heat_map_path=args.heat_maps)
         report["model"] = dict(source, name=name, family=type(model).__name__)
         reports.append(report)
         out = args.json or os.path.join(

@@ -41,6 +41,41 @@ def save_png(path, image):
     return path
 
 
+# Black -> red -> yellow -> white at 0, 1/3, 2/3, 1: the "hot" ramp, readable in grey too.
+_HOT = np.array([[0, 0, 0], [230, 0, 0], [255, 220, 0], [255, 255, 255]], np.float32)
+
+
+def heat_colours(values, top):
+    """values (…) >= 0 -> uint8 (…, 3) on the black-red-yellow-white ramp, `top` and above
+    white."""
+    t = np.clip(np.asarray(values, np.float32) / max(float(top), 1e-12), 0.0, 1.0) * 3.0
+    low = np.minimum(t.astype(int), 2)
+    frac = (t - low)[..., None]
+    return np.round(_HOT[low] * (1.0 - frac) + _HOT[low + 1] * frac).astype(np.uint8)
+
+
+def heat_map_grid(images, costs, path=None, top=None, columns=4):
+    """Each image beside its per-pixel cost map (e.g. -log p(x_i | x_<i) in nats), pairs in a
+    grid of `columns` pairs per row. images (N, H, W, C) uint8 or floats in [0, 1], costs
+    (N, H, W); every map shares one scale, white at `top` (default: the 99th percentile of
+    `costs`). Writes a PNG to `path` if given; returns (grid uint8, top)."""
+    images, costs = np.asarray(images), np.asarray(costs, np.float32)
+    if images.dtype != np.uint8:
+        images = np.asarray(to_uint8(images))
+    if costs.shape != images.shape[:3]:
+        raise ValueError(f"costs must be (N, H, W) for images {images.shape}; received "
+                         f"{costs.shape}.")
+    if images.shape[-1] == 1:
+        images = np.repeat(images, 3, axis=-1)
+    top = float(np.percentile(costs, 99)) if top is None else float(top)
+    pairs = [np.concatenate([image, heat_colours(cost, top)], axis=1)
+             for image, cost in zip(images, costs)]
+    grid = make_grid(np.stack(pairs) / 255.0, columns=min(columns, len(pairs)))
+    if path:
+        save_png(path, grid)
+    return grid, top
+
+
 def generate_grid(model, num_samples=64, seed=0, path=None):
     """A sampler's fixed-seed preview grid (`model.preview`: conditional models walk through
     their classes along each row), optionally saved as PNG."""

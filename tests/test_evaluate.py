@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import kerasgen
 from kerasgen import cli
@@ -78,6 +79,32 @@ def test_a_vae_and_a_pixelcnn_share_one_nll_table(idx_folder, tmp_path, capsys,
     assert "PixelCNN" in table and "VAE" in table
     assert cli.main(["evaluate", vae, pcnn, "--json", "x.json"]) == 2
     assert "--json names one report" in capsys.readouterr().err
+    # Heat maps: the first 16 test images, binarized as the NLL saw them, beside their
+    # per-pixel -log p(x_i | x_<i) on one colour scale.
+    assert cli.main(["evaluate", pcnn, "--metrics", "nll", "--heat-maps", "heat.png",
+                     "--quiet"]) == 0
+    assert "heat maps: heat.png" in capsys.readouterr().out
+    record = json.load(open(tmp_path / "runs" / "evaluate" / "pcnn.json"))["heat_maps"]
+    grid = np.asarray(tf.io.decode_png(open("heat.png", "rb").read()))
+    assert grid.shape == (4 * 30 + 2, 4 * 58 + 2, 3) and record["images"] == 16
+    from kerasgen.evaluation.samples import density_inputs
+    from kerasgen.images import heat_colours
+
+    model, _, _ = loading.load_model(pcnn)
+    images, _ = kerasgen.data.load_arrays("idx", idx_folder, split="test", stop=16)
+    x = density_inputs(model, images, seed=0)
+    costs = -np.asarray(model.log_prob_map(x))
+    np.testing.assert_allclose(costs.sum((1, 2)), -np.asarray(model.log_prob(x)), rtol=1e-4)
+    np.testing.assert_array_equal(grid[2:30, 2:30, 0], x[0, ..., 0] * 255)  # image 0
+    np.testing.assert_array_equal(grid[2:30, 30:58], heat_colours(costs[0],
+                                                                  record["nats_at_white"]))
+    top = record["nats_at_white"]  # the ramp: black, red at a third, white from the top
+    np.testing.assert_array_equal(heat_colours(np.array([0.0, top / 3, top, 2 * top]), top),
+                                  [[0, 0, 0], [230, 0, 0], [255, 255, 255], [255, 255, 255]])
+    assert cli.main(["evaluate", vae, "--heat-maps", "h.png"]) == 2
+    assert "heat maps need per-pixel log-probabilities" in capsys.readouterr().err
+    assert cli.main(["evaluate", vae, pcnn, "--heat-maps", "h.png"]) == 2
+    assert "--heat-maps names one PNG" in capsys.readouterr().err
 
 
 def test_more_importance_samples_tighten_the_bound(idx_folder, tmp_path):

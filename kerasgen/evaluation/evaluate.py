@@ -42,6 +42,9 @@ def format_table(report):
         lines.append(f"{key}: {json.dumps(value) if isinstance(value, dict) else value}")
     if "nearest_neighbours" in report:
         lines.append(f"nearest neighbours: {report['nearest_neighbours']['png']}")
+    if "heat_maps" in report:
+        lines.append(f"heat maps: {report['heat_maps']['png']} (white at "
+                     f"{report['heat_maps']['nats_at_white']} nats per pixel)")
     return "\n".join(lines)
 
 
@@ -139,7 +142,8 @@ def _evaluate_samples_and_likelihood(model, run_config, metrics, name, o):
     return evaluate(model, data, metrics, features=o["features"],
                     num_generated=o["num_generated"], num_real=o["num_real"],
                     split=o["split"], nll_samples=o["nll_samples"],
-                    nearest_path=o["nearest_path"], seed=o["seed"], verbose=o["verbose"])
+                    nearest_path=o["nearest_path"], heat_map_path=o["heat_map_path"],
+                    seed=o["seed"], verbose=o["verbose"])
 
 
 def _evaluators():
@@ -156,7 +160,7 @@ def _evaluators():
 def evaluate_model(model, run_config=None, metrics=None, name="model", data_path=None,
                    source=None, train_data=None, features=None, judge=None,
                    num_generated=10_000, num_real=None, split="test", nll_samples=1000,
-                   nearest_path=None, seed=0, verbose=True):
+                   nearest_path=None, seed=0, verbose=True, heat_map_path=None):
     """`kerasgen evaluate`: score `model` by what it can do (translators on held-out pairs,
     text-to-image models on held-out captions, text encoders by retrieval, samplers and
     likelihood models by sample metrics and NLL); `metrics` None takes the model's
@@ -164,7 +168,8 @@ def evaluate_model(model, run_config=None, metrics=None, name="model", data_path
     options = dict(data_path=data_path, source=source, train_data=train_data,
                    features=features, judge=judge, num_generated=num_generated,
                    num_real=num_real, split=split, nll_samples=nll_samples,
-                   nearest_path=nearest_path, seed=seed, verbose=verbose)
+                   nearest_path=nearest_path, heat_map_path=heat_map_path, seed=seed,
+                   verbose=verbose)
     for capability, evaluator in _evaluators():
         if isinstance(model, capability):
             return evaluator(model, run_config, metrics, name, options)

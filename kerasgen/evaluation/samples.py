@@ -8,6 +8,7 @@ import time
 import keras
 import numpy as np
 
+from kerasgen.images import heat_map_grid
 from kerasgen.metrics import features as features_lib
 from kerasgen.metrics.nearest import memorization
 from kerasgen.metrics.nearest import nearest_neighbour_grid
@@ -31,6 +32,44 @@ def metrics_known():
     return tuple(SAMPLE_METRICS) + LIKELIHOOD_METRICS
 # Domain classifiers for the datasets they were trained on, by the data folder's name.
 # -- likelihood ------------------------------------------------------------------------------
+def density_inputs(model, images, seed=0):
+    """uint8 images (N, H, W, C) -> what `model.log_prob` scores: binarized once with `seed`
+    (x ~ Bernoulli(pixel / 255)) for models of binary pixels, else the model's data range."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 4:
+        raise ValueError(f"Expected uint8 images (N, H, W, C); received {images.dtype} "
+                         f"{images.shape}.")
+    x = images.astype(np.float32) / 255.0
+    if model.binary:
+        x = (np.random.default_rng(seed).uniform(size=x.shape) < x).astype(np.float32)
+    elif model.data_range == "symmetric":
+        x = x * 2.0 - 1.0
+    return x
+
+
+def check_pixel_terms(model):
+    if not isinstance(model, DensityModel) or not model.pixel_terms:
+        raise ValueError(f"heat maps need per-pixel log-probabilities (a DensityModel with "
+                         f"pixel_terms, such as a PixelCNN); {type(model).__name__} has "
+                         f"capabilities {', '.join(capabilities(model)) or 'none'} and no "
+                         "per-pixel terms.")
+
+
+def heat_maps(model, images, path, labels=None, seed=0, count=16):
+    """The first `count` images, as `negative_log_likelihood` scores them (binarized with the
+    same seed), beside their per-pixel costs -log p(x_i | x_<i) in nats, written to `path`
+    (`kerasgen.images.heat_map_grid`): where a likelihood model finds an image surprising.
+    Returns what the report records."""
+    check_pixel_terms(model)
+    x = density_inputs(model, images, seed)[:count]
+    conditions = {} if labels is None else {"labels": labels[:count]}
+    costs = -np.asarray(model.log_prob_map(x, **conditions))
+    _, top = heat_map_grid(x if model.data_range == "unit" else (x + 1.0) / 2.0, costs, path)
+    return {"png": path, "images": len(x), "nats_at_white": round(top, 4),
+            "layout": "each image beside its -log p(x_i | x_<i) per pixel, black 0, white "
+                      "at nats_at_white or more"}
+
+
 def negative_log_likelihood(model, images, num_samples=None, labels=None, seed=0,
                             verbose=True, batch_size=None):
     """-log p(x) of a `DensityModel` over a whole image set, in nats per image.
@@ -48,14 +87,7 @@ def negative_log_likelihood(model, images, num_samples=None, labels=None, seed=0
         dict with nll_nats (mean), nll_nats_stderr, bits_per_dim, and the protocol.
     """
     images = np.asarray(images)
-    if images.dtype != np.uint8 or images.ndim != 4:
-        raise ValueError(f"Expected uint8 images (N, H, W, C); received {images.dtype} "
-                         f"{images.shape}.")
-    x = images.astype(np.float32) / 255.0
-    if model.binary:
-        x = (np.random.default_rng(seed).uniform(size=x.shape) < x).astype(np.float32)
-    elif model.data_range == "symmetric":
-        x = x * 2.0 - 1.0
+    x = density_inputs(model, images, seed)
     batch_size = int(batch_size or model.log_prob_batch_size(num_samples))
     bar = keras.utils.Progbar(len(x), unit_name="image") if verbose else None
     log_px, start_time = [], time.time()
@@ -84,6 +116,7 @@ def negative_log_likelihood(model, images, num_samples=None, labels=None, seed=0
 # -- the whole evaluation --------------------------------------------------------------------
 def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_generated=10_000,
              num_real=None, split="test", nll_samples=1000, nearest_path=None, num_nearest=16,
+             heat_map_path=None,
              seed=0, batch_size=500, verbose=True):
     """Evaluate a model; returns the report dict (metrics + protocol).
 
@@ -98,8 +131,11 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         split: the real split compared against ("test" by default).
         nll_samples: k for the likelihood.
         nearest_path: write the nearest-neighbour PNG here and add the memorization score.
+        heat_map_path: write the first 16 real images beside their per-pixel costs here
+            (`heat_maps`; models with `pixel_terms`).
     """
-    metrics = check_metrics(metrics, metrics_known()) if (metrics or not nearest_path) else ()
+    metrics = check_metrics(metrics, metrics_known()) if (
+        metrics or not (nearest_path or heat_map_path)) else ()
     report = {"metrics": {}, "protocol": {"split": split, "seed": seed}}
     sample_metrics = [m for m in metrics if m in SAMPLE_METRICS]
     needs_samples = bool(sample_metrics or nearest_path)
@@ -112,10 +148,15 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         raise ValueError(f"nll needs a model with a likelihood (a DensityModel such as a VAE "
                          f"or a PixelCNN); {type(model).__name__} has capabilities "
                          f"{', '.join(capabilities(model)) or 'none'}.")
+    if heat_map_path:
+        check_pixel_terms(model)  # before any data is read
     if nearest_path:
         check_distinct_splits(data, split)
     images, labels, description = real_images(data, split, num_real, verbose)
     report["protocol"]["real"] = description
+    if heat_map_path:
+        cond = labels if model.num_classes_declared else None
+        report["heat_maps"] = heat_maps(model, images, heat_map_path, cond, seed)
 
     if "nll" in metrics:
         cond = labels if model.num_classes_declared else None

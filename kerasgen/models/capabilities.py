@@ -298,8 +298,16 @@ class DensityModel(KerasgenModel):
     `data_range`, 0/1 for a model of binary pixels (`binary`)."""
 
     binary = False  # models black/white pixels: evaluation binarizes 8-bit images first
+    # log p(x) is a sum of per-pixel terms the model can return (`log_prob_map`): an
+    # autoregressive model's log p(x_i | x_<i); `kerasgen evaluate --heat-maps` draws them.
+    pixel_terms = False
 
     def log_prob(self, x, num_samples=None, **conditions):
+        raise NotImplementedError
+
+    def log_prob_map(self, x, **conditions):
+        """(B, H, W) per-pixel terms in nats that sum to `log_prob` (models with
+        `pixel_terms`)."""
         raise NotImplementedError
 
     def bits_per_dim(self, x, num_samples=None, **conditions):

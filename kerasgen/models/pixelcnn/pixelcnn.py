@@ -74,6 +74,7 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
     """
 
     data_range = "unit"
+    pixel_terms = True  # log_prob_map: log p(x_i | x_<i) per pixel
     validates = True  # the held-out NLL per epoch costs about a sixth of a training pass
 
     def __init__(self, image_shape=(28, 28, 1), distribution="bernoulli", num_layers=12,
