@@ -2,12 +2,15 @@
 
 Usage:
     python bench/pixelcnn_throughput.py MNIST_DIR [layers filters head_filters steps batch policy]
-    python bench/pixelcnn_throughput.py MNIST_DIR sample [num_images method layers filters]
+    python bench/pixelcnn_throughput.py MNIST_DIR sample [num_images method layers filters
+                                                          head_filters repeats]
     -> last line 'images_per_s <float>'
 
-`sample` times `generate` (method "fast": the cached sampler; "naive": the whole network per
-pixel) on an untrained network of the preset's size (sampling cost does not depend on the
-weights), after one warm-up call; compare with `ref_pixelcnn.py MNIST_DIR sample 16`.
+`sample` times `repeats` calls of `generate` (method "fast": the cached sampler; "naive": the
+whole network per pixel) on an untrained network (sampling cost does not depend on the
+weights), after one warm-up call; compare with `ref_pixelcnn.py MNIST_DIR sample 64`. The
+cached sampler draws 64 digits in a few seconds: repeat it until the timing spans a minute
+(shorter timings are quantized by the CPU scheduler).
 
 The model is kerasgen.models.PixelCNN (bernoulli, 28 x 28) trained with `fit` on MNIST
 binarized at 0.5 (as the reference), after a 5-step warm-up that traces the step. Run it
@@ -45,16 +48,18 @@ def main(root, layers=12, filters=32, head_filters=64, steps=60, batch=128, poli
     print(f"images_per_s {steps * batch / (time.perf_counter() - start):.4f}")
 
 
-def sample(num_images=16, method="fast", layers=12, filters=32, head_filters=64):
+def sample(num_images=16, method="fast", layers=12, filters=32, head_filters=64, repeats=1):
     model = kerasgen.models.PixelCNN(image_shape=(28, 28, 1), num_layers=int(layers),
                                      filters=int(filters), head_filters=int(head_filters))
-    n = int(num_images)
+    n, repeats = int(num_images), int(repeats)
     model.generate(n, seed=0, method=method)  # warm-up: trace (the naive one: once per pass)
     start = time.perf_counter()
-    images = model.generate(n, seed=1, method=method)
+    for r in range(repeats):
+        images = model.generate(n, seed=1 + r, method=method)
     seconds = time.perf_counter() - start
-    print(f"shape {tuple(images.shape)} seconds {seconds:.2f}")
-    print(f"images_per_s {n / seconds:.4f}")
+    print(f"params {model.count_params()}")
+    print(f"shape {tuple(images.shape)} x {repeats} seconds {seconds:.2f}")
+    print(f"images_per_s {n * repeats / seconds:.4f}")
 
 
 if __name__ == "__main__":
