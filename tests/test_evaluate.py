@@ -105,6 +105,10 @@ def test_a_vae_and_a_pixelcnn_share_one_nll_table(idx_folder, tmp_path, capsys,
     assert "heat maps need per-pixel log-probabilities" in capsys.readouterr().err
     assert cli.main(["evaluate", vae, pcnn, "--heat-maps", "h.png"]) == 2
     assert "--heat-maps names one PNG" in capsys.readouterr().err
+    from tests.families import TINY
+
+    with pytest.raises(ValueError, match="Pix2Pix has capabilities Translator"):
+        evaluate_lib.evaluate_model(TINY["pix2pix"](), heat_map_path="h.png")  # not ignored
 
 
 def test_more_importance_samples_tighten_the_bound(idx_folder, tmp_path):

@@ -16,6 +16,7 @@ from kerasgen.evaluation.real_data import default_extractor  # noqa: F401
 from kerasgen.evaluation.real_data import real_images  # noqa: F401
 from kerasgen.evaluation.real_data import shared_files  # noqa: F401
 from kerasgen.evaluation.samples import LIKELIHOOD_METRICS  # noqa: F401
+from kerasgen.evaluation.samples import check_pixel_terms
 from kerasgen.evaluation.samples import evaluate
 from kerasgen.evaluation.samples import metrics_known  # noqa: F401
 from kerasgen.evaluation.samples import negative_log_likelihood  # noqa: F401
@@ -165,6 +166,8 @@ def evaluate_model(model, run_config=None, metrics=None, name="model", data_path
     text-to-image models on held-out captions, text encoders by retrieval, samplers and
     likelihood models by sample metrics and NLL); `metrics` None takes the model's
     `default_metrics()`. Returns the report dict."""
+    if heat_map_path:  # asked of every kind of model, not only samplers and likelihoods
+        check_pixel_terms(model)
     options = dict(data_path=data_path, source=source, train_data=train_data,
                    features=features, judge=judge, num_generated=num_generated,
                    num_real=num_real, split=split, nll_samples=nll_samples,
