@@ -90,26 +90,50 @@ def negative_log_likelihood(model, images, num_samples=None, labels=None, seed=0
     x = density_inputs(model, images, seed)
     batch_size = int(batch_size or model.log_prob_batch_size(num_samples))
     bar = keras.utils.Progbar(len(x), unit_name="image") if verbose else None
-    log_px, start_time = [], time.time()
+    joint = labels is not None and model.classifies
+    log_px, log_joint, start_time = [], [], time.time()
     for index, start in enumerate(range(0, len(x), batch_size)):
+        batch = x[start:start + batch_size]
+        step_seed = seed * 1_000_003 + index
         conditions = {} if labels is None else {"labels": labels[start:start + batch_size]}
-        log_px.append(np.asarray(model.log_prob(
-            x[start:start + batch_size], num_samples=num_samples,
-            seed=seed * 1_000_003 + index, **conditions)))
+        log_px.append(np.asarray(model.log_prob(batch, num_samples=num_samples,
+                                                seed=step_seed, **conditions)))
+        if joint:
+            log_joint.append(np.asarray(model.class_log_joint(batch, num_samples=num_samples)))
         if bar is not None:
             bar.update(min(start + batch_size, len(x)))
     log_px = np.concatenate(log_px).astype(np.float64)
     dims = int(np.prod(images.shape[1:]))
-    nll = float(-log_px.mean())
     protocol = dict(model.density_protocol(num_samples), num_images=len(log_px), dims=dims,
                     binarization=f"once, seed {seed}" if model.binary else "none (pixel/255)",
                     seconds=round(time.time() - start_time, 1))
+    result = dict(_nll_summary(log_px, dims), protocol=protocol)
+    if joint:
+        # The labels condition the first figures (log p(x | y)); log p(x) sums y out, and
+        # argmax_y p(y | x) classifies.
+        log_joint = np.concatenate(log_joint).astype(np.float64)
+        marginal = _logsumexp(log_joint)
+        result.update({f"marginal_{k}": v for k, v in _nll_summary(marginal, dims).items()})
+        result["class_accuracy"] = float((log_joint.argmax(1) == np.asarray(labels)).mean())
+        protocol["conditioning"] = ("nll_nats: log p(x | y) with the true labels; "
+                                    "marginal_nll_nats: log p(x) = log sum_y p(y) p(x | y), "
+                                    "p(y) the training label frequencies; class_accuracy: "
+                                    "argmax_y p(y | x) against the labels")
+    return result
+
+
+def _logsumexp(a):
+    top = a.max(axis=1, keepdims=True)
+    return (top + np.log(np.exp(a - top).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def _nll_summary(log_px, dims):
+    nll = float(-log_px.mean())
     return {
         "nll_nats": nll,
         "nll_nats_stderr": float(log_px.std(ddof=1) / math.sqrt(len(log_px)))
         if len(log_px) > 1 else float("nan"),
         "bits_per_dim": nll / (dims * math.log(2.0)),
-        "protocol": protocol,
     }
 
 

@@ -301,6 +301,9 @@ class DensityModel(KerasgenModel):
     # log p(x) is a sum of per-pixel terms the model can return (`log_prob_map`): an
     # autoregressive model's log p(x_i | x_<i); `kerasgen evaluate --heat-maps` draws them.
     pixel_terms = False
+    # A class-conditional likelihood that also knows p(y) has `class_log_joint`, and so
+    # classifies by Bayes' rule; `kerasgen evaluate --metrics nll` then reports its accuracy.
+    classifies = False
 
     def log_prob(self, x, num_samples=None, **conditions):
         raise NotImplementedError
@@ -317,6 +320,15 @@ class DensityModel(KerasgenModel):
         x = tf.convert_to_tensor(x)
         dims = float(np.prod(x.shape[1:]))
         return -self.log_prob(x, num_samples=num_samples, **conditions) / (dims * math.log(2.0))
+
+    def class_log_joint(self, x, num_samples=None):
+        """log p(x, y) = log p(y) + log p(x | y) for every class y, (B, K), of a
+        class-conditional likelihood. Normalized over y it is p(y | x) (Bayes' rule makes the
+        model a classifier), and its log-sum-exp is log p(x); `kerasgen evaluate --metrics nll`
+        reports both on labelled images beside log p(x | y)."""
+        raise TypeError(f"{type(self).__name__} does not classify (classifies=False, "
+                        f"num_classes_declared={self.num_classes_declared}): it has no "
+                        "p(x, y).")
 
     def log_prob_batch_size(self, num_samples=None):
         """Images per `log_prob` call when a whole set is scored."""

@@ -148,6 +148,29 @@ def test_probabilities_of_all_binary_images_sum_to_one():
         np.testing.assert_allclose(total, 1.0, rtol=1e-4)
 
 
+def test_a_conditional_model_classifies_by_bayes_rule():
+    from kerasgen.evaluation.evaluate import negative_log_likelihood
+
+    model = small(image_shape=(2, 3, 1), num_classes=2)
+    model.class_counts.assign([3.0, 1.0])  # p(y) = (0.75, 0.25)
+    images = np.array(list(itertools.product([0, 1], repeat=6)), "uint8").reshape(-1, 2, 3, 1)
+    joint = model.class_log_joint(images).numpy().astype(np.float64)  # (64, 2)
+    # Summed over every image and class, p(x, y) is one; per class, p(y).
+    np.testing.assert_allclose(np.exp(joint).sum(0), [0.75, 0.25], rtol=1e-4)
+    conditional = np.stack([model.log_prob(images, np.full(64, y)).numpy() for y in (0, 1)], 1)
+    np.testing.assert_allclose(joint, conditional + np.log([0.75, 0.25]), atol=1e-4)
+    labels = np.arange(64) % 2
+    report = negative_log_likelihood(model, images * 255, labels=labels, verbose=False)
+    assert report["nll_nats"] == pytest.approx(-conditional[np.arange(64), labels].mean(),
+                                               abs=1e-4)
+    marginal = -model.log_prob(images).numpy().mean()
+    assert report["marginal_nll_nats"] == pytest.approx(marginal, abs=1e-4)
+    assert report["class_accuracy"] == pytest.approx((joint.argmax(1) == labels).mean())
+    assert "argmax_y p(y | x)" in report["protocol"]["conditioning"]
+    with pytest.raises(TypeError, match="does not classify"):
+        small(image_shape=(2, 3, 1)).class_log_joint(images)
+
+
 @pytest.mark.parametrize("distribution, channels, classes", [
     ("bernoulli", 1, 3), ("categorical", 3, None), ("logistic_mixture", 3, None)])
 def test_fast_sampler_equals_the_naive_one_on_the_same_draws(distribution, channels, classes):

@@ -150,6 +150,10 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         return [self.loss_tracker, self.bpd_tracker]
 
     @property
+    def classifies(self):
+        return bool(self.num_classes)  # the training labels' counts give p(y)
+
+    @property
     def binary(self):
         return dist.is_binary(self.distribution)
 
@@ -242,6 +246,19 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         uint8 0..255 for the 8-bit distributions, 0/1 for bernoulli. Exact: `num_samples`
         and `seed` (the DensityModel options of estimators) change nothing."""
         return tf.reduce_sum(self.log_prob_map(images, labels), axis=[1, 2])
+
+    def class_log_joint(self, images, num_samples=None):
+        """log p(y) + log p(x | y) for every class, (B, K), p(y) the training labels'
+        frequencies (a conditional model only); exact, so `num_samples` changes nothing."""
+        if not self.num_classes:
+            return super().class_log_joint(images, num_samples)
+        values = self._values(images)
+        if self._map_fn is None:
+            self._map_fn = tf.function(self._log_prob_map, reduce_retracing=True)
+        batch = tf.shape(values)[0]
+        per_class = [tf.reduce_sum(self._map_fn(values, tf.fill([batch], y)), [1, 2])
+                     for y in range(self.num_classes)]
+        return tf.stack(per_class, -1) + self.log_class_prior()[None]
 
     def bits_per_dim(self, images, labels=None, num_samples=None):
         """-log2 p(x) / (H * W * C), (B,)."""
