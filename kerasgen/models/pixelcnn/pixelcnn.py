@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.losses import pixelcnn as dist
+from kerasgen.models import discrete
 from kerasgen.models import replicas
 from kerasgen.models.capabilities import Completer
 from kerasgen.models.capabilities import DensityModel
@@ -20,11 +21,6 @@ from kerasgen.models.pixelcnn.sampling import sample_naive
 from kerasgen.registry import register_model
 
 SAMPLERS = ("fast", "naive")
-
-
-def _symbolic(x):
-    """A tensor being traced (no value to check in Python)."""
-    return tf.is_tensor(x) and not tf.executing_eagerly()
 
 
 @register_model("pixelcnn")
@@ -159,39 +155,16 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
 
     # -- inputs ------------------------------------------------------------------------------
     def _targets(self, x):
-        """Pipeline images (floats in [0, 1]) -> 0/1 values or integer levels round(x * 255)."""
-        x = tf.cast(x, tf.float32)
-        return x if self.binary else tf.round(x * 255.0)
+        return discrete.targets(x, self.binary)
 
     def _values(self, images):
-        """Public-method images -> float32 values (0/1, or levels 0..255), checked. Inside a
-        traced function (a SavedModel endpoint, whose inputs are checked in the graph) the
-        images come as the pipeline gives them: 0/1, or floats k / 255."""
-        if _symbolic(images):
-            return self._targets(images)
-        arr = np.asarray(images)
-        expected = tuple(self.image_shape)
-        if arr.ndim != 4 or arr.shape[1:] != expected:
-            raise ValueError(f"Expected images of shape (N, {', '.join(map(str, expected))}); "
-                             f"received {arr.shape}.")
-        if self.binary:
-            if not np.isin(arr, (0, 1)).all():
-                raise ValueError(f"A bernoulli PixelCNN models 0/1 images; received values in "
-                                 f"[{arr.min()}, {arr.max()}] ({arr.dtype}). Binarize first, "
-                                 "e.g. x ~ Bernoulli(pixel / 255).")
-            return tf.constant(arr, tf.float32)
-        if arr.dtype == np.uint8:
-            return tf.constant(arr, tf.float32)
-        if np.issubdtype(arr.dtype, np.floating) and arr.min() >= 0 and arr.max() <= 1:
-            return tf.constant(np.round(arr.astype(np.float64) * 255.0), tf.float32)
-        raise ValueError(f"Expected uint8 images 0..255 (or floats k / 255 in [0, 1]) for a "
-                         f"{self.distribution} PixelCNN; received {arr.dtype} values in "
-                         f"[{arr.min()}, {arr.max()}].")
+        return discrete.checked_values(images, self.image_shape, self.binary,
+                                       f"{self.distribution} PixelCNN")
 
     def _labels(self, labels, count=None):
         if labels is None:
             return None
-        if _symbolic(labels) and self.num_classes:
+        if discrete.symbolic(labels) and self.num_classes:
             return tf.cast(labels, tf.int32)  # checked by the endpoint that traces this
         if not self.num_classes:
             raise ValueError("This PixelCNN is unconditional (num_classes is None); received "
@@ -230,7 +203,7 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         if self._map_fn is None:
             self._map_fn = tf.function(self._log_prob_map, reduce_retracing=True)
         values = self._values(images)
-        labels = self._labels(labels, None if _symbolic(values) else len(values))
+        labels = self._labels(labels, None if discrete.symbolic(values) else len(values))
         if not self.num_classes or labels is not None:
             return self._map_fn(values, labels)
         batch, (h, w, _) = tf.shape(values)[0], self.image_shape
@@ -322,7 +295,7 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         them from the training class frequencies. `temperature` divides the logits (for the
         mixture: its component logits; its logistic scales are multiplied by it);
         `method="naive"` runs the whole network per sub-pixel (for checking)."""
-        if _symbolic(num_samples):  # traced by an endpoint that checked count and labels
+        if discrete.symbolic(num_samples):  # traced by an endpoint that checked count and labels
             count, labels = num_samples, self._labels(labels)
         elif labels is not None:
             count = len(np.asarray(labels).reshape(-1)) if num_samples is None else num_samples
