@@ -279,6 +279,13 @@ def test_validation_on_training_images_is_skipped_with_a_warning(tmp_path):
                         f"train.output_dir={tmp_path / 'run2'}")
     _, history = train(config, verbose=0)
     assert "val_loss" in history.history
+    # So is the last files of each class (CIFAR-10's held-out 500 per class).
+    config = vae_config(tmp_path, "data.source=folder", f"data.path={folder}",
+                        "data.image_size=28", "data.eval_split=test", "train.epochs=1",
+                        "data.holdout_per_class=4", "data.batch_size=8",
+                        f"train.output_dir={tmp_path / 'run3'}")
+    _, history = train(config, verbose=0)
+    assert "val_loss" in history.history
 
 
 def test_default_extractor_error_names_pixels(tmp_path):

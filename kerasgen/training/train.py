@@ -82,7 +82,8 @@ def _eval_dataset(config, model):
     data = config.data
     if not data.eval_split or not model.validates:
         return None
-    if data.source in ("folder", "paired") and not data.eval_path:
+    if data.source in ("folder", "paired") and not data.eval_path \
+            and not data.holdout_per_class:  # that splits each class folder in two
         overlap = slices_overlap((data.start, data.stop), (data.eval_start, data.eval_stop))
         if overlap:
             warnings.warn(
