@@ -54,6 +54,8 @@ TINY = {
     "pixelcnn": lambda: M.PixelCNN(image_shape=(6, 6, 1), num_layers=2, filters=4,
                                    first_kernel_size=3, head_filters=4, num_classes=3,
                                    class_names=["a", "b", "c"]),
+    "independent_pixels": lambda: M.IndependentPixels(image_shape=(6, 6, 1),
+                                                      distribution="bernoulli"),
     "text2image": _text2image,
     "began": lambda: M.BEGAN(image_size=8, channels=1, latent_dim=4, embedding_dim=4, width=4),
     "progan": lambda: M.ProGAN(resolution=8, channels=1, latent_dim=4, width_base=16,

@@ -147,7 +147,8 @@ def test_every_family_loads_after_a_bare_import(tmp_path):
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "gan", "text2image",
-                                    "pixelcnn", "began", "progan", "stylegan"])
+                                    "pixelcnn", "began", "progan", "stylegan",
+                                    "independent_pixels"])
 def test_samplers_preview_and_sample_by_seed(family):
     model = TINY[family]()
     assert isinstance(model, caps.Sampler)
@@ -169,15 +170,17 @@ def test_samplers_preview_and_sample_by_seed(family):
 def test_sampler_families_are_the_ones_declaring_it():
     declared = set(_declaring("Sampler"))
     assert declared == {"vae", "cvae", "dcgan", "cgan", "gan", "text2image", "pixelcnn",
-                        "began", "progan", "stylegan"}
+                        "began", "progan", "stylegan", "independent_pixels"}
     assert set(_declaring("Translator")) == {"pix2pix", "cyclegan"}
-    assert set(_declaring("DensityModel")) == {"vae", "cvae", "pixelcnn"}
+    assert set(_declaring("DensityModel")) == {"vae", "cvae", "pixelcnn",
+                                               "independent_pixels"}
     assert set(_declaring("Completer")) == {"pixelcnn"}
     assert set(_declaring("Projector")) == {"stylegan"}
 
 
 @pytest.mark.parametrize("family", ["vae", "cvae", "dcgan", "cgan", "pix2pix", "cyclegan",
-                                    "text2image", "pixelcnn", "began", "progan", "stylegan"])
+                                    "text2image", "pixelcnn", "began", "progan", "stylegan",
+                                    "independent_pixels"])
 def test_exported_endpoints_answer_as_declared(family, tmp_path):
     """Every endpoint a model declares is written and answers a request built from its own
     signature (the checks `--verify` runs, here in this process)."""
@@ -196,7 +199,7 @@ def test_exported_endpoints_answer_as_declared(family, tmp_path):
         assert report["class_names"] == model.class_names
 
 
-@pytest.mark.parametrize("family", ["vae", "cvae", "pixelcnn"])
+@pytest.mark.parametrize("family", ["vae", "cvae", "pixelcnn", "independent_pixels"])
 def test_density_models_score_images_in_nats(family):
     from kerasgen.evaluation.evaluate import negative_log_likelihood
 
