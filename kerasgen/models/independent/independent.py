@@ -83,11 +83,15 @@ class IndependentPixels(Sampler, DensityModel, keras.Model):
         counts = tf.convert_to_tensor(self.counts) + self.smoothing
         return tf.math.log(counts / tf.reduce_sum(counts, -1, keepdims=True))
 
-    def _levels(self, values):
-        return tf.one_hot(tf.cast(values, tf.int32), self.levels)  # (B, H, W, C, levels)
+    def _cells(self, values):
+        """Each sub-pixel's (position, level) as one index into the flattened counts, (B, H,
+        W, C) int32: gathers and bincounts instead of one-hot tensors 256 times the batch."""
+        positions = tf.range(int(np.prod(self.image_shape)), dtype=tf.int32)
+        return tf.reshape(positions, self.image_shape) * self.levels + tf.cast(values, tf.int32)
 
     def _log_prob_map(self, values):
-        return tf.reduce_sum(self._levels(values) * self.log_probs(), [-2, -1])  # (B, H, W)
+        terms = tf.gather(tf.reshape(self.log_probs(), [-1]), self._cells(values))
+        return tf.reduce_sum(terms, -1)  # (B, H, W)
 
     # -- DensityModel ------------------------------------------------------------------------
     def log_prob_map(self, images):
@@ -137,8 +141,10 @@ class IndependentPixels(Sampler, DensityModel, keras.Model):
     def train_step(self, data):
         x, _ = unpack(data)
         logs = self._nll(x)  # under the counts before this batch
-        levels = self._levels(discrete.targets(x, self.binary))
-        self.counts.assign_add(tf.reduce_sum(levels, 0))
+        cells = tf.reshape(self._cells(discrete.targets(x, self.binary)), [-1])
+        size = int(np.prod(self.image_shape)) * self.levels
+        counts = tf.math.bincount(cells, minlength=size, maxlength=size, dtype=tf.float32)
+        self.counts.assign_add(tf.reshape(counts, self.counts.shape))
         return logs
 
     def test_step(self, data):
