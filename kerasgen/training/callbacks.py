@@ -187,12 +187,25 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
                                                          "previous_training_metadata.json")
         self.restore_dir = restore_dir or backup_dir
         self.restored_from = None  # "latest", "previous", None (fresh start)
+        self._epoch_start_steps = None
+        self._at_epoch_end = False
 
     # -- saving --------------------------------------------------------------------------
+    def on_epoch_begin(self, epoch, logs=None):
+        # Every optimizer's step count as the epoch starts: a run resumed from a backup
+        # written inside this epoch redoes the epoch from its first batch, so it must count
+        # from here too, or epoch-based learning-rate schedules run ahead of the data (a
+        # resumed run reached the end of its decay 1,189 steps early).
+        self._epoch_start_steps = optimizer_steps(self.model)
+
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
         if self.save_freq != "epoch":
-            self._save_model()  # records (epoch + 1, batch 0): resume at the next epoch
+            self._at_epoch_end = True
+            try:
+                self._save_model()  # records (epoch + 1, batch 0): resume at the next epoch
+            finally:
+                self._at_epoch_end = False
 
     def _save_model(self):
         check_finite(self.model, f"a backup to {self.backup_dir}")
@@ -208,6 +221,8 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
                         "weights_sha256": _sha256(incoming),
                         "random_states": {v.path: np.asarray(v).tolist()
                                           for v in random_states(self.model)}}
+            if not self._at_epoch_end and self._epoch_start_steps is not None:
+                metadata["epoch_start_steps"] = self._epoch_start_steps
             with open(incoming_meta, "w") as f:
                 json.dump(metadata, f)
                 f.flush()
@@ -296,6 +311,12 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         bad = non_finite_variables(self.model)
         if bad:
             raise ValueError(f"holds non-finite values (e.g. {bad[0]})")
+        # A backup from inside an epoch: that epoch restarts from its first batch, and so do
+        # the optimizers' step counts (the weights keep what the epoch's first steps taught).
+        rewind = (metadata or {}).get("epoch_start_steps", {})
+        for name, optimizer in self.model.optimizers_by_name().items():
+            if name in rewind:
+                steps_variable(optimizer).assign(int(rewind[name]))
         saved = (metadata or {}).get("random_states", {})
         for variable in random_states(self.model):
             if variable.path in saved:
@@ -310,6 +331,18 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
     def _assign(self, snapshot):
         for variable, value in snapshot:
             variable.assign(value)
+
+
+def steps_variable(optimizer):
+    """The variable counting an optimizer's updates (a LossScaleOptimizer's inner one's)."""
+    return getattr(optimizer, "inner_optimizer", optimizer)._iterations
+
+
+def optimizer_steps(model):
+    """{optimizer name: updates so far} of the optimizers training updates."""
+    return {name: int(np.asarray(steps_variable(optimizer)))
+            for name, optimizer in model.optimizers_by_name().items()
+            if steps_variable(optimizer) is not None}
 
 
 def _learning_rates(model):
