@@ -48,6 +48,8 @@ def test_a_backup_cut_off_mid_write_falls_back_to_the_previous_one(tmp_path):
     # epoch in progress as 1 completed epoch, so resuming from it redoes epoch 2).
     assert (meta["epoch"], meta["batch"]) == (2, 0)
     assert (previous["epoch"], previous["batch"]) == (1, 2)
+    # Only a backup from inside an epoch carries the step counts at that epoch's start.
+    assert "epoch_start_steps" not in meta and previous["epoch_start_steps"] == {"optimizer": 3}
     latest = backup / "latest.weights.h5"
     latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])  # killed mid-write
     config = vae_config(tmp_path, "train.epochs=3")
@@ -58,6 +60,15 @@ def test_a_backup_cut_off_mid_write_falls_back_to_the_previous_one(tmp_path):
     # That backup was written inside epoch 2, which restarts from its first batch, and so
     # does the step count: 3 steps of epoch 1, then 3 each of epochs 2 and 3.
     assert int(model.optimizer.iterations) == 3 + 6
+
+
+def test_epoch_end_backups_resume_with_the_step_counts_they_saved(tmp_path):
+    train(vae_config(tmp_path, "train.checkpoint_every_steps=null"), verbose=0)
+    meta = json.loads((tmp_path / "run" / "backup" / "training_metadata.json").read_text())
+    assert (meta["epoch"], meta["batch"]) == (2, 0) and "epoch_start_steps" not in meta
+    model, history = train(vae_config(tmp_path, "train.checkpoint_every_steps=null",
+                                      "train.epochs=3"), verbose=0)
+    assert len(history.history["loss"]) == 1 and int(model.optimizer.iterations) == 9
 
 
 def test_a_truncated_backup_without_checksum_still_falls_back(tmp_path):

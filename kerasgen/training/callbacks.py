@@ -199,13 +199,15 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         self._epoch_start_steps = optimizer_steps(self.model)
 
     def on_epoch_end(self, epoch, logs=None):
-        super().on_epoch_end(epoch, logs)
-        if self.save_freq != "epoch":
-            self._at_epoch_end = True
-            try:
-                self._save_model()  # records (epoch + 1, batch 0): resume at the next epoch
-            finally:
-                self._at_epoch_end = False
+        # Either save here records (epoch + 1, batch 0): resume at the next epoch, with the
+        # step counts as they are (Keras saves in its on_epoch_end when save_freq="epoch").
+        self._at_epoch_end = True
+        try:
+            super().on_epoch_end(epoch, logs)
+            if self.save_freq != "epoch":
+                self._save_model()
+        finally:
+            self._at_epoch_end = False
 
     def _save_model(self):
         check_finite(self.model, f"a backup to {self.backup_dir}")
