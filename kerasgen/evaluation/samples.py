@@ -112,7 +112,7 @@ def negative_log_likelihood(model, images, num_samples=None, labels=None, seed=0
         # The labels condition the first figures (log p(x | y)); log p(x) sums y out, and
         # argmax_y p(y | x) classifies.
         log_joint = np.concatenate(log_joint).astype(np.float64)
-        marginal = _logsumexp(log_joint)
+        marginal = np.logaddexp.reduce(log_joint, axis=1)
         result.update({f"marginal_{k}": v for k, v in _nll_summary(marginal, dims).items()})
         result["class_accuracy"] = float((log_joint.argmax(1) == np.asarray(labels)).mean())
         protocol["conditioning"] = ("nll_nats: log p(x | y) with the true labels; "
@@ -120,11 +120,6 @@ def negative_log_likelihood(model, images, num_samples=None, labels=None, seed=0
                                     "p(y) the training label frequencies; class_accuracy: "
                                     "argmax_y p(y | x) against the labels")
     return result
-
-
-def _logsumexp(a):
-    top = a.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(a - top).sum(axis=1, keepdims=True)))[:, 0]
 
 
 def _nll_summary(log_px, dims):
