@@ -200,15 +200,12 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         """Per-pixel log p(x_i | x_<i) in nats, (B, H, W); sums to `log_prob`. For a
         conditional model without labels, the class is marginalized: pixel i's term is
         log p(x_<=i) - log p(x_<i) with p(x_<=i) = sum_y p(y) p(x_<=i | y)."""
-        if self._map_fn is None:
-            self._map_fn = tf.function(self._log_prob_map, reduce_retracing=True)
         values = self._values(images)
         labels = self._labels(labels, None if discrete.symbolic(values) else len(values))
         if not self.num_classes or labels is not None:
-            return self._map_fn(values, labels)
+            return self._compiled_map()(values, labels)
         batch, (h, w, _) = tf.shape(values)[0], self.image_shape
-        maps = tf.stack([self._map_fn(values, tf.fill([batch], y))
-                         for y in range(self.num_classes)])  # (K, B, H, W)
+        maps = self._class_maps(values)  # (K, B, H, W)
         prefix = tf.cumsum(tf.reshape(maps, [self.num_classes, batch, h * w]), axis=-1)
         joint = tf.reduce_logsumexp(prefix + self.log_class_prior()[:, None, None], 0)
         per_pixel = joint - tf.pad(joint[:, :-1], [[0, 0], [1, 0]])  # (B, H * W)
@@ -225,13 +222,19 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
         frequencies (a conditional model only); exact, so `num_samples` changes nothing."""
         if not self.num_classes:
             return super().class_log_joint(images, num_samples)
-        values = self._values(images)
+        per_class = tf.reduce_sum(self._class_maps(self._values(images)), [2, 3])  # (K, B)
+        return tf.transpose(per_class) + self.log_class_prior()[None]
+
+    def _compiled_map(self):
         if self._map_fn is None:
             self._map_fn = tf.function(self._log_prob_map, reduce_retracing=True)
+        return self._map_fn
+
+    def _class_maps(self, values, compiled=True):
+        """log p(x_i | x_<i, y) for every class y, (K, B, H, W)."""
+        fn = self._compiled_map() if compiled else self._log_prob_map
         batch = tf.shape(values)[0]
-        per_class = [tf.reduce_sum(self._map_fn(values, tf.fill([batch], y)), [1, 2])
-                     for y in range(self.num_classes)]
-        return tf.stack(per_class, -1) + self.log_class_prior()[None]
+        return tf.stack([fn(values, tf.fill([batch], y)) for y in range(self.num_classes)])
 
     def bits_per_dim(self, images, labels=None, num_samples=None):
         """-log2 p(x) / (H * W * C), (B,)."""
@@ -328,9 +331,8 @@ class PixelCNN(Sampler, DensityModel, Completer, keras.Model):
             return values if self.binary else values / 255.0
         uniforms, u_label = self._uniforms(len(values), seed)
         if self.num_classes and labels is None:
-            maps = tf.stack([self._log_prob_map(values, tf.fill([len(values)], y))
-                             for y in range(self.num_classes)], -1)  # (B, H, W, K)
-            known = tf.reduce_sum(maps[:, :known_rows], axis=[1, 2])  # (B, K)
+            maps = self._class_maps(values, compiled=False)  # (K, B, H, W)
+            known = tf.transpose(tf.reduce_sum(maps[:, :, :known_rows], axis=[2, 3]))  # (B, K)
             labels = self._draw_labels(known + self.log_class_prior()[None], u_label)
         return self._sample(uniforms, labels, temperature, values, known_rows, method)
 
