@@ -161,6 +161,12 @@ class TrainConfig:
     # GANs' and pix2pix's batch-norm statistics of the final weights, Wu & Johnson 2021):
     # more batches, steadier statistics; each is a forward pass per generator.
     run_end_steps: int = 100
+    # Stop training once this many minutes of training steps are spent (counted across
+    # resumes, in training_time.json; epoch-end evaluation is not counted): runs compared at
+    # equal time. "cpu" counts the process's CPU seconds, steadier than "wall" on shared
+    # machines. None: train every epoch.
+    time_budget_minutes: Optional[float] = None
+    time_budget_clock: str = "wall"
 
 
 @dataclass
@@ -172,6 +178,7 @@ class ExperimentConfig:
 
 
 MIXED_PRECISION = ("float32", "mixed_bfloat16", "mixed_float16")
+TIME_BUDGET_CLOCKS = ("wall", "cpu")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 CLUSTERS = ("tf_config", "slurm")
 _OPTIONAL_COUNTS = ("steps_per_epoch", "checkpoint_every_steps", "metrics_every_epochs")
@@ -348,6 +355,20 @@ def validate(config):
     if config.train.cluster not in CLUSTERS:
         raise ConfigError(f"train.cluster: expected one of {', '.join(CLUSTERS)}; received "
                           f"{config.train.cluster!r}.")
+    if config.train.time_budget_clock not in TIME_BUDGET_CLOCKS:
+        raise ConfigError(f"train.time_budget_clock: expected one of "
+                          f"{', '.join(TIME_BUDGET_CLOCKS)}; received "
+                          f"{config.train.time_budget_clock!r}.")
+    if config.train.time_budget_minutes is not None:
+        if not config.train.time_budget_minutes > 0:
+            raise ConfigError(f"train.time_budget_minutes: must be > 0 (or null); received "
+                              f"{config.train.time_budget_minutes}.")
+        if config.train.strategy == "multi_worker":
+            # Each worker would read its own clock and could stop a step before the others,
+            # which then wait for it in an all-reduce.
+            raise ConfigError("train.time_budget_minutes: not available with strategy "
+                              "multi_worker (workers could stop at different steps); set "
+                              "train.epochs or train.steps_per_epoch instead.")
     try:
         cls = MODELS.get(config.model.family)
     except LookupError as e:

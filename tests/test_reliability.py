@@ -11,6 +11,7 @@ import pytest
 
 from kerasgen import config as config_lib
 from kerasgen.training.callbacks import EpochAndStepBackup
+from kerasgen.training.callbacks import TrainingClock
 from kerasgen.training.callbacks import TrainingDiverged
 from kerasgen.training.train import train
 from kerasgen.zoo.artifacts import sha256_file
@@ -186,6 +187,73 @@ def test_fit_gets_no_ignored_shuffle_warning(tmp_path):
         warnings.simplefilter("always")
         train(vae_config(tmp_path, "train.epochs=1"), verbose=0)
     assert not [w for w in caught if "shuffle" in str(w.message)]
+
+
+# -- time budgets ------------------------------------------------------------------------------
+class FakeTimer:
+    """Seconds that advance by `tick` at every reading."""
+
+    def __init__(self, tick):
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self):
+        self.now += self.tick
+        return self.now
+
+
+def test_the_clock_stops_mid_epoch_when_the_budget_is_spent_and_a_rerun_trains_no_more(
+        tmp_path):
+    model = helpers.tiny_classifier()
+    model.compile(optimizer="adam")
+    x, y = helpers.fake_images(32, size=8), np.arange(32) % 3
+    path = str(tmp_path / "training_time.json")
+    # Each step reads each timer once as it begins and once as it ends: 10 s of wall and 4 s of
+    # CPU a step, so a CPU budget of 1 minute is spent after the 15th step, 3 into epoch 4.
+    clock = TrainingClock(path, budget_minutes=1, clock="cpu",
+                          timers={"wall": FakeTimer(10.0), "cpu": FakeTimer(4.0)})
+    history = model.fit(x, y, batch_size=8, epochs=10, callbacks=[clock], verbose=0)
+    assert len(history.history["loss"]) == 4
+    assert int(model.optimizer.iterations) == 15
+    saved = json.loads(open(path).read())
+    assert saved == {"wall_seconds": 150.0, "cpu_seconds": 60.0, "steps": 15,
+                     "budget_spent": True}
+    weights = [w.copy() for w in model.get_weights()]
+    again = TrainingClock(path, budget_minutes=1, clock="cpu")
+    history = model.fit(x, y, batch_size=8, epochs=10, callbacks=[again], verbose=0)
+    assert history.history == {} and int(model.optimizer.iterations) == 15
+    assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights()))
+    # A larger budget in the same folder continues from the time already counted.
+    more = TrainingClock(path, budget_minutes=1.5, clock="cpu",
+                         timers={"wall": FakeTimer(10.0), "cpu": FakeTimer(4.0)})
+    model.fit(x, y, batch_size=8, epochs=10, callbacks=[more], verbose=0)
+    assert json.loads(open(path).read())["steps"] == 15 + 8
+    with pytest.raises(ValueError, match="clock must be one of wall, cpu; received 'gpu'"):
+        TrainingClock(path, clock="gpu")
+
+
+def test_train_time_budget_ends_the_run_and_keeps_its_model(tmp_path):
+    with pytest.raises(config_lib.ConfigError, match="time_budget_minutes: must be > 0"):
+        vae_config(tmp_path, "train.time_budget_minutes=0")
+    with pytest.raises(config_lib.ConfigError, match="time_budget_clock: expected one of "
+                                                      "wall, cpu; received 'sun'"):
+        vae_config(tmp_path, "train.time_budget_clock=sun")
+    with pytest.raises(config_lib.ConfigError, match="not available with strategy "
+                                                      "multi_worker"):
+        vae_config(tmp_path, "train.time_budget_minutes=5", "train.strategy=multi_worker")
+    # A budget of a millionth of a minute is spent by the first step.
+    model, history = train(vae_config(tmp_path, "train.time_budget_minutes=1e-6"), verbose=0)
+    run = tmp_path / "run"
+    spent = json.loads((run / "training_time.json").read_text())
+    assert spent["steps"] == 1 and spent["budget_spent"] and spent["wall_seconds"] > 0
+    assert len(history.history["loss"]) == 1 and int(model.optimizer.iterations) == 1
+    weights = model.get_weights()
+    model, history = train(vae_config(tmp_path, "train.time_budget_minutes=1e-6"), verbose=0)
+    assert "loss" not in history.history and int(model.optimizer.iterations) == 1
+    assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights()))
+    # Without a budget the clock still records the time the steps took.
+    model, history = train(vae_config(tmp_path / "free"), verbose=0)
+    assert json.loads((tmp_path / "free" / "run" / "training_time.json").read_text())[
+        "steps"] == 6
 
 
 # -- data ------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Training callbacks: fixed-seed sample grids, crash-safe backups, a non-finite-loss guard,
-and the standard set `kerasgen train` uses."""
+a training clock with an optional time budget, and the standard set `kerasgen train` uses."""
 
 import hashlib
 import json
 import math
 import os
+import time
 import warnings
 
 import keras
@@ -392,11 +393,114 @@ class FiniteModelCheckpoint(keras.callbacks.Callback):
         save_model_atomically(self.model, self.path)
 
 
+class TrainingClock(keras.callbacks.Callback):
+    """The time a run spends in its training steps, summed across resumes; optionally stops
+    the run once a time budget is spent.
+
+    Counted: each training step, its input pipeline included, from `on_train_batch_begin` to
+    `on_train_batch_end`. Not counted: epoch-end work (validation, sample grids, FID, backups),
+    so runs that evaluate at different cadences are compared on the same terms. Two clocks:
+    "wall" (elapsed seconds) and "cpu" (the process's CPU seconds, all its threads), the
+    steadier measure of work on a machine other jobs share.
+
+    The totals go to `path` (JSON: wall_seconds, cpu_seconds, steps, budget_spent) at most
+    every `write_every_seconds` and at each epoch end and at the end of training; a run
+    started again in the same folder continues them (the time of steps that a crash lost
+    since the last backup still counts: it was spent). When `budget_minutes` of `clock` are
+    spent, training stops after the current step; the epoch then ends as usual (backup,
+    checkpoint), and a later run in the folder trains no further epochs. Put it after the
+    backup callback, which sets the epoch a resumed run starts from.
+    """
+
+    CLOCKS = ("wall", "cpu")
+
+    def __init__(self, path, budget_minutes=None, clock="wall", write_every_seconds=30.0,
+                 timers=None):
+        """`timers`: {"wall": f, "cpu": g}, functions returning seconds (tests pass fakes);
+        default `time.perf_counter` and `time.process_time`."""
+        super().__init__()
+        if clock not in self.CLOCKS:
+            raise ValueError(f"clock must be one of {', '.join(self.CLOCKS)}; received "
+                             f"{clock!r}.")
+        if budget_minutes is not None and not budget_minutes > 0:
+            raise ValueError(f"budget_minutes must be > 0 (or None); received "
+                             f"{budget_minutes}.")
+        self.path = path
+        self.budget_minutes = budget_minutes
+        self.clock = clock
+        self.write_every_seconds = float(write_every_seconds)
+        self.timers = timers or {"wall": time.perf_counter, "cpu": time.process_time}
+        self.totals = {"wall_seconds": 0.0, "cpu_seconds": 0.0, "steps": 0,
+                       "budget_spent": False}
+        self._start = None
+        self._last_write = None
+        self._initial_epoch_before = None
+
+    def spent(self):
+        """True when a budget is set and its clock's total has reached it."""
+        return (self.budget_minutes is not None
+                and self.totals[f"{self.clock}_seconds"] >= 60.0 * self.budget_minutes)
+
+    def on_train_begin(self, logs=None):
+        if os.path.exists(self.path):
+            with open(self.path) as f:
+                saved = json.load(f)
+            self.totals.update({k: saved[k] for k in self.totals if k in saved})
+        self.totals["budget_spent"] = self.spent()  # against this run's budget
+        self._last_write = self.timers["wall"]()
+        self._initial_epoch_before = None
+        if self.spent():
+            print(f"The time budget of {self.budget_minutes:g} minutes ({self.clock} clock) "
+                  f"was spent by an earlier run in this folder "
+                  f"({self.totals[self.clock + '_seconds'] / 60:.1f} minutes); training no "
+                  "further.")
+            # fit reads the epoch to start from after on_train_begin (the backup callback
+            # sets it the same way): starting at the last epoch trains none.
+            self._initial_epoch_before = (self.model._initial_epoch,)
+            self.model._initial_epoch = self.params["epochs"]
+            self.model.stop_training = True
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = {name: timer() for name, timer in self.timers.items()}
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._start is None:
+            return
+        for name, timer in self.timers.items():
+            self.totals[f"{name}_seconds"] += timer() - self._start[name]
+        self.totals["steps"] += 1
+        self._start = None
+        if self.spent() and not self.totals["budget_spent"]:
+            self.totals["budget_spent"] = True
+            self.model.stop_training = True
+            print(f"\nThe time budget of {self.budget_minutes:g} minutes ({self.clock} clock) "
+                  f"is spent after {self.totals['steps']} steps; stopping.")
+            self._write()
+        elif self.timers["wall"]() - self._last_write >= self.write_every_seconds:
+            self._write()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._write()
+
+    def on_train_end(self, logs=None):
+        self._write()
+        if self._initial_epoch_before is not None:  # a later fit of this model starts afresh
+            self.model._initial_epoch = self._initial_epoch_before[0]
+
+    def _write(self):
+        self._last_write = self.timers["wall"]()
+        with atomic_path(self.path) as tmp, open(tmp, "w") as f:
+            json.dump(self.totals, f, indent=1)
+
+
 def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1,
                        checkpoint_every_steps=None, tensorboard_update_freq="epoch",
-                       examples=None, restore_dir=None, model_callbacks=()):
-    """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, TensorBoard
-    scalars, sample grids and a `.keras` file of the model after every epoch.
+                       examples=None, restore_dir=None, model_callbacks=(),
+                       time_budget_minutes=None, time_budget_clock="wall"):
+    """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, the training
+    clock (`training_time.json`; it stops the run when `time_budget_minutes` of
+    `time_budget_clock` are spent), TensorBoard scalars, sample grids and a `.keras` file of
+    the model after every epoch.
 
     The backup holds the model and all optimizers' state (every epoch, and every
     `checkpoint_every_steps` steps); rerunning the same command resumes from it.
@@ -413,6 +517,8 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
         EpochAndStepBackup(os.path.join(output_dir, "backup"),
                            save_freq=checkpoint_every_steps or "epoch",
                            restore_dir=restore_dir),
+        TrainingClock(os.path.join(output_dir, "training_time.json"), time_budget_minutes,
+                      time_budget_clock),
         keras.callbacks.TensorBoard(log_dir, update_freq=update_freq),
         SampleGrid(os.path.join(output_dir, "samples"), log_dir, num_samples, seed,
                    sample_every_epochs, examples),

@@ -230,7 +230,9 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
         out, config.train.num_samples, config.train.seed, config.train.sample_every_epochs,
         config.train.checkpoint_every_steps, config.train.tensorboard_update_freq,
         examples=examples, restore_dir=os.path.join(run_dir, "backup"),
-        model_callbacks=model.training_callbacks())
+        model_callbacks=model.training_callbacks(),
+        time_budget_minutes=config.train.time_budget_minutes,
+        time_budget_clock=config.train.time_budget_clock)
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))
     try:
