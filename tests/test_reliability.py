@@ -15,6 +15,7 @@ from kerasgen.training.callbacks import TrainingClock
 from kerasgen.training.callbacks import TrainingDiverged
 from kerasgen.training.train import train
 from kerasgen.zoo.artifacts import sha256_file
+from kerasgen.zoo.curve import read_scalars
 from tests import helpers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -216,7 +217,7 @@ def test_the_clock_stops_mid_epoch_when_the_budget_is_spent_and_a_rerun_trains_n
     assert int(model.optimizer.iterations) == 15
     saved = json.loads(open(path).read())
     assert saved == {"wall_seconds": 150.0, "cpu_seconds": 60.0, "steps": 15,
-                     "budget_spent": True}
+                     "examples": 0, "budget_spent": True}
     weights = [w.copy() for w in model.get_weights()]
     again = TrainingClock(path, budget_minutes=1, clock="cpu")
     history = model.fit(x, y, batch_size=8, epochs=10, callbacks=[again], verbose=0)
@@ -250,10 +251,16 @@ def test_train_time_budget_ends_the_run_and_keeps_its_model(tmp_path):
     model, history = train(vae_config(tmp_path, "train.time_budget_minutes=1e-6"), verbose=0)
     assert "loss" not in history.history and int(model.optimizer.iterations) == 1
     assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights()))
-    # Without a budget the clock still records the time the steps took.
+    # Without a budget the clock still records the time and the images the steps took
+    # (3 steps of 16 an epoch), also per epoch in TensorBoard.
     model, history = train(vae_config(tmp_path / "free"), verbose=0)
-    assert json.loads((tmp_path / "free" / "run" / "training_time.json").read_text())[
-        "steps"] == 6
+    free = tmp_path / "free" / "run"
+    spent = json.loads((free / "training_time.json").read_text())
+    assert (spent["steps"], spent["examples"], spent["budget_spent"]) == (6, 96, False)
+    clock = read_scalars(str(free / "logs" / "clock"))
+    assert clock["images"] == [(1, 48.0), (2, 96.0)]
+    assert [s for s, _ in clock["cpu_minutes"]] == [1, 2]
+    assert 0 < clock["wall_minutes"][0][1] <= clock["wall_minutes"][1][1]
 
 
 # -- data ------------------------------------------------------------------------------------

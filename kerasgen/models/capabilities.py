@@ -63,6 +63,12 @@ class KerasgenModel:
         with k discriminator steps reads k batches)."""
         return int(batch_size)
 
+    def examples_seen(self):
+        """Training examples this model's steps have used so far, when it keeps that count
+        itself (a progressive GAN's steps use part of each batch at its larger sides); None
+        lets `kerasgen train` count the examples its steps read (`examples_per_step`)."""
+        return None
+
     def check_data(self, data, given=()):
         """Refuse (ValueError, or `kerasgen.models.common.ArgumentError` naming an argument)
         or warn about data this model would silently mis-model; `data` is a DataConfig and

@@ -403,10 +403,14 @@ class TrainingClock(keras.callbacks.Callback):
     "wall" (elapsed seconds) and "cpu" (the process's CPU seconds, all its threads), the
     steadier measure of work on a machine other jobs share.
 
-    The totals go to `path` (JSON: wall_seconds, cpu_seconds, steps, budget_spent) at most
-    every `write_every_seconds` and at each epoch end and at the end of training; a run
-    started again in the same folder continues them (the time of steps that a crash lost
-    since the last backup still counts: it was spent). When `budget_minutes` of `clock` are
+    The totals go to `path` (JSON: wall_seconds, cpu_seconds, steps, examples,
+    budget_spent) at most every `write_every_seconds` and at each epoch end and at the end of
+    training; a run started again in the same folder continues them (the time of steps that
+    a crash lost since the last backup still counts: it was spent). `examples` counts
+    `examples_per_step` a step. With `log_dir`, each epoch end also writes TensorBoard
+    scalars at step epoch + 1 (the step of `SampleQuality`'s scores): `images` (the model's
+    `examples_seen()`, else `examples`), `wall_minutes` and `cpu_minutes`, the x axes of a
+    quality-against-training-cost chart (`python -m kerasgen.zoo.curve --compare`). When `budget_minutes` of `clock` are
     spent, training stops after the current step; the epoch then ends as usual (backup,
     checkpoint), and a later run in the folder trains no further epochs. Put it after the
     backup callback, which sets the epoch a resumed run starts from.
@@ -415,7 +419,7 @@ class TrainingClock(keras.callbacks.Callback):
     CLOCKS = ("wall", "cpu")
 
     def __init__(self, path, budget_minutes=None, clock="wall", write_every_seconds=30.0,
-                 timers=None):
+                 timers=None, examples_per_step=0, log_dir=None):
         """`timers`: {"wall": f, "cpu": g}, functions returning seconds (tests pass fakes);
         default `time.perf_counter` and `time.process_time`."""
         super().__init__()
@@ -430,8 +434,11 @@ class TrainingClock(keras.callbacks.Callback):
         self.clock = clock
         self.write_every_seconds = float(write_every_seconds)
         self.timers = timers or {"wall": time.perf_counter, "cpu": time.process_time}
-        self.totals = {"wall_seconds": 0.0, "cpu_seconds": 0.0, "steps": 0,
+        self.examples_per_step = int(examples_per_step)
+        self.log_dir = log_dir
+        self.totals = {"wall_seconds": 0.0, "cpu_seconds": 0.0, "steps": 0, "examples": 0,
                        "budget_spent": False}
+        self._writer = None
         self._start = None
         self._last_write = None
         self._initial_epoch_before = None
@@ -469,6 +476,7 @@ class TrainingClock(keras.callbacks.Callback):
         for name, timer in self.timers.items():
             self.totals[f"{name}_seconds"] += timer() - self._start[name]
         self.totals["steps"] += 1
+        self.totals["examples"] += self.examples_per_step
         self._start = None
         if self.spent() and not self.totals["budget_spent"]:
             self.totals["budget_spent"] = True
@@ -481,9 +489,23 @@ class TrainingClock(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self._write()
+        if self.log_dir:
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(self.log_dir)
+            seen = self.model.examples_seen()
+            with self._writer.as_default():
+                for name, value in (
+                        ("images", self.totals["examples"] if seen is None else seen),
+                        ("wall_minutes", self.totals["wall_seconds"] / 60.0),
+                        ("cpu_minutes", self.totals["cpu_seconds"] / 60.0)):
+                    tf.summary.scalar(name, float(value), step=epoch + 1)
+            self._writer.flush()
 
     def on_train_end(self, logs=None):
         self._write()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         if self._initial_epoch_before is not None:  # a later fit of this model starts afresh
             self.model._initial_epoch = self._initial_epoch_before[0]
 
@@ -496,10 +518,11 @@ class TrainingClock(keras.callbacks.Callback):
 def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1,
                        checkpoint_every_steps=None, tensorboard_update_freq="epoch",
                        examples=None, restore_dir=None, model_callbacks=(),
-                       time_budget_minutes=None, time_budget_clock="wall"):
+                       time_budget_minutes=None, time_budget_clock="wall",
+                       examples_per_step=0):
     """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, the training
-    clock (`training_time.json`; it stops the run when `time_budget_minutes` of
-    `time_budget_clock` are spent), TensorBoard scalars, sample grids and a `.keras` file of
+    clock (`training_time.json` and `logs/clock`; it stops the run when
+    `time_budget_minutes` of `time_budget_clock` are spent), TensorBoard scalars, sample grids and a `.keras` file of
     the model after every epoch.
 
     The backup holds the model and all optimizers' state (every epoch, and every
@@ -518,7 +541,8 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
                            save_freq=checkpoint_every_steps or "epoch",
                            restore_dir=restore_dir),
         TrainingClock(os.path.join(output_dir, "training_time.json"), time_budget_minutes,
-                      time_budget_clock),
+                      time_budget_clock, examples_per_step=examples_per_step,
+                      log_dir=os.path.join(log_dir, "clock")),
         keras.callbacks.TensorBoard(log_dir, update_freq=update_freq),
         SampleGrid(os.path.join(output_dir, "samples"), log_dir, num_samples, seed,
                    sample_every_epochs, examples),

@@ -232,7 +232,7 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
         examples=examples, restore_dir=os.path.join(run_dir, "backup"),
         model_callbacks=model.training_callbacks(),
         time_budget_minutes=config.train.time_budget_minutes,
-        time_budget_clock=config.train.time_budget_clock)
+        time_budget_clock=config.train.time_budget_clock, examples_per_step=batch)
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))
     try:

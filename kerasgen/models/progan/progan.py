@@ -130,6 +130,9 @@ class ProGAN(GAN):
                           f"uses; data.batch_size: {largest} reads only what is used.",
                           stacklevel=2)
 
+    def examples_seen(self):
+        return int(self.images_seen.numpy())  # what the steps used, not what they read
+
     def run_end_callbacks(self, dataset, steps=100):
         return []  # no batch norm: no statistics to recompute under the final weights
 
