@@ -197,3 +197,44 @@ def test_sample_quality_curve_joins_training_stages(tmp_path):
               tmp_path / "bare" / "logs" / "sample_quality")
     with pytest.raises(FileNotFoundError, match="kerasgen train"):
         curve.read_stages([str(tmp_path / "bare"), second])
+
+
+def test_models_compare_on_one_chart_against_training_images_or_time(tmp_path):
+    """Two runs' FID against the images their steps used (logs/clock), one line each."""
+    import tensorflow as tf
+
+    from kerasgen.zoo import curve
+
+    def run(name, fids, images_per_epoch, clock=True):
+        with tf.summary.create_file_writer(
+                str(tmp_path / name / "logs" / "sample_quality")).as_default():
+            for epoch, fid in fids:
+                tf.summary.scalar("classifier/fid", fid, step=epoch)
+        if clock:
+            with tf.summary.create_file_writer(
+                    str(tmp_path / name / "logs" / "clock")).as_default():
+                for epoch in range(1, 11):
+                    tf.summary.scalar("images", epoch * images_per_epoch, step=epoch)
+                    tf.summary.scalar("cpu_minutes", epoch * 2.5, step=epoch)
+        return str(tmp_path / name)
+
+    dcgan = run("dcgan", [(4, 40.0), (8, 20.0)], 9000)
+    progan = run("progan", [(5, 60.0), (10, 15.0)], 4480)
+    lines = curve.read_comparison([dcgan, progan], "classifier/fid", "images")
+    assert lines == [("dcgan", [(36000.0, 40.0), (72000.0, 20.0)]),
+                     ("progan", [(22400.0, 60.0), (44800.0, 15.0)])]
+    assert curve.read_comparison([dcgan], "classifier/fid", "cpu_minutes",
+                                 labels=["DCGAN"]) == [("DCGAN", [(10.0, 40.0), (20.0, 20.0)])]
+    out = str(tmp_path / "c.svg")
+    assert curve.main(["--compare", dcgan, progan, out, "--labels", "DCGAN,ProGAN"]) is None
+    svg = open(out).read()
+    assert svg.count("<polyline") == 2 and "ProGAN (last 15)" in svg
+    assert "training images" in svg and "72k" in svg and "22.4k" in svg
+    with pytest.raises(KeyError, match="No metric 'classifier/kid'"):
+        curve.read_comparison([dcgan], "classifier/kid")
+    with pytest.raises(FileNotFoundError, match="predates it: use --x epochs"):
+        curve.read_comparison([run("old", [(4, 40.0)], 0, clock=False)], "classifier/fid")
+    assert curve.read_comparison([str(tmp_path / "old")], "classifier/fid", "epochs") == [
+        ("old", [(4, 40.0)])]
+    with pytest.raises(ValueError, match="2 labels for 1 runs"):
+        curve.read_comparison([dcgan], "classifier/fid", labels=["a", "b"])

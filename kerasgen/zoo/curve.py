@@ -4,6 +4,12 @@
 fine-tune started from RUN1's model, `train.init_from`) as one curve: RUN2's epochs continue
 after the epochs RUN1 trained, and a dashed line marks where each later stage starts.
 
+`python -m kerasgen.zoo.curve --compare RUN1 RUN2 ... OUT.svg --tag classifier/fid --x images`
+draws one metric of several separately trained models on one chart, against what their
+training cost: the training images or the minutes of training steps (`--x images`,
+`cpu_minutes`, `wall_minutes`; what `kerasgen train`'s clock logged to RUN/logs/clock at each
+epoch end) or the epoch (`--x epochs`).
+
 Reads the metrics that `train.metrics_every_epochs` logged to RUN/logs/sample_quality (FID, KID,
 IS, ... per epoch, the TensorBoard events of `kerasgen.metrics.SampleQuality`) and draws one
 small line chart per metric as SVG, a text format that GitHub and browsers render and git
@@ -65,20 +71,36 @@ def read_stages(runs):
     return merged, boundaries
 
 
-def _panel(tag, points, x0, boundaries=()):
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+X_AXES = {"epochs": "epoch", "images": "training images",
+          "cpu_minutes": "CPU minutes of training steps",
+          "wall_minutes": "minutes of training steps"}
+
+
+def _number(x):
+    """Axis labels: 360000 -> 360k, 2500000 -> 2.5M, 12.5 -> 12.5."""
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(x) >= scale:
+            return f"{x / scale:.3g}{suffix}"
+    return f"{x:.3g}"
+
+
+def _panel(tag, lines, x0, boundaries=(), xlabel="epoch", panel_w=PANEL_W):
+    """One chart: `lines` is [(label, [(x, value), ...]), ...]; each point's value is written
+    beside it when there is one line, a legend names the lines when there are several."""
+    points = [p for _, line in lines for p in line]
     steps, values = [p[0] for p in points], [p[1] for p in points]
     lo, hi = min(values), max(values)
     if hi == lo:
         lo, hi = lo - 1.0, hi + 1.0
     s_lo, s_hi = min(steps), max(max(steps), min(steps) + 1)
-    w, h = PANEL_W - 2 * PAD + 20, PANEL_H - 2 * PAD
+    w, h = panel_w - 2 * PAD + 20, PANEL_H - 2 * PAD
 
     def xy(step, value):
         return (x0 + PAD + (step - s_lo) / (s_hi - s_lo) * w,
                 PAD + (hi - value) / (hi - lo) * h)
 
-    coords = [xy(s, v) for s, v in points]
-    parts = [f'<text x="{x0 + PANEL_W / 2:.0f}" y="20" text-anchor="middle" '
+    parts = [f'<text x="{x0 + panel_w / 2:.0f}" y="20" text-anchor="middle" '
              f'font-weight="bold">{tag}</text>',
              f'<rect x="{x0 + PAD}" y="{PAD}" width="{w}" height="{h}" fill="none" '
              'stroke="#bbb"/>']
@@ -87,17 +109,74 @@ def _panel(tag, points, x0, boundaries=()):
             x = xy(epoch, lo)[0]
             parts.append(f'<line x1="{x:.1f}" y1="{PAD}" x2="{x:.1f}" y2="{PAD + h}" '
                          'stroke="#888" stroke-dasharray="4,3"/>')
-    parts.append('<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="'
-                 + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
-    for (x, y), (s, v) in zip(coords, points):
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f77b4"/>')
-        parts.append(f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" '
-                     f'font-size="10">{v:.3g}</text>')
-        parts.append(f'<text x="{x:.1f}" y="{PAD + h + 14}" text-anchor="middle" '
-                     f'font-size="10">{s}</text>')
+    for i, (label, line) in enumerate(lines):
+        colour = COLOURS[i % len(COLOURS)]
+        coords = [xy(s, v) for s, v in line]
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
+                     + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
+        for (x, y), (s, v) in zip(coords, line):
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
+            if len(lines) == 1:
+                parts.append(f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" '
+                             f'font-size="10">{v:.3g}</text>')
+        if len(lines) > 1:
+            parts.append(f'<text x="{x0 + PAD + 6}" y="{PAD + 14 + 14 * i}" '
+                         f'fill="{colour}" font-size="11">{label} (last {line[-1][1]:.3g})'
+                         '</text>')
+    if len(lines) > 1:  # no values beside the points: the vertical axis's ends instead
+        for value in (lo, hi):
+            parts.append(f'<text x="{x0 + PAD - 4}" y="{xy(s_lo, value)[1] + 4:.1f}" '
+                         f'text-anchor="end" font-size="10">{value:.3g}</text>')
+    ticks = sorted(set(steps)) if len(lines) == 1 else [s_lo, (s_lo + s_hi) / 2, s_hi]
+    for s in ticks:
+        parts.append(f'<text x="{xy(s, lo)[0]:.1f}" y="{PAD + h + 14}" text-anchor="middle" '
+                     f'font-size="10">{_number(s)}</text>')
     parts.append(f'<text x="{x0 + PAD + w / 2:.0f}" y="{PAD + h + 30}" text-anchor="middle" '
-                 'font-size="11">epoch</text>')
+                 f'font-size="11">{xlabel}</text>')
     return parts
+
+
+def read_comparison(runs, tag, x="images", labels=None):
+    """[(label, [(x, value), ...]), ...]: `tag` of each run's sample-quality log against `x`
+    ("epochs", or a scalar of the run's logs/clock at the same epochs)."""
+    if x not in X_AXES:
+        raise ValueError(f"x must be one of {', '.join(X_AXES)}; received {x!r}.")
+    labels = list(labels) if labels else [os.path.basename(os.path.normpath(r)) for r in runs]
+    if len(labels) != len(runs):
+        raise ValueError(f"{len(labels)} labels for {len(runs)} runs; expected one per run.")
+    lines = []
+    for label, run in zip(labels, runs):
+        quality = read_scalars(os.path.join(run, "logs", "sample_quality"))
+        if tag not in quality:
+            raise KeyError(f"No metric {tag!r} in {run!r}; it logged {sorted(quality)}.")
+        points = quality[tag]
+        if x != "epochs":
+            try:
+                clock = dict(read_scalars(os.path.join(run, "logs", "clock")).get(x, []))
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f"No training clock in {os.path.join(run, 'logs', 'clock')!r}; the run "
+                    "predates it: use --x epochs.") from None
+            missing = [epoch for epoch, _ in points if epoch not in clock]
+            if missing:
+                raise ValueError(f"{run!r} logged {tag} at epoch(s) {missing} but no {x} "
+                                 "there; expected both at every epoch end.")
+            points = [(clock[epoch], value) for epoch, value in points]
+        lines.append((label, points))
+    return lines
+
+
+def write_comparison_svg(lines, path, tag, x="images"):
+    """One chart of `tag` for each (label, points) of `read_comparison`, in one panel twice
+    the usual width."""
+    width = 2 * PANEL_W
+    body = _panel(tag, lines, 0, xlabel=X_AXES[x], panel_w=width)
+    with open(path, "w") as f:
+        f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{PANEL_H}" '
+                f'font-family="sans-serif" font-size="12">\n'
+                f'<rect width="{width}" height="{PANEL_H}" fill="white"/>\n'
+                + "\n".join(body) + "\n</svg>\n")
+    return path
 
 
 def write_svg(series, path, tags=None, boundaries=()):
@@ -110,7 +189,7 @@ def write_svg(series, path, tags=None, boundaries=()):
     width = PANEL_W * len(tags)
     body = []
     for i, tag in enumerate(tags):
-        body += _panel(tag, series[tag], i * PANEL_W, boundaries)
+        body += _panel(tag, [(tag, series[tag])], i * PANEL_W, boundaries)
     with open(path, "w") as f:
         f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{PANEL_H}" '
                 f'font-family="sans-serif" font-size="12">\n'
@@ -123,10 +202,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="+", metavar="run",
                         help="a run folder trained with train.metrics_every_epochs; several "
-                        "for a model trained in stages, in the order they were trained")
+                        "for a model trained in stages, in the order they were trained, or "
+                        "with --compare, separate models")
     parser.add_argument("out", help="the .svg file to write")
     parser.add_argument("--tags", help="comma-separated metrics to draw (default: all)")
+    parser.add_argument("--compare", action="store_true",
+                        help="the runs are separate models: one chart of --tag, a line each")
+    parser.add_argument("--tag", default="classifier/fid",
+                        help="with --compare: the metric (default classifier/fid)")
+    parser.add_argument("--x", default="images", choices=sorted(X_AXES),
+                        help="with --compare: what the horizontal axis counts (default images)")
+    parser.add_argument("--labels", help="with --compare: comma-separated names of the runs "
+                        "(default: their folder names)")
     args = parser.parse_args(argv)
+    if args.compare:
+        lines = read_comparison(args.runs, args.tag, args.x,
+                                args.labels.split(",") if args.labels else None)
+        write_comparison_svg(lines, args.out, args.tag, args.x)
+        for label, points in lines:
+            print(label, " ".join(f"{_number(x)}:{v:.4g}" for x, v in points))
+        return
     series, boundaries = read_stages(args.runs)
     write_svg(series, args.out, args.tags.split(",") if args.tags else None, boundaries)
     for tag, points in sorted(series.items()):
