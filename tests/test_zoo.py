@@ -238,3 +238,21 @@ def test_models_compare_on_one_chart_against_training_images_or_time(tmp_path):
         ("old", [(4, 40.0)])]
     with pytest.raises(ValueError, match="2 labels for 1 runs"):
         curve.read_comparison([dcgan], "classifier/fid", labels=["a", "b"])
+
+
+def test_the_training_log_draws_per_epoch_values_counted_from_one(tmp_path):
+    import tensorflow as tf
+
+    from kerasgen.zoo import curve
+
+    with tf.summary.create_file_writer(str(tmp_path / "run" / "logs" / "train")).as_default():
+        for epoch in range(3):  # keras.callbacks.TensorBoard: step = epoch, from 0
+            tf.summary.scalar("epoch_m_global", 0.2 - 0.05 * epoch, step=epoch)
+            tf.summary.scalar("batch_m_global", 0.5, step=epoch)
+    series = curve.read_epoch_scalars(str(tmp_path / "run"), "train")
+    assert list(series) == ["epoch_m_global"]
+    assert [(e, round(v, 4)) for e, v in series["epoch_m_global"]] == [
+        (1, 0.2), (2, 0.15), (3, 0.1)]
+    out = str(tmp_path / "m.svg")
+    assert curve.main([str(tmp_path / "run"), out, "--log", "train"]) is None
+    assert "epoch_m_global" in open(out).read()

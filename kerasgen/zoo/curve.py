@@ -4,6 +4,9 @@
 fine-tune started from RUN1's model, `train.init_from`) as one curve: RUN2's epochs continue
 after the epochs RUN1 trained, and a dashed line marks where each later stage starts.
 
+`--log train --tags epoch_m_global,epoch_k_t` draws what the training log holds per epoch
+instead (losses' epoch means, BEGAN's convergence measure and k_t).
+
 `python -m kerasgen.zoo.curve --compare RUN1 RUN2 ... OUT.svg --tag classifier/fid --x images`
 draws one metric of several separately trained models on one chart, against what their
 training cost: the training images or the minutes of training steps (`--x images`,
@@ -57,16 +60,30 @@ def epochs_trained(run):
     return max(steps) + 1
 
 
-def read_stages(runs):
-    """The sample-quality series of runs trained one after another, as one: each run's epochs
-    are shifted by the epochs the runs before it trained. Returns (series, boundaries), the
-    boundaries being the epochs at which the second, third, ... run started."""
+def read_epoch_scalars(run, log="sample_quality"):
+    """{tag: [(epoch, value), ...]} of RUN/logs/LOG, the epoch counted from 1 (the number of
+    epochs trained when the value was logged). `log="train"` gives the per-epoch values
+    Keras logs there (`epoch_*` tags, e.g. a loss's epoch mean or BEGAN's epoch_m_global
+    and epoch_k_t), whose steps count from 0; its per-batch tags are left out (their steps
+    start again at each resume)."""
+    series = read_scalars(os.path.join(run, "logs", log))
+    if log != "train":
+        return series
+    return {tag: [(step + 1, value) for step, value in points]
+            for tag, points in series.items() if tag.startswith("epoch_")}
+
+
+def read_stages(runs, log="sample_quality"):
+    """The per-epoch series (`read_epoch_scalars`) of runs trained one after another, as
+    one: each run's epochs are shifted by the epochs the runs before it trained. Returns
+    (series, boundaries), the boundaries being the epochs at which the second, third, ...
+    run started."""
     merged, offset, boundaries = {}, 0, []
     for i, run in enumerate(runs):
         if i:
             offset += epochs_trained(runs[i - 1])
             boundaries.append(offset)
-        for tag, points in read_scalars(os.path.join(run, "logs", "sample_quality")).items():
+        for tag, points in read_epoch_scalars(run, log).items():
             merged.setdefault(tag, []).extend((step + offset, value) for step, value in points)
     return merged, boundaries
 
@@ -206,6 +223,10 @@ def main(argv=None):
                         "with --compare, separate models")
     parser.add_argument("out", help="the .svg file to write")
     parser.add_argument("--tags", help="comma-separated metrics to draw (default: all)")
+    parser.add_argument("--log", default="sample_quality",
+                        help="which of the run's logs: sample_quality (default) or train "
+                        "(the per-epoch values of the losses and what the model logs, e.g. "
+                        "--log train --tags epoch_m_global,epoch_k_t)")
     parser.add_argument("--compare", action="store_true",
                         help="the runs are separate models: one chart of --tag, a line each")
     parser.add_argument("--tag", default="classifier/fid",
@@ -222,7 +243,7 @@ def main(argv=None):
         for label, points in lines:
             print(label, " ".join(f"{_number(x)}:{v:.4g}" for x, v in points))
         return
-    series, boundaries = read_stages(args.runs)
+    series, boundaries = read_stages(args.runs, args.log)
     write_svg(series, args.out, args.tags.split(",") if args.tags else None, boundaries)
     for tag, points in sorted(series.items()):
         print(tag, " ".join(f"{s}:{v:.4g}" for s, v in points))
