@@ -102,6 +102,32 @@ def test_round_trip_restores_generators_and_both_optimizers(tmp_path):
     helpers.check_config_round_trip(model)
 
 
+def test_resize_upsampling_spreads_a_constant_evenly_where_stride_2_makes_a_checkerboard():
+    from kerasgen.layers.resnet import upsample_block
+
+    def block(upsampling):
+        x = keras.Input((8, 8, 2))
+        net = keras.Model(x, upsample_block(x, 3, "none", "u", upsampling))
+        net.set_weights([np.ones_like(w) if w.ndim == 4 else np.zeros_like(w)
+                         for w in net.get_weights()])
+        return keras.ops.convert_to_numpy(net(np.ones((1, 8, 8, 2), "float32")))[0]
+
+    transposed, resized = block("transpose"), block("resize")
+    assert transposed.shape == resized.shape == (16, 16, 3)
+    inner = (slice(2, -2), slice(2, -2))
+    # A 3x3 kernel at stride 2: pixels receive 1, 2 or 4 taps of each input, periodically.
+    assert sorted(np.unique(transposed[inner][..., 0])) == [2.0, 4.0, 8.0]
+    np.testing.assert_array_equal(resized, np.full((16, 16, 3), 18.0))
+    model = small(upsampling="resize")
+    x = np.random.default_rng(0).uniform(0, 1, (2, 20, 36, 1)).astype("float32")
+    assert model.translate(x, "a2b").shape == (2, 20, 36, 3)
+    assert "u1_resize" in [layer.name for layer in model.generator_g.layers]
+    helpers.check_config_round_trip(model)
+    with pytest.raises(ValueError, match="upsampling must be one of transpose, resize; "
+                                         "received 'bilinear'"):
+        small(upsampling="bilinear")
+
+
 def test_history_pool_follows_the_reference_rule():
     pool = HistoryPool(4, (1, 1, 1))
     step = tf.function(lambda x, seed: pool.query(x, seed))

@@ -43,6 +43,9 @@ class CycleGAN(training.TwoPlayers, Translator, keras.Model):
             it off; needs channels_a == channels_b).
         pool_size: past fakes per discriminator (50; 0 scores only the newest).
         seed: seed of the pool's random choices.
+        upsampling: the generators' two upsampling steps: "transpose" (stride-2 transposed
+            convolutions, the paper's) or "resize" (nearest-neighbour resize, then a 3x3
+            convolution: no checkerboard, Odena et al. 2016).
 
     Example:
     >>> model = kerasgen.models.CycleGAN(image_size=64)
@@ -58,7 +61,7 @@ class CycleGAN(training.TwoPlayers, Translator, keras.Model):
     def __init__(self, image_size=256, channels_a=3, channels_b=3, generator_width=64,
                  residual_blocks=None, discriminator_width=64, patch_size=70, norm="instance",
                  loss="least_squares", cycle_weight=10.0, identity_weight=0.5, pool_size=50,
-                 seed=None, **kwargs):
+                 seed=None, upsampling="transpose", **kwargs):
         super().__init__(**kwargs)
         self.image_size = positive_int("image_size", image_size)
         if self.image_size % RESNET_MULTIPLE:
@@ -86,8 +89,9 @@ class CycleGAN(training.TwoPlayers, Translator, keras.Model):
         self.pool_size = int(pool_size)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.upsampling = upsampling  # checked by resnet_generator
         gen = dict(width=self.generator_width, residual_blocks=self.residual_blocks,
-                   norm=norm)
+                   norm=norm, upsampling=upsampling)
         self.generator_g = resnet_generator(self.channels_a, self.channels_b, name="G_a2b",
                                             **gen)
         self.generator_f = resnet_generator(self.channels_b, self.channels_a, name="F_b2a",
@@ -241,5 +245,5 @@ class CycleGAN(training.TwoPlayers, Translator, keras.Model):
             "discriminator_width": self.discriminator_width, "patch_size": self.patch_size,
             "norm": self.norm, "loss": self.loss, "cycle_weight": self.cycle_weight,
             "identity_weight": self.identity_weight, "pool_size": self.pool_size,
-            "seed": self.seed})
+            "seed": self.seed, "upsampling": self.upsampling})
         return config
