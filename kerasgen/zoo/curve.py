@@ -183,17 +183,21 @@ def read_comparison(runs, tag, x="images", labels=None):
     return lines
 
 
-def write_comparison_svg(lines, path, tag, x="images"):
-    """One chart of `tag` for each (label, points) of `read_comparison`, in one panel twice
-    the usual width."""
-    width = 2 * PANEL_W
-    body = _panel(tag, lines, 0, xlabel=X_AXES[x], panel_w=width)
+def _write_svg(body, width, path):
     with open(path, "w") as f:
         f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{PANEL_H}" '
                 f'font-family="sans-serif" font-size="12">\n'
                 f'<rect width="{width}" height="{PANEL_H}" fill="white"/>\n'
                 + "\n".join(body) + "\n</svg>\n")
     return path
+
+
+def write_comparison_svg(lines, path, tag, x="images"):
+    """One chart of `tag` for each (label, points) of `read_comparison`, in one panel twice
+    the usual width."""
+    width = 2 * PANEL_W
+    body = _panel(tag, lines, 0, xlabel=X_AXES[x], panel_w=width)
+    return _write_svg(body, width, path)
 
 
 def write_svg(series, path, tags=None, boundaries=()):
@@ -207,12 +211,7 @@ def write_svg(series, path, tags=None, boundaries=()):
     body = []
     for i, tag in enumerate(tags):
         body += _panel(tag, [(tag, series[tag])], i * PANEL_W, boundaries)
-    with open(path, "w") as f:
-        f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{PANEL_H}" '
-                f'font-family="sans-serif" font-size="12">\n'
-                f'<rect width="{width}" height="{PANEL_H}" fill="white"/>\n'
-                + "\n".join(body) + "\n</svg>\n")
-    return path
+    return _write_svg(body, width, path)
 
 
 def main(argv=None):
