@@ -220,6 +220,8 @@ def evaluate(args):
     if args.heat_maps and len(args.models) > 1:
         raise ValueError(f"--heat-maps names one PNG; received {len(args.models)} models "
                          "(evaluate them one at a time).")
+    sampling = {key: getattr(args, key) for key in ("truncation", "temperature")
+                if getattr(args, key) is not None}
     reports, written = [], []
     for name in args.models:
         model, source, run_config = loading.load_model(name)
@@ -228,7 +230,7 @@ def evaluate(args):
             train_data=args.train_data, features=args.features, judge=args.judge,
             num_generated=args.num_generated, num_real=args.num_real, split=args.split,
             nll_samples=args.k, nearest_path=args.nearest_neighbours, seed=args.seed,
-            verbose=not args.quiet, heat_map_path=args.heat_maps)
+            verbose=not args.quiet, heat_map_path=args.heat_maps, sampling=sampling)
         report["model"] = dict(source, name=name, family=type(model).__name__)
         reports.append(report)
         out = args.json or os.path.join(

@@ -241,3 +241,42 @@ def test_evaluate_reports_swd_and_ms_ssim_on_the_pixels_of_samples(tmp_path, cap
     assert cli.main(args + ["--metrics", "swd"]) == 2
     assert "SWD: expected real images of at least 16x16 pixels; received 8x8" in (
         capsys.readouterr().err)
+
+
+def test_samples_are_drawn_with_the_sampling_options_asked_for(tmp_path, capsys):
+    """--truncation reaches the samples (StyleGAN's psi: the scores are those of samples drawn
+    at it, and the protocol says so); an option the model does not declare is refused."""
+    from kerasgen.images import to_uint8
+    from kerasgen.metrics import ms_ssim_diversity
+    from tests.families import TINY
+
+    folder = helpers.write_idx_folder(str(tmp_path / "digits8"), num_train=20, num_test=30,
+                                      size=8)
+    model = TINY["stylegan"]()
+    options = dict(metrics=["ms_ssim"], data_path=folder, features="pixels:8",
+                   num_generated=20, verbose=False)
+    report = evaluate_lib.evaluate_model(model, sampling={"truncation": 0.0}, **options)
+    real, _, _ = evaluate_lib.real_images(evaluate_lib.data_config(model, data_path=folder),
+                                          "test", verbose=False)
+    at_zero = np.asarray(to_uint8(model.generate(20, seed=0, truncation=0.0)))
+    assert report["metrics"] == pytest.approx(ms_ssim_diversity(real, at_zero), rel=1e-6)
+    # psi 0 draws every sample at the average w, so the samples are all alike.
+    assert report["metrics"]["ms_ssim"] == pytest.approx(1.0, abs=1e-4)
+    assert report["protocol"]["sampling"] == {"truncation": 0.0}
+    assert report["protocol"]["generated"]["description"] == "20 samples, seed 0, truncation 0"
+    untruncated = evaluate_lib.evaluate_model(model, **options)
+    assert untruncated["metrics"]["ms_ssim"] < 0.99 and "sampling" not in untruncated["protocol"]
+    with pytest.raises(ValueError, match="DCGAN does not take the sampling option\\(s\\) "
+                                         "truncation; it takes seed"):
+        evaluate_lib.evaluate_model(TINY["dcgan"](), sampling={"truncation": 0.5}, **options)
+    with pytest.raises(ValueError, match="Sampling options \\(truncation\\) shape generated "
+                                         "samples, and nll generates none"):
+        evaluate_lib.evaluate_model(model, sampling={"truncation": 0.5},
+                                    **dict(options, metrics=["nll"]))
+    small = str(tmp_path / "stylegan.keras")
+    model.save(small)
+    assert cli.main(["evaluate", small, "--data", folder, "--features", "pixels:8",
+                     "--metrics", "ms_ssim", "--num-generated", "20", "--truncation", "0",
+                     "--json", str(tmp_path / "r.json"), "--quiet"]) == 0
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["protocol"]["sampling"] == {"truncation": 0.0}

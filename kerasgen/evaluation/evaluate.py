@@ -144,7 +144,7 @@ def _evaluate_samples_and_likelihood(model, run_config, metrics, name, o):
                     num_generated=o["num_generated"], num_real=o["num_real"],
                     split=o["split"], nll_samples=o["nll_samples"],
                     nearest_path=o["nearest_path"], heat_map_path=o["heat_map_path"],
-                    seed=o["seed"], verbose=o["verbose"])
+                    seed=o["seed"], verbose=o["verbose"], sampling=o["sampling"])
 
 
 def _evaluators():
@@ -161,20 +161,26 @@ def _evaluators():
 def evaluate_model(model, run_config=None, metrics=None, name="model", data_path=None,
                    source=None, train_data=None, features=None, judge=None,
                    num_generated=10_000, num_real=None, split="test", nll_samples=1000,
-                   nearest_path=None, seed=0, verbose=True, heat_map_path=None):
+                   nearest_path=None, seed=0, verbose=True, heat_map_path=None,
+                   sampling=None):
     """`kerasgen evaluate`: score `model` by what it can do (translators on held-out pairs,
     text-to-image models on held-out captions, text encoders by retrieval, samplers and
     likelihood models by sample metrics and NLL); `metrics` None takes the model's
-    `default_metrics()`. Returns the report dict."""
+    `default_metrics()`; `sampling` the sampling options samples are drawn with (a
+    sampler's `sampling_options`). Returns the report dict."""
     if heat_map_path:  # asked of every kind of model, not only samplers and likelihoods
         check_pixel_terms(model)
     options = dict(data_path=data_path, source=source, train_data=train_data,
                    features=features, judge=judge, num_generated=num_generated,
                    num_real=num_real, split=split, nll_samples=nll_samples,
                    nearest_path=nearest_path, heat_map_path=heat_map_path, seed=seed,
-                   verbose=verbose)
+                   verbose=verbose, sampling=dict(sampling or {}))
     for capability, evaluator in _evaluators():
         if isinstance(model, capability):
+            if options["sampling"] and evaluator is not _evaluate_samples_and_likelihood:
+                raise ValueError(f"{name} ({type(model).__name__}) is not scored on samples "
+                                 f"drawn with sampling options; received "
+                                 f"{', '.join(options['sampling'])}.")
             return evaluator(model, run_config, metrics, name, options)
     raise ValueError(f"{name} ({type(model).__name__}) has nothing kerasgen evaluate scores "
                      f"(capabilities: {', '.join(capabilities(model)) or 'none'}); expected a "

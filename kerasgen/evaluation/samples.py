@@ -136,7 +136,7 @@ def _nll_summary(log_px, dims):
 def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_generated=10_000,
              num_real=None, split="test", nll_samples=1000, nearest_path=None, num_nearest=16,
              heat_map_path=None,
-             seed=0, batch_size=500, verbose=True):
+             seed=0, batch_size=500, verbose=True, sampling=None):
     """Evaluate a model; returns the report dict (metrics + protocol).
 
     Args:
@@ -152,6 +152,8 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
         nearest_path: write the nearest-neighbour PNG here and add the memorization score.
         heat_map_path: write the first 16 real images beside their per-pixel costs here
             (`heat_maps`; models with `pixel_terms`).
+        sampling: sampling options the samples are drawn with, among those the model
+            declares (`sampling_options`: StyleGAN's truncation, PixelCNN's temperature).
     """
     metrics = check_metrics(metrics, metrics_known()) if (
         metrics or not (nearest_path or heat_map_path)) else ()
@@ -163,6 +165,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
                          f"{', '.join(capabilities(model)) or 'none'}), so "
                          f"{sample_metrics or 'the nearest-neighbour check'} do not apply; "
                          "use nll for likelihood models.")
+    sampling = check_sampling(model, sampling, needs_samples, metrics)
     if "nll" in metrics and not isinstance(model, DensityModel):
         raise ValueError(f"nll needs a model with a likelihood (a DensityModel such as a VAE "
                          f"or a PixelCNN); {type(model).__name__} has capabilities "
@@ -190,7 +193,7 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
             raise ValueError(f"{extractor.name} features have no classes, so the Inception "
                              "Score is undefined; drop 'is' or use a classifier extractor.")
         classes = model.num_classes_declared
-        options = model.cycling_options(num_generated)
+        options = {**model.cycling_options(num_generated), **sampling}
         gen_labels = options.get("labels") if classes else None
         images_needed = any(SAMPLE_METRICS[m].needs == "images" for m in sample_metrics)
         kept = [] if images_needed else None
@@ -209,7 +212,8 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
                 real_f, gen_f, gen_p, sample_metrics, real_images=images,
                 generated_images=generated_images, seed=seed))
         generated = (f"{num_generated} samples, seed {seed}"
-                     + (", labels cycling 0..K-1" if classes else ""))
+                     + (", labels cycling 0..K-1" if classes else "")
+                     + "".join(f", {key} {value:g}" for key, value in sampling.items()))
         report["protocol"].update(sample_protocol(extractor, sample_metrics, description,
                                                   len(images), generated, num_generated,
                                                   seed=seed))
@@ -222,22 +226,43 @@ def evaluate(model, data, metrics=("fid", "kid", "is"), features=None, num_gener
             # The real split's own score: the ceiling this extractor gives real data.
             report["metrics"]["is_real_mean"] = scores_from_outputs(
                 real_f, real_f, real_p, ("is",))["is_mean"]
+        if sampling:
+            report["protocol"]["sampling"] = dict(sampling)
         if nearest_path:
             report.update(_nearest(model, data, extractor, images, real_f, gen_f, num_nearest,
-                                   nearest_path, seed, batch_size, verbose))
+                                   nearest_path, seed, batch_size, verbose, sampling))
             report["protocol"]["train"] = report["nearest_neighbours"]["train"]
     return report
 
 
+def check_sampling(model, sampling, needs_samples, metrics):
+    """The sampling options of an evaluation as a dict, refused by name where the model does
+    not declare them or where nothing asked for is generated."""
+    sampling = dict(sampling or {})
+    if not sampling:
+        return sampling
+    declared = tuple(model.sampling_options) if isinstance(model, Sampler) else ()
+    unknown = [key for key in sampling if key not in declared]
+    if unknown:
+        raise ValueError(f"{type(model).__name__} does not take the sampling option(s) "
+                         f"{', '.join(unknown)}; it takes {', '.join(declared) or 'none'}.")
+    if not needs_samples:
+        raise ValueError(f"Sampling options ({', '.join(sampling)}) shape generated samples, "
+                         f"and {', '.join(metrics) or 'nothing asked'} generates none; "
+                         "expected a sample metric (fid, kid, ...) or --nearest-neighbours.")
+    return sampling
+
+
 def _nearest(model, data, extractor, test_images, test_f, gen_f, num_nearest, path, seed,
-             batch_size, verbose):
+             batch_size, verbose, sampling=None):
     """Nearest training images of generated samples, and the memorization score."""
     train_images, _, train_description = real_images(data, "train", verbose=verbose)
     train_f, _, _ = features_lib.extract(
         extractor, features_lib.image_batches(train_images, batch_size), len(train_images),
         f"Features of {train_description}", verbose)
     samples = np.asarray(model.generate(num_nearest, seed=seed,
-                                        **model.cycling_options(num_nearest)))
+                                        **model.cycling_options(num_nearest),
+                                        **(sampling or {})))
     sample_f, _ = extractor.outputs(samples)
     _, info = nearest_neighbour_grid(samples, train_images, sample_f, train_f, path)
     return {"memorization": memorization(gen_f, train_f, test_f),
