@@ -410,10 +410,12 @@ class TrainingClock(keras.callbacks.Callback):
     `examples_per_step` a step. With `log_dir`, each epoch end also writes TensorBoard
     scalars at step epoch + 1 (the step of `SampleQuality`'s scores): `images` (the model's
     `examples_seen()`, else `examples`), `wall_minutes` and `cpu_minutes`, the x axes of a
-    quality-against-training-cost chart (`python -m kerasgen.zoo.curve --compare`). When `budget_minutes` of `clock` are
-    spent, training stops after the current step; the epoch then ends as usual (backup,
-    checkpoint), and a later run in the folder trains no further epochs. Put it after the
-    backup callback, which sets the epoch a resumed run starts from.
+    quality-against-training-cost chart (`python -m kerasgen.zoo.curve --compare`).
+
+    When `budget_minutes` of `clock` are spent, training stops after the current step; the
+    epoch then ends as usual (backup, checkpoint), and a later run in the folder trains no
+    further epochs. Put it after the backup callback, which sets the epoch a resumed run
+    starts from.
     """
 
     CLOCKS = ("wall", "cpu")
@@ -522,8 +524,8 @@ def standard_callbacks(output_dir, num_samples=64, seed=0, sample_every_epochs=1
                        examples_per_step=0):
     """What `kerasgen train` uses: a non-finite-loss guard, crash-safe backups, the training
     clock (`training_time.json` and `logs/clock`; it stops the run when
-    `time_budget_minutes` of `time_budget_clock` are spent), TensorBoard scalars, sample grids and a `.keras` file of
-    the model after every epoch.
+    `time_budget_minutes` of `time_budget_clock` are spent), TensorBoard scalars, sample
+    grids and a `.keras` file of the model after every epoch.
 
     The backup holds the model and all optimizers' state (every epoch, and every
     `checkpoint_every_steps` steps); rerunning the same command resumes from it.
