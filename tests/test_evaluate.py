@@ -267,8 +267,10 @@ def test_samples_are_drawn_with_the_sampling_options_asked_for(tmp_path, capsys)
     untruncated = evaluate_lib.evaluate_model(model, **options)
     assert untruncated["metrics"]["ms_ssim"] < 0.99 and "sampling" not in untruncated["protocol"]
     with pytest.raises(ValueError, match="DCGAN does not take the sampling option\\(s\\) "
-                                         "truncation; it takes seed"):
+                                         "truncation; it takes none"):
         evaluate_lib.evaluate_model(TINY["dcgan"](), sampling={"truncation": 0.5}, **options)
+    with pytest.raises(ValueError, match="option\\(s\\) seed; it takes truncation"):
+        evaluate_lib.evaluate_model(model, sampling={"seed": 3}, **options)
     with pytest.raises(ValueError, match="Sampling options \\(truncation\\) shape generated "
                                          "samples, and nll generates none"):
         evaluate_lib.evaluate_model(model, sampling={"truncation": 0.5},

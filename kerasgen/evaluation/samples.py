@@ -241,7 +241,9 @@ def check_sampling(model, sampling, needs_samples, metrics):
     sampling = dict(sampling or {})
     if not sampling:
         return sampling
-    declared = tuple(model.sampling_options) if isinstance(model, Sampler) else ()
+    # The seed is the evaluation's own, and labels cycle through the classes.
+    declared = tuple(o for o in (model.sampling_options if isinstance(model, Sampler) else ())
+                     if o not in ("seed", "labels"))
     unknown = [key for key in sampling if key not in declared]
     if unknown:
         raise ValueError(f"{type(model).__name__} does not take the sampling option(s) "
