@@ -6,6 +6,7 @@ import os
 import shutil
 import warnings
 
+import keras
 import numpy as np
 import pytest
 
@@ -71,6 +72,34 @@ def test_epoch_end_backups_resume_with_the_step_counts_they_saved(tmp_path):
     model, history = train(vae_config(tmp_path, "train.checkpoint_every_steps=null",
                                       "train.epochs=3"), verbose=0)
     assert len(history.history["loss"]) == 1 and int(model.optimizer.iterations) == 9
+
+
+class CrashInEpoch(keras.callbacks.Callback):
+    """Raises after batch `batch` of epoch `epoch` (0-based), after that batch's backup."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.epoch, self.batch, self._now = epoch, batch, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._now = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self._now, batch) == (self.epoch, self.batch):
+            raise RuntimeError("simulated crash")
+
+
+def test_a_resumed_run_killed_before_its_first_epoch_end_resumes_that_epoch(tmp_path):
+    train(vae_config(tmp_path, "train.epochs=1"), verbose=0)
+    # Resumed at epoch 2, killed in it after the backup of its second step.
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(vae_config(tmp_path, "train.epochs=3"), verbose=0,
+              callbacks=[CrashInEpoch(epoch=1, batch=1)])
+    meta = json.loads((tmp_path / "run" / "backup" / "training_metadata.json").read_text())
+    assert (meta["epoch"], meta["batch"]) == (1, 1)  # it recorded 0, so the run restarted
+    model, history = train(vae_config(tmp_path, "train.epochs=3"), verbose=0)
+    assert len(history.history["loss"]) == 2  # epochs 2 and 3
+    assert int(model.optimizer.iterations) == 9
 
 
 def test_a_truncated_backup_without_checksum_still_falls_back(tmp_path):

@@ -198,6 +198,10 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         # from here too, or epoch-based learning-rate schedules run ahead of the data (a
         # resumed run reached the end of its decay 1,189 steps early).
         self._epoch_start_steps = optimizer_steps(self.model)
+        # The epoch a backup inside this epoch records (the epochs completed before it).
+        # Keras sets it only at epoch ends, so a resumed run's backups before its first
+        # epoch end recorded 0, and a kill there restarted the run from its first epoch.
+        self._current_epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
         # Either save here records (epoch + 1, batch 0): resume at the next epoch, with the
