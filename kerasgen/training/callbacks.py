@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.config import TIME_BUDGET_CLOCKS
 from kerasgen.files import atomic_path
 from kerasgen.files import fsync_dir
 from kerasgen.files import fsync_file
@@ -422,7 +423,7 @@ class TrainingClock(keras.callbacks.Callback):
     starts from.
     """
 
-    CLOCKS = ("wall", "cpu")
+    CLOCKS = TIME_BUDGET_CLOCKS  # what train.time_budget_clock may name
 
     def __init__(self, path, budget_minutes=None, clock="wall", write_every_seconds=30.0,
                  timers=None, examples_per_step=0, log_dir=None):
