@@ -535,3 +535,30 @@ def test_kerasgen_train_resumes_w_avg_and_the_lazy_counters(tmp_path):
     for name, value in saved.items():
         np.testing.assert_array_equal(seen.state[name], value, err_msg=name)
     assert int(second.d_steps.numpy()) == 4
+
+
+def test_mixing_grid_path_length_and_attribute_direction():
+    """The card's pictures and measures at toy scale: the mixing grid's cells are `mix` of
+    their row and column sources; path lengths in w and z are finite and positive; an
+    attribute direction is a unit vector in w."""
+    model = small()
+    grid = model.mixing_grid([1, 2], [3, 4, 5], crossover=2)
+    assert grid.shape == (2 + 3 * 18, 2 + 4 * 18, 3)  # one source row and column, 2 px gaps
+    cell = grid[2 + 2 * 18: 2 + 2 * 18 + 16, 2 + 3 * 18: 2 + 3 * 18 + 16]  # row 2, column 5
+    np.testing.assert_allclose(cell, np.round(model.mix(2, 5, 2).numpy()[0] * 255), atol=1)
+    corner = grid[2:18, 2:18]
+    assert (corner == corner[0, 0]).all()  # blank
+    judge = kerasgen.models.Classifier(image_shape=(8, 8, 3), num_classes=2, width=4,
+                                       feature_dim=8, multi_label=True, thresholds=[0.5, 0.5])
+    for space in ("w", "z"):
+        report = model.path_length(space, num_pairs=8, perceptual=judge, batch_size=4)
+        assert report["pairs"] == 8 and np.isfinite(report["ppl"]) and report["ppl"] > 0
+        assert report["protocol"]["interpolation"] == {"w": "linear", "z": "spherical"}[space]
+    with pytest.raises(ValueError, match="needs a feature extractor"):
+        model.path_length("w", num_pairs=2)
+    judge.decide = lambda images: np.asarray(images)[:, :1, 0, :2].reshape(-1, 2) > 0.5
+    direction, share = model.attribute_direction(judge, "b", ["a", "b"], num_samples=64)
+    assert direction.shape == (8,) and np.linalg.norm(direction) == pytest.approx(1.0)
+    assert 0 < share < 1
+    with pytest.raises(ValueError, match="Unknown attribute 'c'; the judge's outputs are a, b"):
+        model.attribute_direction(judge, "c", ["a", "b"])

@@ -234,6 +234,95 @@ class StyleGAN(Projector, GAN):
         return self.synthesis(styles.mix_styles(ws_of(seeds_a), ws_of(seeds_b),
                                                 int(crossover), self.num_ws), use_ema)
 
+    def mixing_grid(self, row_seeds, column_seeds, crossover, truncation=1.0, use_ema=True):
+        """The StyleGAN paper's Figure 3 as a uint8 picture: the row sources down the left,
+        the column sources along the top, and in cell (i, j) `mix(row i, column j,
+        crossover)`: coarse styles (layers before `crossover`) from the row source, finer
+        ones from the column source; the corner is blank."""
+        from kerasgen.images import make_grid
+
+        rows, columns = [int(s) for s in row_seeds], [int(s) for s in column_seeds]
+        if not rows or not columns:
+            raise ValueError(f"mixing_grid needs row and column seeds; received {len(rows)} "
+                             f"and {len(columns)}.")
+        pairs_a = np.repeat(rows, len(columns))
+        pairs_b = np.tile(columns, len(rows))
+        cells = self.mix(pairs_a, pairs_b, crossover, truncation, use_ema).numpy()
+        whole = self.num_ws
+        tops = self.mix(columns, columns, whole, truncation, use_ema).numpy()
+        lefts = self.mix(rows, rows, whole, truncation, use_ema).numpy()
+        blank = np.ones((1,) + cells.shape[1:], np.float32)
+        picture = [np.concatenate([blank, tops])]
+        for i in range(len(rows)):
+            picture.append(np.concatenate([lefts[i:i + 1],
+                                           cells[i * len(columns):(i + 1) * len(columns)]]))
+        return make_grid(np.concatenate(picture), len(columns) + 1)
+
+    def path_length(self, space="w", num_pairs=10_000, perceptual=None, seed=0,
+                    epsilon=None, batch_size=50, truncation=1.0, use_ema=True):
+        """Perceptual path length in `space` ("w": linear interpolation between mapped
+        latents; "z": spherical between latents), Karras et al. 2019
+        (`kerasgen.metrics.path_length`): returns its summary (`ppl`, the mean after the
+        paper's 1st/99th percentile filter, `median`, `pairs`, `kept`) and the protocol.
+        `perceptual` is the `FeatureExtractor` whose feature maps measure the distance
+        (e.g. kerasgen.zoo.load("classifier_celeba_attributes")). The layers' noise maps
+        stay fixed, so only the latent moves."""
+        from kerasgen.metrics import path_length as ppl
+
+        if space not in ("w", "z"):
+            raise ValueError(f"path_length measures in 'w' or 'z'; received {space!r}.")
+        if perceptual is None or not hasattr(perceptual, "feature_maps"):
+            raise ValueError(f"path_length needs a feature extractor for its distance (e.g. "
+                             f"kerasgen.zoo.load('classifier_celeba_attributes')); received "
+                             f"{type(perceptual).__name__}.")
+        num_pairs = positive_int("num_pairs", num_pairs)
+        epsilon = ppl.EPSILON if epsilon is None else float(epsilon)
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((2, num_pairs, self.latent_dim)).astype(np.float32)
+        t = rng.uniform(0.0, 1.0 - epsilon, num_pairs).astype(np.float32)
+        if space == "w":
+            starts, ends = (self.mapping(z[i], truncation, use_ema).numpy() for i in (0, 1))
+
+            def decode(w):
+                return self.synthesis(w, use_ema)
+        else:
+            starts, ends = z[0], z[1]
+
+            def decode(latents):
+                return self.synthesis(self.mapping(latents, truncation, use_ema), use_ema)
+        lengths = ppl.path_lengths(decode, starts, ends, t, ppl.perceptual_distance(perceptual),
+                                   "linear" if space == "w" else "spherical", epsilon,
+                                   batch_size)
+        report = ppl.summarize(lengths)
+        report["protocol"] = {"space": space, "epsilon": epsilon, "seed": int(seed),
+                              "interpolation": "linear" if space == "w" else "spherical",
+                              "truncation": float(truncation),
+                              "distance": f"feature_distance of {perceptual.name}'s maps",
+                              "filter": "mean of the lengths between the 1st and 99th "
+                                        "percentiles"}
+        return report
+
+    def attribute_direction(self, judge, attribute, attribute_names, num_samples=2000, seed=0,
+                            batch_size=100, use_ema=True):
+        """The unit direction in w along which `judge` (a multi-label attribute classifier
+        whose outputs are `attribute_names`, e.g. list_attr_celeba.txt's header) sees
+        `attribute` appear: `kerasgen.latent.attribute_direction` over `num_samples` samples'
+        w and the judge's verdicts on their images. Returns (direction (w_dim,), the share of
+        the samples that have the attribute)."""
+        from kerasgen import latent
+
+        names = list(attribute_names)
+        if attribute not in names:
+            raise ValueError(f"Unknown attribute {attribute!r}; the judge's outputs are "
+                             f"{', '.join(names)}.")
+        index = names.index(attribute)
+        num_samples = positive_int("num_samples", num_samples)
+        w = self.mapping(self.sample_latents(num_samples, seed), 1.0, use_ema).numpy()
+        verdicts = np.concatenate([
+            np.asarray(judge.decide(self.synthesis(w[i:i + batch_size], use_ema)))[:, index]
+            for i in range(0, num_samples, batch_size)])
+        return latent.attribute_direction(w, verdicts), float(verdicts.mean())
+
     # -- projection (kerasgen.models.capabilities.Projector) --------------------------------
     projection_spaces = projection.SPACES
 
