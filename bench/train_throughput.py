@@ -1,8 +1,10 @@
-"""Training throughput of configs/dcgan_celeba_64.yaml against the keras-io-style reference.
+"""Training throughput of a 64x64 faces config (configs/dcgan_celeba_64.yaml by default)
+against the keras-io-style DCGAN reference, per image.
 
 Usage:
     KERASGEN_DATA=/path/to/shared/data python bench/train_throughput.py [--steps 30]
         [--reference /path/to/shared/bench/ref_dcgan.py] [--settings float32,mixed_bfloat16]
+        [--config stylegan2_celeba_64.yaml]
 
 Each setting runs in its own process (a dtype policy is process-global), on the same 2,048
 CelebA images the reference uses, after a warm-up that traces the step. The machine is shared
@@ -33,14 +35,14 @@ def time_config(config_name, overrides, steps, warmup_steps, digits=1):
 
     config = config_lib.load(os.path.join(ROOT, "configs", config_name), overrides)
     model = compile_model(build_model(config), config)
-    ds, _ = make_dataset(config.data, "symmetric", verbose=False)
+    ds, _ = make_dataset(config.data, model.data_range, verbose=False)
     rate = time_fit(model, ds, steps, config.data.batch_size, warmup_steps)
     print(f"images_per_s {rate:.{digits}f}")
 
 
-def run_kerasgen(policy, jit, steps):
-    time_config("dcgan_celeba_64.yaml", [f"train.mixed_precision={policy}",
-                                         f"train.jit_compile={jit}", "data.stop=2048"], steps, 5)
+def run_kerasgen(config_name, policy, jit, steps):
+    time_config(config_name, [f"train.mixed_precision={policy}", f"train.jit_compile={jit}",
+                              "data.stop=2048"], steps, 5)
 
 
 def time_fit(model, ds, steps, batch_size, warmup_steps):
@@ -68,11 +70,14 @@ def main():
     parser.add_argument("--settings", default="float32,mixed_bfloat16",
                         help="comma-separated policies; append +xla for jit_compile=True")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--config", default="dcgan_celeba_64.yaml",
+                        help="a config in configs/ on 64x64 faces (default dcgan_celeba_64.yaml); "
+                             "its own batch size, images/s compared per image")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         policy, _, jit = args.worker.partition("+")
-        run_kerasgen(policy, jit == "xla", args.steps)
+        run_kerasgen(args.config, policy, jit == "xla", args.steps)
         return
     data = os.environ.get("KERASGEN_DATA")
     if not data:
@@ -87,12 +92,13 @@ def main():
         print(f"reference script {args.reference} not found; reporting kerasgen alone")
     for setting in args.settings.split(","):
         commands[f"kerasgen {setting}"] = [sys.executable, __file__, "--worker", setting,
-                                           "--steps", str(args.steps)]
+                                           "--steps", str(args.steps), "--config", args.config]
     for round_number in range(args.repeats):
         for name, cmd in commands.items():
             runs.setdefault(name, []).append(measure(cmd))
             print(f"round {round_number + 1} {name}: {runs[name][-1]:.1f} images/s", flush=True)
-    print(f"\nmedian of {args.repeats} interleaved rounds, {args.steps} timed steps of batch 64:")
+    print(f"\nmedian of {args.repeats} interleaved rounds, {args.steps} timed steps each "
+          f"(the reference: batch 64; {args.config}: its own batch):")
     reference = statistics.median(runs["reference float32"]) if "reference float32" in runs else None
     for name, values in runs.items():
         median = statistics.median(values)
