@@ -562,3 +562,18 @@ def test_mixing_grid_path_length_and_attribute_direction():
     assert 0 < share < 1
     with pytest.raises(ValueError, match="Unknown attribute 'c'; the judge's outputs are a, b"):
         model.attribute_direction(judge, "c", ["a", "b"])
+
+
+def test_the_lazy_r1_step_compiles_with_xla_and_path_length_refuses_it():
+    """Keras turns XLA on by default on GPUs: the discriminator step with its lazy R1 must
+    compile for any batch size (a gradient through tf.cond could not), and the path-length
+    penalty, which cannot, is refused by name."""
+    model = small(image_size=8, mapping_layers=1, r1_interval=1)
+    model.compile()
+    step = tf.function(model._discriminator_step, jit_compile=True,
+                       input_signature=[tf.TensorSpec([None, 8, 8, 3])])
+    r1, regularized = step(tf.constant(images(4, size=8)))["r1_penalty"]
+    assert bool(regularized) and (r1.numpy() > 0).all()
+    with pytest.raises(ValueError, match="jit_compile=True cannot compile StyleGAN's lazy "
+                                         "path-length penalty"):
+        small(image_size=8, path_length_weight=2.0).compile(jit_compile=True)

@@ -152,6 +152,21 @@ class StyleGAN(Projector, GAN):
     def run_end_callbacks(self, dataset, steps=100):
         return []  # no batch norm: nothing to recompute at the end of a run
 
+    def compile(self, g_optimizer=None, d_optimizer=None, jit_compile="auto", **kwargs):
+        """As every two-player model; XLA (`jit_compile`) is refused with the path-length
+        penalty, whose gradient passes through the conditional that runs it every
+        `path_length_interval` steps (XLA cannot differentiate it), and "auto" (Keras turns
+        XLA on for GPUs) then means off."""
+        if self.path_length_weight and jit_compile not in (False, "auto"):
+            raise ValueError(f"jit_compile={jit_compile!r} cannot compile StyleGAN's lazy "
+                             f"path-length penalty (path_length_weight="
+                             f"{self.path_length_weight}): XLA cannot differentiate the "
+                             "conditional that runs it. Use jit_compile=False, or "
+                             "path_length_weight=0 (R1 alone compiles).")
+        if self.path_length_weight and jit_compile == "auto":
+            jit_compile = False
+        super().compile(g_optimizer, d_optimizer, jit_compile=jit_compile, **kwargs)
+
     def default_optimizers(self):
         """Adam(0.002, 0, 0.99) for each player (Karras et al. 2020, Appendix B), corrected
         for the lazy regularization of each (`lazy_adam`)."""
@@ -398,25 +413,42 @@ class StyleGAN(Projector, GAN):
     def _discriminator_step(self, real, labels=None):
         batch = tf.shape(real)[0]
         fake, _, _ = self.synthesize(batch)
-        regularize = self._every(self.d_steps, self.r1_interval) if self.r1_gamma else False
+        variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             real_logits = self.discriminate(real, None)
             fake_logits = self.discriminate(fake, None)
             terms = self.discriminator_terms(real, fake, real_logits, fake_logits, None)
             per_example = tf.add_n(list(terms.values()))  # (B,)
-            r1 = tf.zeros([batch])
-            if self.r1_gamma:
-                r1 = tf.cond(regularize, lambda: stylegan_losses.r1_penalty(
-                    lambda x: self.discriminate(x, None), real,
-                    self._loss_scale(self.d_optimizer)), lambda: tf.zeros([batch]))
-            weight = 0.5 * self.r1_gamma * self.r1_interval  # (gamma / 2), lazily weighted
-            scaled = training.scaled_mean(self.d_optimizer, per_example + weight * r1)
-        training.apply(self.d_optimizer, tape, scaled, self.discriminator.trainable_variables)
+            scaled = training.scaled_mean(self.d_optimizer, per_example)
+        grads = [tf.zeros_like(v) if g is None else g
+                 for g, v in zip(tape.gradient(scaled, variables), variables)]
+        regularize = self._every(self.d_steps, self.r1_interval) if self.r1_gamma else False
+        r1 = tf.zeros([batch])
+        if self.r1_gamma:
+            # The penalty's gradients are taken inside the conditional and added to the main
+            # loss's: the same update as one loss, and no gradient flows through tf.cond,
+            # which XLA (jit_compile, Keras' default on GPUs) cannot differentiate.
+            r1_grads, r1 = tf.cond(regularize, lambda: self._r1_gradients(real, variables),
+                                   lambda: ([tf.zeros_like(v) for v in variables],
+                                            tf.zeros([batch])))
+            grads = [g + r for g, r in zip(grads, r1_grads)]
+        self.d_optimizer.apply_gradients(zip(grads, variables))
         self.d_steps.assign_add(1)
         return {"d_loss": per_example,
                 "real_score": tf.reduce_mean(tf.cast(real_logits, tf.float32), axis=-1),
                 "fake_score": tf.reduce_mean(tf.cast(fake_logits, tf.float32), axis=-1),
                 "r1_penalty": (r1, regularize)}
+
+    def _r1_gradients(self, real, variables):
+        """Loss-scaled gradients of the lazily weighted R1 term, (gamma / 2) x r1_interval x
+        the global-batch mean of ||grad D(real)||^2, and the per-example penalty."""
+        weight = 0.5 * self.r1_gamma * self.r1_interval
+        with tf.GradientTape() as tape:
+            r1 = stylegan_losses.r1_penalty(lambda x: self.discriminate(x, None), real,
+                                            self._loss_scale(self.d_optimizer))
+            scaled = training.scaled_mean(self.d_optimizer, weight * r1)
+        grads = tape.gradient(scaled, variables)
+        return [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables)], r1
 
     def _path_lengths(self, batch):
         small = tf.maximum(batch // self.path_length_batch_shrink, 1)
