@@ -17,6 +17,16 @@ def to_uint8(images):
     return tf.cast(tf.round(tf.clip_by_value(images, 0.0, 1.0) * 255.0), tf.uint8)
 
 
+def resize_for(images, image_shape):
+    """Float images (B, H, W, C) at the (height, width) of `image_shape` that a network reads
+    (bilinear, antialiased: differentiable); unchanged when they are that size already."""
+    size = tuple(int(d) for d in image_shape[:2])
+    images = tf.convert_to_tensor(images, tf.float32)
+    if tuple(images.shape[1:3]) == size:
+        return images
+    return tf.image.resize(images, size, "bilinear", antialias=True)
+
+
 def make_grid(images, columns=None, padding=2):
     """(N, H, W, C) in [0, 1] -> one uint8 (rows * (H + p), columns * (W + p), C) grid."""
     images = np.asarray(to_uint8(images))

@@ -26,12 +26,10 @@ INTERPOLATIONS = {"linear": latent_tools.lerp_at, "spherical": latent_tools.sler
 def perceptual_distance(perceptual):
     """d(images_a, images_b) -> (B,): `feature_distance` of `perceptual`'s feature maps, the
     images resized (bilinear, antialiased) to what it reads."""
-    size = tuple(perceptual.image_shape[:2])
+    from kerasgen.images import resize_for
 
     def distance(images_a, images_b):
-        pair = tf.concat([images_a, images_b], axis=0)
-        if tuple(pair.shape[1:3]) != size:
-            pair = tf.image.resize(pair, size, "bilinear", antialias=True)
+        pair = resize_for(tf.concat([images_a, images_b], axis=0), perceptual.image_shape)
         maps = perceptual.feature_maps(pair)
         half = tf.shape(images_a)[0]
         return projection_losses.feature_distance([m[:half] for m in maps],

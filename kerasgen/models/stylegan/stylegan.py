@@ -323,8 +323,9 @@ class StyleGAN(Projector, GAN):
         whose outputs are `attribute_names`, e.g. list_attr_celeba.txt's header) sees
         `attribute` appear: `kerasgen.latent.attribute_direction` over `num_samples` samples'
         w and the judge's verdicts on their images. Returns (direction (w_dim,), the share of
-        the samples that have the attribute)."""
+        the samples that have the attribute). Images are resized to what the judge reads."""
         from kerasgen import latent
+        from kerasgen.images import resize_for
 
         names = list(attribute_names)
         if attribute not in names:
@@ -334,7 +335,8 @@ class StyleGAN(Projector, GAN):
         num_samples = positive_int("num_samples", num_samples)
         w = self.mapping(self.sample_latents(num_samples, seed), 1.0, use_ema).numpy()
         verdicts = np.concatenate([
-            np.asarray(judge.decide(self.synthesis(w[i:i + batch_size], use_ema)))[:, index]
+            np.asarray(judge.decide(resize_for(self.synthesis(w[i:i + batch_size], use_ema),
+                                               judge.image_shape)))[:, index]
             for i in range(0, num_samples, batch_size)])
         return latent.attribute_direction(w, verdicts), float(verdicts.mean())
 
