@@ -1,7 +1,10 @@
 """Analytic multiply-add counts of conv and dense layers, for 'fraction of the conv ceiling'.
 
 Counted per image, forward pass, from each layer's built input/output shapes:
-Conv2D 2*Ho*Wo*Co*kh*kw*Ci, Conv2DTranspose 2*Hi*Wi*Ci*kh*kw*Co, Dense 2*in*out. Element-wise
+Conv2D 2*Ho*Wo*Co*kh*kw*Ci, Conv2DTranspose 2*Hi*Wi*Ci*kh*kw*Co, Dense 2*in*out; layers of
+our own with a `kernel` (StyleGAN's equalized-rate and modulated convolutions, which convolve
+at their output's resolution, and its dense layers) by the same rules from the kernel's shape,
+with the dense layers they hold (a modulated convolution's style affine). Element-wise
 work (norms, activations, losses) is left out: it is small and not what the ceiling measures.
 A training pass costs about 3x its forward pass (forward, input gradients, weight gradients).
 """
@@ -31,6 +34,25 @@ def forward_flops(model):
                 total += 2 * ho * wo * co * kh * kw * ci
         elif isinstance(layer, keras.layers.Dense):
             total += 2 * layer.input.shape[-1] * layer.units
+        else:
+            total += _own_layer_flops(layer)
+    return total
+
+
+def _own_layer_flops(layer):
+    """A custom layer's kernel: rank 4 (kh, kw, ci, co) convolves at the output's size,
+    rank 2 (in, out) is a dense layer; plus the dense layers it holds as attributes."""
+    total = 0
+    kernel = getattr(layer, "kernel", None)
+    if kernel is not None and len(kernel.shape) == 4:
+        kh, kw, ci, co = kernel.shape
+        _, ho, wo, _ = layer.output.shape
+        total += 2 * ho * wo * kh * kw * ci * co
+    elif kernel is not None and len(kernel.shape) == 2:
+        total += 2 * kernel.shape[0] * kernel.shape[1]
+    for held in vars(layer).values():
+        if isinstance(held, keras.layers.Layer) and held is not layer:
+            total += _own_layer_flops(held)
     return total
 
 
