@@ -1,5 +1,6 @@
 """Evaluation of generative models: FID, KID, Inception Score, precision/recall, nearest
-neighbours and memorization, with pluggable feature extractors."""
+neighbours and memorization, SWD, MS-SSIM variety, perceptual path length, with pluggable
+feature extractors."""
 
 from kerasgen.metrics.callback import SampleQuality  # noqa: F401
 from kerasgen.metrics.features import ClassifierFeatures  # noqa: F401
@@ -23,6 +24,8 @@ from kerasgen.metrics.ms_ssim import ms_ssim_diversity  # noqa: F401
 from kerasgen.metrics.nearest import memorization  # noqa: F401
 from kerasgen.metrics.nearest import nearest_neighbours  # noqa: F401
 from kerasgen.metrics.nearest import nearest_neighbour_grid  # noqa: F401
+from kerasgen.metrics.path_length import path_lengths  # noqa: F401
+from kerasgen.metrics.path_length import perceptual_distance  # noqa: F401
 from kerasgen.metrics.precision_recall import precision_recall  # noqa: F401
 from kerasgen.metrics.sample_quality import compute_metrics  # noqa: F401
 from kerasgen.metrics.sample_quality import scores_from_outputs  # noqa: F401
