@@ -86,9 +86,9 @@ def attribute_direction(latents, has_attribute):
 
     `latents` (N, D) are what made N samples and `has_attribute` (N,) bools are a judge's
     verdicts on them (e.g. `Classifier.decide` on the images). A difference of class means
-    rather than a trained linear boundary (InterFaceGAN, Shen et al. 2020, fits an SVM): in a
-    space as disentangled as StyleGAN's w the two agree closely, and the means need no
-    fitting. Returns (D,) float32 numpy.
+    rather than a trained linear boundary (InterFaceGAN, Shen et al. 2020, fits an SVM): the
+    simpler estimate, with nothing to fit; how far the two differ on our models has not been
+    measured. Returns (D,) float32 numpy.
     """
     latents = np.asarray(latents, np.float32)
     verdicts = np.asarray(has_attribute).astype(bool).reshape(-1)
