@@ -21,7 +21,7 @@ def resize_for(images, image_shape):
     """Float images (B, H, W, C) at the (height, width) of `image_shape` that a network reads
     (bilinear, antialiased: differentiable); unchanged when they are that size already."""
     size = tuple(int(d) for d in image_shape[:2])
-    images = tf.convert_to_tensor(images, tf.float32)
+    images = tf.cast(images, tf.float32)
     if tuple(images.shape[1:3]) == size:
         return images
     return tf.image.resize(images, size, "bilinear", antialias=True)

@@ -112,13 +112,12 @@ class _Distance:
             raise ValueError(f"The perceptual network reads {wanted[-1]}-channel images and "
                              f"the model makes {shape[-1]}-channel ones; pass one of "
                              f"{shape[-1]} channels, or none (pixels alone).")
-        self.size = None if wanted[:2] == tuple(shape[:2]) else wanted[:2]
 
     def resize(self, images):
-        """`images` at the perceptual network's size (bilinear, antialiased: differentiable)."""
-        if self.size is None:
-            return images
-        return tf.image.resize(images, self.size, "bilinear", antialias=True)
+        """`images` at the perceptual network's size (`kerasgen.images.resize_for`)."""
+        from kerasgen.images import resize_for
+
+        return resize_for(images, self.perceptual.image_shape)
 
     def features(self, images):
         return self.perceptual.feature_maps(self.resize(images))
