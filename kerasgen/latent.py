@@ -100,7 +100,11 @@ def attribute_direction(latents, has_attribute):
         raise ValueError(f"attribute_direction needs samples with and without the attribute; "
                          f"{count} of {len(verdicts)} have it. Draw more samples.")
     direction = latents[verdicts].mean(axis=0) - latents[~verdicts].mean(axis=0)
-    return (direction / np.linalg.norm(direction)).astype(np.float32)
+    norm = np.linalg.norm(direction)
+    if not norm > 0:
+        raise ValueError("attribute_direction: the samples with and without the attribute "
+                         "have the same mean latent, so there is no direction between them.")
+    return (direction / norm).astype(np.float32)
 
 
 def walk(latent, direction, strengths):

@@ -66,3 +66,5 @@ def test_attribute_direction_points_where_the_attribute_appears_and_walks_along_
         latent.attribute_direction(w, np.zeros(2000))
     with pytest.raises(ValueError, match="latents \\(N, D\\) and N verdicts"):
         latent.attribute_direction(w, np.zeros(5))
+    with pytest.raises(ValueError, match="same mean latent"):
+        latent.attribute_direction(np.ones((4, 2)), [True, True, False, False])

@@ -556,10 +556,22 @@ def test_mixing_grid_path_length_and_attribute_direction():
         assert report["protocol"]["interpolation"] == {"w": "linear", "z": "spherical"}[space]
     with pytest.raises(ValueError, match="needs a feature extractor"):
         model.path_length("w", num_pairs=2)
-    judge.decide = lambda images: np.asarray(images)[:, :1, 0, :2].reshape(-1, 2) > 0.5
+    # A judge whose score for "b" is the images' mean green: the direction must be the one
+    # between the w of the greenest and the least green quarters, whatever the share above
+    # the threshold (all of the samples here: an untrained model's images are all alike).
+    judge.thresholds = [0.5, 0.0]
+    judge.probabilities = lambda images: np.stack(
+        [np.zeros(len(images)), np.asarray(images)[..., 1].mean(axis=(1, 2))], axis=1)
     direction, share = model.attribute_direction(judge, "b", ["a", "b"], num_samples=64)
     assert direction.shape == (8,) and np.linalg.norm(direction) == pytest.approx(1.0)
-    assert 0 < share < 1
+    assert share == 1.0
+    w = model.mapping(model.sample_latents(64, 0), 1.0, True).numpy()
+    green = model.synthesis(w, True).numpy()[..., 1].mean(axis=(1, 2))
+    order = np.argsort(green)
+    expected = w[order[-16:]].mean(axis=0) - w[order[:16]].mean(axis=0)
+    np.testing.assert_allclose(direction, expected / np.linalg.norm(expected), atol=1e-5)
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 0.5\]"):
+        model.attribute_direction(judge, "b", ["a", "b"], num_samples=64, fraction=0.6)
     with pytest.raises(ValueError, match="Unknown attribute 'c'; the judge's outputs are a, b"):
         model.attribute_direction(judge, "c", ["a", "b"])
 

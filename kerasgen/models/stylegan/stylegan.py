@@ -318,12 +318,18 @@ class StyleGAN(Projector, GAN):
         return report
 
     def attribute_direction(self, judge, attribute, attribute_names, num_samples=2000, seed=0,
-                            batch_size=100, use_ema=True):
+                            fraction=0.25, batch_size=100, use_ema=True):
         """The unit direction in w along which `judge` (a multi-label attribute classifier
         whose outputs are `attribute_names`, e.g. list_attr_celeba.txt's header) sees
-        `attribute` appear: `kerasgen.latent.attribute_direction` over `num_samples` samples'
-        w and the judge's verdicts on their images. Returns (direction (w_dim,), the share of
-        the samples that have the attribute). Images are resized to what the judge reads."""
+        `attribute` appear: `kerasgen.latent.attribute_direction` between the w of the
+        `fraction` of `num_samples` samples the judge scores highest for the attribute and
+        the `fraction` it scores lowest. InterFaceGAN (Shen et al. 2020) likewise keeps the
+        samples at both ends of the score; splitting at the judge's threshold instead fails
+        when nearly every sample falls on one side (a model that draws few smiles), and the
+        samples near the threshold are the ones a judge is least sure of.
+
+        Returns (direction (w_dim,), the share of the samples the judge finds with the
+        attribute, at its threshold). Images are resized to what the judge reads."""
         from kerasgen import latent
         from kerasgen.images import resize_for
 
@@ -333,12 +339,24 @@ class StyleGAN(Projector, GAN):
                              f"{', '.join(names)}.")
         index = names.index(attribute)
         num_samples = positive_int("num_samples", num_samples)
+        if not 0 < fraction <= 0.5:
+            raise ValueError(f"fraction must be in (0, 0.5]: the share of samples taken at "
+                             f"each end of the judge's score; received {fraction!r}.")
+        count = int(num_samples * fraction)
+        if count < 1:
+            raise ValueError(f"num_samples={num_samples} at fraction={fraction} leaves no "
+                             f"sample at either end of the score; draw more samples.")
         w = self.mapping(self.sample_latents(num_samples, seed), 1.0, use_ema).numpy()
-        verdicts = np.concatenate([
-            np.asarray(judge.decide(resize_for(self.synthesis(w[i:i + batch_size], use_ema),
-                                               judge.image_shape)))[:, index]
+        scores = np.concatenate([
+            np.asarray(judge.probabilities(resize_for(self.synthesis(w[i:i + batch_size],
+                                                                     use_ema),
+                                                      judge.image_shape)))[:, index]
             for i in range(0, num_samples, batch_size)])
-        return latent.attribute_direction(w, verdicts), float(verdicts.mean())
+        threshold = (getattr(judge, "thresholds", None) or [0.5] * len(names))[index]
+        order = np.argsort(scores, kind="stable")
+        ends = np.concatenate([order[-count:], order[:count]])
+        has_it = np.arange(2 * count) < count
+        return latent.attribute_direction(w[ends], has_it), float((scores > threshold).mean())
 
     # -- projection (kerasgen.models.capabilities.Projector) --------------------------------
     projection_spaces = projection.SPACES
