@@ -246,7 +246,7 @@ def test_the_clock_stops_mid_epoch_when_the_budget_is_spent_and_a_rerun_trains_n
     assert int(model.optimizer.iterations) == 15
     saved = json.loads(open(path).read())
     assert saved == {"wall_seconds": 150.0, "cpu_seconds": 60.0, "steps": 15,
-                     "examples": 0, "budget_spent": True}
+                     "examples": 0, "budget_spent": True, "steps_by_policy": {"float32": 15}}
     weights = [w.copy() for w in model.get_weights()]
     again = TrainingClock(path, budget_minutes=1, clock="cpu")
     history = model.fit(x, y, batch_size=8, epochs=10, callbacks=[again], verbose=0)
@@ -256,7 +256,8 @@ def test_the_clock_stops_mid_epoch_when_the_budget_is_spent_and_a_rerun_trains_n
     more = TrainingClock(path, budget_minutes=1.5, clock="cpu",
                          timers={"wall": FakeTimer(10.0), "cpu": FakeTimer(4.0)})
     model.fit(x, y, batch_size=8, epochs=10, callbacks=[more], verbose=0)
-    assert json.loads(open(path).read())["steps"] == 15 + 8
+    saved = json.loads(open(path).read())
+    assert saved["steps"] == 15 + 8 and saved["steps_by_policy"] == {"float32": 15 + 8}
     with pytest.raises(ValueError, match="clock must be one of wall, cpu; received 'gpu'"):
         TrainingClock(path, clock="gpu")
 

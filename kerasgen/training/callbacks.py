@@ -409,9 +409,11 @@ class TrainingClock(keras.callbacks.Callback):
     steadier measure of work on a machine other jobs share.
 
     The totals go to `path` (JSON: wall_seconds, cpu_seconds, steps, examples,
-    budget_spent) at most every `write_every_seconds` and at each epoch end and at the end of
-    training; a run started again in the same folder continues them (the time of steps that
-    a crash lost since the last backup still counts: it was spent). `examples` counts
+    budget_spent, and steps_by_policy: the steps taken under each dtype policy, e.g.
+    {"float32": 1200, "mixed_bfloat16": 3400} for a run resumed on machines of two kinds
+    under `train.mixed_precision: auto`) at most every `write_every_seconds` and at each epoch
+    end and at the end of training; a run started again in the same folder continues them
+    (the time of steps that a crash lost since the last backup still counts: it was spent). `examples` counts
     `examples_per_step` a step. With `log_dir`, each epoch end also writes TensorBoard
     scalars at step epoch + 1 (the step of `SampleQuality`'s scores): `images` (the model's
     `examples_seen()`, else `examples`), `wall_minutes` and `cpu_minutes`, the x axes of a
@@ -444,7 +446,8 @@ class TrainingClock(keras.callbacks.Callback):
         self.examples_per_step = int(examples_per_step)
         self.log_dir = log_dir
         self.totals = {"wall_seconds": 0.0, "cpu_seconds": 0.0, "steps": 0, "examples": 0,
-                       "budget_spent": False}
+                       "budget_spent": False, "steps_by_policy": {}}
+        self._policy = None
         self._writer = None
         self._start = None
         self._last_write = None
@@ -461,6 +464,8 @@ class TrainingClock(keras.callbacks.Callback):
                 saved = json.load(f)
             self.totals.update({k: saved[k] for k in self.totals if k in saved})
         self.totals["budget_spent"] = self.spent()  # against this run's budget
+        self._policy = (getattr(self.model, "dtype_policy", None)
+                        or keras.mixed_precision.global_policy()).name
         self._last_write = self.timers["wall"]()
         self._initial_epoch_before = None
         if self.spent():
@@ -483,6 +488,8 @@ class TrainingClock(keras.callbacks.Callback):
         for name, timer in self.timers.items():
             self.totals[f"{name}_seconds"] += timer() - self._start[name]
         self.totals["steps"] += 1
+        by_policy = self.totals["steps_by_policy"]
+        by_policy[self._policy] = by_policy.get(self._policy, 0) + 1
         self.totals["examples"] += self.examples_per_step
         self._start = None
         if self.spent() and not self.totals["budget_spent"]:

@@ -28,7 +28,7 @@ def build_model(config):
     from kerasgen.models.common import ArgumentError
 
     config_lib.validate(config)
-    keras.mixed_precision.set_global_policy(config.train.mixed_precision)
+    keras.mixed_precision.set_global_policy(precision.resolve(config.train.mixed_precision))
     args = dict(config.model.args)
     try:
         return MODELS.get(config.model.family)(**args)
@@ -123,6 +123,10 @@ def train(config, verbose="auto", callbacks=()):
     slow = precision.slow_policy_warning(config.train.mixed_precision)
     if slow:
         warnings.warn(slow, stacklevel=2)
+    if config.train.mixed_precision == "auto" and verbose:
+        print(f"train.mixed_precision=auto: training in "
+              f"{precision.resolve('auto')} on this machine (training_time.json counts the "
+              f"steps of each policy).")
     run_dir = output_dir(config)
     # Only the chief writes the run's files. The other workers run the same callbacks (saving
     # may need every worker to take part) into a temporary folder they remove at the end, and
@@ -275,7 +279,7 @@ def _diverged_message(error, config, out):
             if config.train.g_optimizer or config.train.d_optimizer
             else "train.optimizer.learning_rate")
     fixes = f"a lower learning rate ({keys})"
-    if config.train.mixed_precision != "float32":
+    if precision.resolve(config.train.mixed_precision) != "float32":
         fixes += " or train.mixed_precision=float32"
     last = _last_backup(out)
     if last:
