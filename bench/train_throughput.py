@@ -4,7 +4,7 @@ against the keras-io-style DCGAN reference, per image.
 Usage:
     KERASGEN_DATA=/path/to/shared/data python bench/train_throughput.py [--steps 30]
         [--reference /path/to/shared/bench/ref_dcgan.py] [--settings float32,mixed_bfloat16]
-        [--config stylegan2_celeba_64.yaml]
+        [--config stylegan2_celeba_64.yaml] [--set model.args.phase_images=64 ...]
 
 Each setting runs in its own process (a dtype policy is process-global), on the same 2,048
 CelebA images the reference uses, after a warm-up that traces the step. The machine is shared
@@ -40,9 +40,9 @@ def time_config(config_name, overrides, steps, warmup_steps, digits=1):
     print(f"images_per_s {rate:.{digits}f}")
 
 
-def run_kerasgen(config_name, policy, jit, steps):
+def run_kerasgen(config_name, policy, jit, steps, overrides=(), warmup_steps=5):
     time_config(config_name, [f"train.mixed_precision={policy}", f"train.jit_compile={jit}",
-                              "data.stop=2048"], steps, 5)
+                              "data.stop=2048", *overrides], steps, warmup_steps)
 
 
 def time_fit(model, ds, steps, batch_size, warmup_steps):
@@ -73,11 +73,16 @@ def main():
     parser.add_argument("--config", default="dcgan_celeba_64.yaml",
                         help="a config in configs/ on 64x64 faces (default dcgan_celeba_64.yaml); "
                              "its own batch size, images/s compared per image")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config change, as kerasgen train --set takes it (repeatable), "
+                             "e.g. a progressive GAN's phase_images small enough that the "
+                             "warm-up grows it to its final size")
+    parser.add_argument("--warmup-steps", type=int, default=5)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         policy, _, jit = args.worker.partition("+")
-        run_kerasgen(args.config, policy, jit == "xla", args.steps)
+        run_kerasgen(args.config, policy, jit == "xla", args.steps, args.set, args.warmup_steps)
         return
     data = os.environ.get("KERASGEN_DATA")
     if not data:
@@ -91,8 +96,10 @@ def main():
     else:
         print(f"reference script {args.reference} not found; reporting kerasgen alone")
     for setting in args.settings.split(","):
-        commands[f"kerasgen {setting}"] = [sys.executable, __file__, "--worker", setting,
-                                           "--steps", str(args.steps), "--config", args.config]
+        commands[f"kerasgen {setting}"] = [
+            sys.executable, __file__, "--worker", setting, "--steps", str(args.steps),
+            "--config", args.config, "--warmup-steps", str(args.warmup_steps),
+            *[f"--set={item}" for item in args.set]]
     for round_number in range(args.repeats):
         for name, cmd in commands.items():
             runs.setdefault(name, []).append(measure(cmd))
