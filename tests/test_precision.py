@@ -7,7 +7,6 @@ import warnings
 
 import keras
 import numpy as np
-
 import pytest
 
 from kerasgen import config as config_lib
