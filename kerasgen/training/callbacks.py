@@ -464,8 +464,7 @@ class TrainingClock(keras.callbacks.Callback):
                 saved = json.load(f)
             self.totals.update({k: saved[k] for k in self.totals if k in saved})
         self.totals["budget_spent"] = self.spent()  # against this run's budget
-        self._policy = (getattr(self.model, "dtype_policy", None)
-                        or keras.mixed_precision.global_policy()).name
+        self._policy = self.model.dtype_policy.name  # every Keras model has one
         self._last_write = self.timers["wall"]()
         self._initial_epoch_before = None
         if self.spent():
