@@ -413,8 +413,8 @@ class TrainingClock(keras.callbacks.Callback):
     {"float32": 1200, "mixed_bfloat16": 3400} for a run resumed on machines of two kinds
     under `train.mixed_precision: auto`) at most every `write_every_seconds` and at each epoch
     end and at the end of training; a run started again in the same folder continues them
-    (the time of steps that a crash lost since the last backup still counts: it was spent). `examples` counts
-    `examples_per_step` a step. With `log_dir`, each epoch end also writes TensorBoard
+    (the time of steps that a crash lost since the last backup still counts: it was spent).
+    `examples` counts `examples_per_step` a step. With `log_dir`, each epoch end also writes TensorBoard
     scalars at step epoch + 1 (the step of `SampleQuality`'s scores): `images` (the model's
     `examples_seen()`, else `examples`), `wall_minutes` and `cpu_minutes`, the x axes of a
     quality-against-training-cost chart (`python -m kerasgen.zoo.curve --compare`).
