@@ -102,6 +102,45 @@ def test_a_resumed_run_killed_before_its_first_epoch_end_resumes_that_epoch(tmp_
     assert int(model.optimizer.iterations) == 9
 
 
+class CrashAtStep(keras.callbacks.Callback):
+    """Counts the steps this fit trains; raises after the optimizer's step `step` (after that
+    step's backup)."""
+
+    def __init__(self, step=None):
+        super().__init__()
+        self.step, self.trained = step, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.trained += 1
+        if int(self.model.optimizer.iterations) == self.step:
+            raise RuntimeError("simulated crash")
+
+
+def test_a_run_killed_mid_epoch_goes_on_from_its_backup_without_redoing_the_epoch(tmp_path):
+    # Epochs are passes over the 96 images (6 steps of 16); a backup every 2 steps.
+    config = vae_config(tmp_path, "train.steps_per_epoch=null", "train.epochs=3")
+    backup = tmp_path / "run" / "backup" / "training_metadata.json"
+    first = CrashAtStep(9)  # after the backups of steps 2, 4, 6 (epoch 1's end) and 8
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(config, verbose=0, callbacks=[first])
+    meta = json.loads(backup.read_text())
+    assert (meta["epoch"], meta["batch"], meta["steps_into_epoch"]) == (1, 1, 2)
+    # Killed again in the epoch it went on with: its backup counts from the epoch's start.
+    second = CrashAtStep(11)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(config, verbose=0, callbacks=[second])
+    assert second.trained == 3  # steps 9-11: only step 9, lost with the first crash, again
+    meta = json.loads(backup.read_text())
+    assert (meta["epoch"], meta["batch"], meta["steps_into_epoch"]) == (1, 3, 4)
+    assert meta["epoch_start_steps"] == {"optimizer": 6}
+    last = CrashAtStep()
+    model, history = train(config, verbose=0, callbacks=[last])
+    assert last.trained == 2 + 6  # steps 11-12 of epoch 2, then epoch 3 (Keras' way: 6 + 6)
+    assert len(history.history["loss"]) == 2 and int(model.optimizer.iterations) == 18
+    meta = json.loads(backup.read_text())
+    assert (meta["epoch"], meta["batch"], meta["steps_into_epoch"]) == (3, 0, 0)
+
+
 def test_a_truncated_backup_without_checksum_still_falls_back(tmp_path):
     # Backups written before checksums were recorded: loading itself must fail over.
     train(vae_config(tmp_path), verbose=0)

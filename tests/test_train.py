@@ -78,11 +78,11 @@ class Crash(keras.callbacks.Callback):
             raise RuntimeError("simulated crash")
 
 
-def crash_then_resume(tmp_path, checkpoint_every_steps):
+def crash_then_resume(tmp_path, checkpoint_every_steps, extra=()):
     """A 3-epoch, 3-steps-per-epoch DCGAN run that crashes at step 5 (in epoch 2), then the
     same run again, which resumes from the backup; returns (model, history) of the rerun."""
     overrides = tiny_overrides(tmp_path / "run") + [
-        "train.epochs=3", f"train.checkpoint_every_steps={checkpoint_every_steps}"]
+        "train.epochs=3", f"train.checkpoint_every_steps={checkpoint_every_steps}", *extra]
     config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"), overrides)
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(config, verbose=0, callbacks=[Crash()])
@@ -93,11 +93,25 @@ def test_interrupted_run_resumes_model_and_optimizers(data_dir, tmp_path):
     # Backups were written at steps 2, 3 (epoch end), 4 before the crash at step 5.
     model, history = crash_then_resume(tmp_path, checkpoint_every_steps=2)
     assert len(history.history["g_loss"]) == 2  # epochs 2 and 3 only: epoch 1 was kept
-    # The step-4 backup's weights, but epoch 2 restarts from its first batch and so do the
-    # step counts (which epoch-based learning-rate schedules read): 3 + 2 epochs of 3 steps.
-    assert int(model.g_optimizer.iterations) == 3 + 6
-    assert int(model.d_optimizer.iterations) == 3 + 6
+    # Epoch 2 went on after the step-4 backup (its steps 2-3), then epoch 3: 9 steps in all.
+    assert int(model.g_optimizer.iterations) == 3 + 1 + 2 + 3
+    assert int(model.d_optimizer.iterations) == 3 + 1 + 2 + 3
     assert np.isfinite(history.history["d_loss"]).all()
+
+
+def test_a_run_resumed_mid_epoch_ends_as_the_uninterrupted_run_did(data_dir, tmp_path):
+    # With the data in a fixed order (no shuffle), the resumed run is the run that was never
+    # interrupted: the weights and optimizer states of step 4, the latents the random states
+    # restored with them draw (in a process whose SeedGenerator has another name), then steps
+    # 5-9 on the batches that run saw. (Shuffled, the steps after the interrupted epoch see
+    # the stream's next permutations instead, as a new pass over the data would.)
+    fixed = ["data.shuffle_buffer=1"]
+    model, _ = crash_then_resume(tmp_path, checkpoint_every_steps=2, extra=fixed)
+    config = config_lib.load(os.path.join(ROOT, "configs", "dcgan_mnist.yaml"),
+                             tiny_overrides(tmp_path / "whole") + ["train.epochs=3"] + fixed)
+    whole, _ = train(config, verbose=0)
+    for resumed, expected in zip(model.get_weights(), whole.get_weights()):
+        np.testing.assert_allclose(resumed, expected, rtol=1e-6, atol=1e-7)
 
 
 def test_the_run_end_statistics_use_train_run_end_steps_batches(data_dir, tmp_path, monkeypatch):

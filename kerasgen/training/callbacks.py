@@ -326,9 +326,16 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
             if name in rewind:
                 steps_variable(optimizer).assign(int(rewind[name]))
         saved = (metadata or {}).get("random_states", {})
-        for variable in random_states(self.model):
-            if variable.path in saved:
-                variable.assign(np.asarray(saved[variable.path], dtype=variable.dtype))
+        states = random_states(self.model)
+        # In the model's order: a variable's path carries a number Keras makes unique per
+        # process ("seed_generator_1/..." where another SeedGenerator was made first), so the
+        # same model built again, in the same process or a new one, may name it otherwise.
+        if len(saved) == len(states):
+            pairs = zip(states, saved.values())
+        else:
+            pairs = [(v, saved[v.path]) for v in states if v.path in saved]
+        for variable, value in pairs:
+            variable.assign(np.asarray(value, dtype=variable.dtype))
         self.model._initial_epoch = epoch
         return epoch
 

@@ -12,9 +12,11 @@ from kerasgen import config as config_lib
 from kerasgen.training import distribute
 from kerasgen.training import precision
 from kerasgen import optimizers
+from kerasgen.training.callbacks import EpochAndStepBackup
 from kerasgen.training.callbacks import TrainingDiverged
 from kerasgen.training.callbacks import save_model_atomically
 from kerasgen.training.callbacks import standard_callbacks
+from kerasgen.training.callbacks import steps_into_epoch
 from kerasgen.data.examples import MAX_EXAMPLES
 from kerasgen.data.examples import preview_examples
 from kerasgen.data.examples import slices_overlap
@@ -97,6 +99,14 @@ def _eval_dataset(config, model):
     return model.prepare_dataset(eval_ds, training=False)
 
 
+def _joined(first, second):
+    """One History of two fits: the interrupted epoch's rest, then the epochs after it."""
+    for key, values in first.history.items():
+        second.history[key] = list(values) + list(second.history.get(key, []))
+    second.epoch = list(first.epoch) + list(second.epoch)
+    return second
+
+
 def _last_backup(out):
     path = os.path.join(out, "backup", "training_metadata.json")
     try:
@@ -108,8 +118,9 @@ def _last_backup(out):
 
 def train(config, verbose="auto", callbacks=()):
     """Train as `kerasgen train` does. Rerunning with the same output_dir resumes from the last
-    backup: model weights and optimizer state as of the last backup, re-running the
-    interrupted epoch from its start. `callbacks` are added to the standard ones.
+    backup: model weights and optimizer state as of the last backup, and the interrupted
+    epoch goes on from the step after it (only the steps since that backup are trained
+    again). `callbacks` are added to the standard ones.
 
     Raises:
         ConfigError: for a config that cannot train (e.g. fewer images than one batch).
@@ -214,18 +225,34 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
                 f"train.strategy {config.train.strategy}: data.source {config.data.source} "
                 "does not say how many examples it has; set train.steps_per_epoch.")
         steps_per_epoch = count // batch
-    if steps_per_epoch:
-        train_ds = train_ds.repeat()  # an epoch of N steps may span more than one pass
-        # fit keeps one iterator over this stream for the whole run; a resumed run redoes
-        # the interrupted epoch, so it skips what the epochs before it consumed and sees
-        # the batches an uninterrupted run would have.
-        last = _last_backup(run_dir)
-        if last and last.get("epoch"):
-            # Per-replica batches of this stream per step: all replicas' (one stream
-            # for the cluster), or this worker's replicas' (its own part of the files).
-            per_step = replicas // shard[0] if shard else replicas
-            train_ds = train_ds.skip(int(last["epoch"]) * steps_per_epoch * per_step)
-    fit_ds = distribute.per_replica_input(strategy, train_ds, shard) if distributed else train_ds
+    last = _last_backup(run_dir)
+    epoch = int(last["epoch"]) if last else 0
+    done = steps_into_epoch(last)
+    if done and (epoch >= config.train.epochs
+                 or (steps_per_epoch and done >= steps_per_epoch)):
+        # A backup after an epoch's last step but before its end (or a config with fewer
+        # epochs or steps since): Keras' own resume, the epoch redone from its first batch.
+        done = 0
+    # Per-replica batches of the stream per step: all replicas' (one stream for the
+    # cluster), or this worker's replicas' (its own part of the files).
+    per_step = replicas // shard[0] if shard else replicas
+
+    def stream(skip_steps, first_pass_skip=0):
+        """The training input after `skip_steps` steps of a repeated stream (an epoch of
+        N steps may span more than one pass; fit keeps one iterator over it for the whole
+        run, so a resumed run skips what the steps before it consumed), or, for epochs
+        that are passes over the data, a first pass without its first `first_pass_skip`
+        batches. The first iterator a process makes over a seeded shuffle draws the
+        permutations an uninterrupted run drew; a second one (the fit after a continued
+        epoch) draws the next ones, a different but equally random order."""
+        if steps_per_epoch:
+            ds = train_ds.repeat()
+            ds = ds.skip(skip_steps * per_step) if skip_steps else ds
+        else:
+            # A new pass is shuffled anew, so the rest of an interrupted pass is the rest
+            # of another permutation: the images the skipped batches hold differ.
+            ds = train_ds.skip(first_pass_skip) if first_pass_skip else train_ds
+        return distribute.per_replica_input(strategy, ds, shard) if distributed else ds
     if config.train.strategy == "multi_worker":
         model.train_step = distribute.vector_logs(model.train_step)
         model.test_step = distribute.vector_logs(model.test_step)
@@ -239,15 +266,33 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
         time_budget_clock=config.train.time_budget_clock, examples_per_step=batch)
     if config.train.metrics_every_epochs:
         standard.append(_sample_quality(model, config, out))
-    try:
+    run_end = model.run_end_callbacks(train_ds.repeat() if steps_per_epoch else train_ds,
+                                      config.train.run_end_steps)
+
+    def fit(data, epochs, steps, last_part=True):
         # shuffle=False: the tf.data pipeline shuffles; Keras would only warn that it ignores it.
-        history = model.fit(fit_ds, epochs=config.train.epochs,
-                            steps_per_epoch=steps_per_epoch,
-                            validation_data=eval_ds, shuffle=False,
-                            callbacks=(standard
-                                       + model.run_end_callbacks(train_ds,
-                                                                 config.train.run_end_steps)
-                                       + list(callbacks)), verbose=verbose)
+        return model.fit(data, epochs=epochs, steps_per_epoch=steps, validation_data=eval_ds,
+                         shuffle=False, verbose=verbose,
+                         callbacks=standard + (run_end if last_part else []) + list(callbacks))
+
+    try:
+        history = None
+        if done:
+            # A backup from inside an epoch: that epoch goes on from the next step, as a fit
+            # of its remaining steps (Keras' own resume would redo it from its first batch),
+            # then the epochs after it.
+            backup = next(c for c in standard if isinstance(c, EpochAndStepBackup))
+            backup.continue_epoch(done)
+            if verbose:
+                print(f"Resuming epoch {epoch + 1} after its step {done}.")
+            history = fit(stream(epoch * (steps_per_epoch or 0) + done, done), epoch + 1,
+                          steps_per_epoch and steps_per_epoch - done,
+                          last_part=epoch + 1 >= config.train.epochs)
+            epoch += 1
+        if history is None or (epoch < config.train.epochs and not model.stop_training):
+            rest = fit(stream(epoch * (steps_per_epoch or 0)), config.train.epochs,
+                       steps_per_epoch)
+            history = _joined(history, rest) if history else rest
         save_model_atomically(model, os.path.join(out, "model.keras"))
     except TrainingDiverged as e:
         raise TrainingDiverged(_diverged_message(e, config, run_dir)) from None

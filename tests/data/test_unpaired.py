@@ -195,13 +195,12 @@ def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(config, verbose=0, callbacks=[Crash()])
     # 5 steps an epoch; backups at steps 3, 5 (epoch end) and 6 before the crash at step 7.
-    # Resumed from step 6's backup, epoch 2 restarts from its first batch and the step counts
-    # from epoch 2's start: 5 + 2 epochs of 5.
+    # Resumed from step 6's backup, epoch 2 goes on with its steps 2-5, then epoch 3.
     model, history = train(config, verbose=0)
     assert len(history.history["g_loss"]) == 2  # epochs 2 and 3; epoch 1 was kept
-    assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 5 + 10
+    assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 6 + 4 + 5
     # The pools came back with the backup (6 steps x 2 fakes = 12) and kept filling: full at
-    # 30 (an empty pool would hold only the 10 resumed steps' 20 fakes).
+    # 30 (an empty pool would hold only the 9 resumed steps' 18 fakes).
     assert int(model.pool_a.count.numpy()) == int(model.pool_b.count.numpy()) == 30
     # The schedule continued from step 5, not from 0: constant for 1 epoch, decaying to 0
     # over the next 2, so it ends at 0 after 15 steps.

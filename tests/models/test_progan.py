@@ -249,14 +249,14 @@ def test_a_run_killed_mid_fade_resumes_at_the_same_alpha(tmp_path):
         train(config, verbose=0, callbacks=[crashed, CrashMidFade()])
     assert crashed.seen[-1] == (8, 0.25, 48)  # step 6 trained at alpha 0.25
     model, _ = train(config, verbose=0, callbacks=[resumed])
-    # The backup of step 6 (48 images) is restored; epoch 2 is redone from its start.
+    # The backup of step 6 (48 images) is restored and epoch 2 goes on with its steps 7-8.
     assert resumed.seen[0] == (8, 0.5, 56)
     assert [alpha for _, alpha, _ in resumed.seen[:3]] == [0.5, 0.75, 1.0]
-    assert int(model.images_seen.numpy()) == 48 + 8 * 8
+    assert len(resumed.seen) == 2 + 4 and int(model.images_seen.numpy()) == 12 * 8
     # The training clock's image counts are the model's own, one per finished epoch.
     from kerasgen.zoo.curve import read_scalars
     assert read_scalars(str(tmp_path / "run" / "logs" / "clock"))["images"] == [
-        (1, 32.0), (2, 80.0), (3, 112.0)]
+        (1, 32.0), (2, 64.0), (3, 96.0)]
     tags = scalar_and_image_tags(str(tmp_path / "run" / "logs"))
     assert {"epoch_resolution", "epoch_alpha", "epoch_d_drift"} <= (tags["scalars"]
                                                                      | tags["tensors"])
