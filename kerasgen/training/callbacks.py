@@ -191,6 +191,16 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         self.restored_from = None  # "latest", "previous", None (fresh start)
         self._epoch_start_steps = None
         self._at_epoch_end = False
+        self._continued = 0  # steps of the current epoch trained before this fit
+        self._restored_epoch_start_steps = None
+
+    def continue_epoch(self, steps_done):
+        """The next fit trains the rest of the epoch a backup was written inside, after its
+        first `steps_done` steps (`kerasgen train` does this): restoring keeps the
+        optimizers' step counts, and backups in that epoch count its steps from its start.
+        Without this call, Keras' way: the epoch is redone from its first batch, and the step
+        counts are rewound to its start."""
+        self._continued = int(steps_done)
 
     # -- saving --------------------------------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
@@ -199,6 +209,8 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         # from here too, or epoch-based learning-rate schedules run ahead of the data (a
         # resumed run reached the end of its decay 1,189 steps early).
         self._epoch_start_steps = optimizer_steps(self.model)
+        if self._continued and self._restored_epoch_start_steps is not None:
+            self._epoch_start_steps = self._restored_epoch_start_steps
         # The epoch a backup inside this epoch records (the epochs completed before it).
         # Keras sets it only at epoch ends, so a resumed run's backups before its first
         # epoch end recorded 0, and a kill there restarted the run from its first epoch.
@@ -214,6 +226,7 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
                 self._save_model()
         finally:
             self._at_epoch_end = False
+            self._continued = 0
 
     def _save_model(self):
         check_finite(self.model, f"a backup to {self.backup_dir}")
@@ -225,11 +238,14 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
             fsync_file(incoming)
             # With the random states, a resumed run draws the latents and noise the
             # uninterrupted run would have drawn.
-            metadata = {"epoch": self._current_epoch, "batch": self._last_batch_seen,
+            inside = 0 if self._at_epoch_end else self._continued + self._last_batch_seen + 1
+            metadata = {"epoch": self._current_epoch,
+                        "batch": inside - 1 if inside else self._last_batch_seen,
+                        "steps_into_epoch": inside,
                         "weights_sha256": _sha256(incoming),
                         "random_states": {v.path: np.asarray(v).tolist()
                                           for v in random_states(self.model)}}
-            if not self._at_epoch_end and self._epoch_start_steps is not None:
+            if inside and self._epoch_start_steps is not None:
                 metadata["epoch_start_steps"] = self._epoch_start_steps
             with open(incoming_meta, "w") as f:
                 json.dump(metadata, f)
@@ -319,11 +335,13 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
         bad = non_finite_variables(self.model)
         if bad:
             raise ValueError(f"holds non-finite values (e.g. {bad[0]})")
-        # A backup from inside an epoch: that epoch restarts from its first batch, and so do
-        # the optimizers' step counts (the weights keep what the epoch's first steps taught).
+        # A backup from inside an epoch: continued (`continue_epoch`), or, Keras' way, that
+        # epoch restarts from its first batch, and so do the optimizers' step counts (the
+        # weights keep what the epoch's first steps taught).
         rewind = (metadata or {}).get("epoch_start_steps", {})
+        self._restored_epoch_start_steps = rewind or None
         for name, optimizer in self.model.optimizers_by_name().items():
-            if name in rewind:
+            if name in rewind and not self._continued:
                 steps_variable(optimizer).assign(int(rewind[name]))
         saved = (metadata or {}).get("random_states", {})
         states = random_states(self.model)
@@ -346,6 +364,18 @@ class EpochAndStepBackup(keras.callbacks.BackupAndRestore):
     def _assign(self, snapshot):
         for variable, value in snapshot:
             variable.assign(value)
+
+
+def steps_into_epoch(metadata):
+    """How many steps of its epoch a backup's metadata (training_metadata.json) was written
+    after: 0 for a backup at an epoch's end, or none."""
+    if not metadata:
+        return 0
+    if "steps_into_epoch" in metadata:
+        return int(metadata["steps_into_epoch"])
+    # Written before the count was recorded: only backups inside an epoch carried the step
+    # counts at its start, and Keras' `batch` is the index of the last step taken.
+    return int(metadata["batch"]) + 1 if "epoch_start_steps" in metadata else 0
 
 
 def steps_variable(optimizer):
