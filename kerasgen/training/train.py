@@ -237,21 +237,21 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
     # cluster), or this worker's replicas' (its own part of the files).
     per_step = replicas // shard[0] if shard else replicas
 
-    def stream(skip_steps, first_pass_skip=0):
-        """The training input after `skip_steps` steps of a repeated stream (an epoch of
-        N steps may span more than one pass; fit keeps one iterator over it for the whole
-        run, so a resumed run skips what the steps before it consumed), or, for epochs
-        that are passes over the data, a first pass without its first `first_pass_skip`
-        batches. The first iterator a process makes over a seeded shuffle draws the
-        permutations an uninterrupted run drew; a second one (the fit after a continued
-        epoch) draws the next ones, a different but equally random order."""
+    def stream(epoch, steps_done=0):
+        """The training input from step `steps_done` of `epoch` (0-based). Epochs of N steps
+        read a repeated stream (an epoch may span more than one pass; fit keeps one iterator
+        over it for the whole run), so the steps before are skipped; epochs that are passes
+        over the data skip only the first `steps_done` batches of the pass, which is shuffled
+        anew, so they are the rest of another permutation. The first iterator a process
+        makes over a seeded shuffle draws the permutations an uninterrupted run drew; a
+        second one (the fit after a continued epoch) draws the next ones, a different but
+        equally random order."""
         if steps_per_epoch:
+            skip = (epoch * steps_per_epoch + steps_done) * per_step
             ds = train_ds.repeat()
-            ds = ds.skip(skip_steps * per_step) if skip_steps else ds
+            ds = ds.skip(skip) if skip else ds
         else:
-            # A new pass is shuffled anew, so the rest of an interrupted pass is the rest
-            # of another permutation: the images the skipped batches hold differ.
-            ds = train_ds.skip(first_pass_skip) if first_pass_skip else train_ds
+            ds = train_ds.skip(steps_done) if steps_done else train_ds
         return distribute.per_replica_input(strategy, ds, shard) if distributed else ds
     if config.train.strategy == "multi_worker":
         model.train_step = distribute.vector_logs(model.train_step)
@@ -285,13 +285,12 @@ def _train_in_scope(config, out, strategy, verbose, callbacks, run_dir):
             backup.continue_epoch(done)
             if verbose:
                 print(f"Resuming epoch {epoch + 1} after its step {done}.")
-            history = fit(stream(epoch * (steps_per_epoch or 0) + done, done), epoch + 1,
+            history = fit(stream(epoch, done), epoch + 1,
                           steps_per_epoch and steps_per_epoch - done,
                           last_part=epoch + 1 >= config.train.epochs)
             epoch += 1
         if history is None or (epoch < config.train.epochs and not model.stop_training):
-            rest = fit(stream(epoch * (steps_per_epoch or 0)), config.train.epochs,
-                       steps_per_epoch)
+            rest = fit(stream(epoch), config.train.epochs, steps_per_epoch)
             history = _joined(history, rest) if history else rest
         save_model_atomically(model, os.path.join(out, "model.keras"))
     except TrainingDiverged as e:
