@@ -175,6 +175,28 @@ def test_training_advances_alpha_and_level_by_images_seen_with_a_batch_per_resol
     assert gan.generate(3, seed=0).shape == (3, 16, 16, 1)
 
 
+def test_the_generator_average_warms_up_again_with_each_level():
+    # Counted from the run's first update, a 0.999 average of a level trained for a few
+    # hundred updates is mostly its random initialisation; counted from the level's start, the
+    # warm-up min(decay, (1 + t) / (10 + t)) follows the new weights from the first update.
+    assert int(growing.steps_at_level(0, 0, 16, 16)) == 1
+    assert int(growing.steps_at_level(16, 1, 16, 16)) == 1
+    assert int(growing.steps_at_level(40, 1, 16, 8)) == 4
+    assert int(growing.steps_at_level(1_000, 2, 100, 50)) == 15  # from 300
+    gan = small(phase_images=64, ema_decay=0.999)
+    gan.compile()
+    start = gan.generator.to_rgb[1].kernel.numpy()
+    np.testing.assert_array_equal(start, gan.ema_generator.to_rgb[1].kernel.numpy())
+    # Four updates at 4x4, then the 8x8 fade's first two: at alpha 0 (the new toRGB gets no
+    # gradient, the average stays at its start) and at alpha 0.25.
+    gan.fit(images(96), batch_size=16, epochs=1, verbose=0)
+    raw = gan.generator.to_rgb[1].kernel.numpy()
+    assert not np.allclose(raw, start)
+    decay = 3.0 / 12.0  # t = 2, the level's second update (the run's sixth would give 7 / 16)
+    np.testing.assert_allclose(gan.ema_generator.to_rgb[1].kernel.numpy(),
+                               decay * start + (1.0 - decay) * raw, rtol=1e-5, atol=1e-6)
+
+
 def test_levels_not_yet_reached_do_not_train():
     gan = small(phase_images=1000)
     gan.compile()

@@ -404,12 +404,15 @@ class GAN(training.TwoPlayers, Sampler, keras.Model):
         stats.update({f"g_{k}": v for k, v in terms.items() if k != "adversarial"})
         return stats
 
-    def _update_ema(self):
+    def _update_ema(self, steps=None):
         # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...): decay_t =
         # min(decay, (1 + t) / (10 + t)). Without it the average is mostly the random
         # initialisation for the first ~1/(1 - decay) steps (grey samples after 150 steps
-        # at 0.999); after ~10 / (1 - decay) steps it is the plain EMA.
-        t = tf.cast(self.g_optimizer.iterations, tf.float32)  # already counts this update
+        # at 0.999); after ~10 / (1 - decay) steps it is the plain EMA. `steps` (a tensor)
+        # counts t from somewhere else than the first generator update (ProGAN: from the
+        # start of the level now training).
+        t = tf.cast(self.g_optimizer.iterations if steps is None else steps,
+                    tf.float32)  # already counts this update
         decay = tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
         for ema_w, w in zip(self.ema_generator.weights, self.generator.weights):
             if w.trainable:

@@ -40,6 +40,15 @@ def fade_start(level, phase_images):
     return 0 if level == 0 else phase_images * (2 * level - 1)
 
 
+def steps_at_level(images_seen, level, phase_images, images_per_step):
+    """Updates made since `level` (an int32 tensor) began fading in, this one included, with
+    `images_per_step` images an update (int64 tensors); the generator EMA's warm-up counts
+    from there, so a level's new weights are not averaged with their initialisation."""
+    level = tf.cast(level, tf.int64)
+    start = tf.where(level > 0, int(phase_images) * (2 * level - 1), tf.zeros_like(level))
+    return (tf.cast(images_seen, tf.int64) - start) // images_per_step + 1
+
+
 def schedule_images(levels, phase_images):
     """Images until the last of `levels` levels has stabilized: one phase for level 0, two
     (fade, stabilize) for each later level."""

@@ -178,11 +178,14 @@ class ProGAN(GAN):
         for chunk in (tf.split(real, k) if k > 1 else [real]):  # unrolled: k is a constant
             d_stats = self._discriminator_step(chunk, level, alpha)
             real_scores.append(d_stats["real_score"])
-        g_stats = self._generator_step(tf.shape(chunk)[0], level, alpha)
+        per_step = tf.cast(used * replicas.num_replicas(), tf.int64)
+        level_steps = growing.steps_at_level(self.images_seen.value, level, self.phase_images,
+                                             per_step)
+        g_stats = self._generator_step(tf.shape(chunk)[0], level, alpha, level_steps)
         adapted = self.adapt_augmentation(tf.concat(real_scores, axis=0))
         for name, value in {**d_stats, **g_stats}.items():
             self.trackers[name].update_state(tf.reduce_mean(value))
-        self.images_seen.assign_add(tf.cast(used * replicas.num_replicas(), tf.int64))
+        self.images_seen.assign_add(per_step)
         self.follow_schedule()
         logs = {**{name: t.result() for name, t in self.trackers.items()}, **adapted}
         logs["resolution"] = tf.cast(growing.side(level), tf.float32)  # TensorBoard, progress
@@ -225,7 +228,7 @@ class ProGAN(GAN):
         self.d_optimizer.apply_gradients(zip(grads, variables))
         return stats
 
-    def _generator_step(self, batch, level, alpha):
+    def _generator_step(self, batch, level, alpha, level_steps):
         z = self._latents_for(batch)
         variables = self.generator.trainable_variables
 
@@ -243,7 +246,11 @@ class ProGAN(GAN):
         grads, stats = growing.at_level(level, update, self.num_levels)
         self.g_optimizer.apply_gradients(zip(grads, variables))
         if self.ema_generator is not None:
-            self._update_ema()
+            # The EMA's warm-up restarts with each level. A schedule of a few hundred updates
+            # a phase is shorter than a 0.999 average's memory: counted from the first update,
+            # the average at 64x64 was still half the level's random initialisation after
+            # its 780-update fade (samples green, std 0.1 against the raw generator's 0.25).
+            self._update_ema(steps=level_steps)
         return stats
 
     def discriminator_terms(self, real, fake, real_logits, fake_logits, labels,
