@@ -87,7 +87,7 @@ def evaluate_held_out_captions(model, judge, attribute_names, seeds=64, seed=0,
     Args:
         model: a TextConditioned model.
         judge: a feature extractor (or its name or .keras path) wrapping a multi-label
-            attribute classifier, e.g. "classifier_celeba_attributes_balanced".
+            attribute classifier, e.g. "classifier_celeba_attributes_judge".
         attribute_names: the judge's outputs in order (list_attr_celeba.txt's header).
 
     Returns the report dict (metrics, held_out, tables, protocol)."""
@@ -204,7 +204,7 @@ def held_out_report(model, data, judge=None, seed=0, split="test", verbose=True)
     """`kerasgen evaluate MODEL --metrics held_out_captions`: `evaluate_held_out_captions`
     with 64 seeds, the judge's attribute names from `data.labels_file`, the real held-out
     faces of `data` for the unasked shares, and the default judge of CelebA data
-    (classifier_celeba_attributes_balanced) unless `judge` names one."""
+    (classifier_celeba_attributes_judge) unless `judge` names one."""
     from kerasgen.data.images import load_image_folder
     from kerasgen.data.images import read_attributes
     from kerasgen.data.paths import resolve_path

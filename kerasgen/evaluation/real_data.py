@@ -130,8 +130,8 @@ def _attribute_judge(data):
     if "celeba" in (data.path or ""):
         from kerasgen.registry import PRESETS
 
-        if "classifier_celeba_attributes_balanced" in PRESETS:
-            return "classifier_celeba_attributes_balanced"
+        if "classifier_celeba_attributes_judge" in PRESETS:
+            return "classifier_celeba_attributes_judge"
     return None
 
 

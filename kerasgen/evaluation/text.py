@@ -51,7 +51,7 @@ def evaluate_text_to_image(model, data, features=None, judge=None, split="test",
     """Score a text-to-image model on the held-out images of a captions DataConfig whose
     captions are CelebA attribute phrasings (a caption scheme such as `celeba_attributes`):
     one image per held-out face from its first caption; `kerasgen.metrics.text_to_image`'s
-    attribute accuracy (judge: default classifier_celeba_attributes_balanced) beside the real
+    attribute accuracy (judge: default classifier_celeba_attributes_judge) beside the real
     faces and mismatched captions, FID/KID against the real held-out faces in `features` (default
     classifier_celeba_attributes), and diversity (`diversity_samples` z for each of the first
     `diversity_captions` captions)."""

@@ -82,7 +82,7 @@ def evaluate_attribute_transfer(model, data, features=None, split="test", verbos
     """Score a CycleGAN between faces without (A) and with (B) an attribute on the held-out
     slice, both ways: `kerasgen.metrics.attribute_transfer`. FID/KID in `features` (default
     classifier_celeba_attributes); attribute verdicts by `judge`, a multi-label attribute
-    classifier (zoo name or .keras file; default classifier_celeba_attributes_balanced, which
+    classifier (zoo name or .keras file; default classifier_celeba_attributes_judge, which
     reads rare attributes such as Eyeglasses that the unweighted classifier never predicts;
     else the features' own classifier). FID references are the real faces of the target
     domain in the whole folder (training and held-out slices: a rare attribute has too few
@@ -102,7 +102,7 @@ def evaluate_attribute_transfer(model, data, features=None, split="test", verbos
     if classifier is None:
         raise ValueError(f"Attribute translation is judged by a multi-label attribute "
                          f"classifier (--judge, or --features without it; e.g. "
-                         f"classifier_celeba_attributes_balanced); received "
+                         f"classifier_celeba_attributes_judge); received "
                          f"{judge_extractor.name}.")
     names, _ = read_attributes(resolve_path(data.labels_file))
     index = names.index(data.attribute)
