@@ -272,13 +272,13 @@ def test_cyclegan_glasses_translates_held_out_faces_both_ways(data_dir):
     assert np.abs(with_glasses - x).mean() > 0.03  # G changes the faces
     removed = np.asarray(model.translate(b.astype("float32") / 255.0, "b2a"))
     assert removed.shape == b.shape and np.abs(removed - b / 255.0).mean() > 0.03
-    # The judge finds glasses on far more faces after G than before (the card: 0.266 ->
-    # 0.662 on all 941).
-    judge = zoo.load("classifier_celeba_attributes_balanced", compile=False)
+    # The judge finds glasses on far more faces after G than before (the card: 0.064 ->
+    # 0.936 on all 941).
+    judge = zoo.load("classifier_celeba_attributes_judge", compile=False)
     glasses = 15  # Eyeglasses, in list_attr_celeba.txt's column order
     before = np.asarray(judge.decide(x))[:, glasses].mean()
     after = np.asarray(judge.decide(with_glasses))[:, glasses].mean()
-    assert after > before + 0.25, (before, after)
+    assert after > before + 0.6, (before, after)
 
 
 def test_cyclegan_edges2faces_beats_copying_the_drawing_but_not_pix2pix(data_dir):
@@ -321,8 +321,9 @@ def test_text_encoder_celeba_retrieves_held_out_faces_from_their_captions(data_d
 
 
 def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
-    """Captions of faces 9001-9200 (the card: 1,000 captions, attribute accuracy 0.759 against
-    0.498 for another face's caption and 0.780 for the real face)."""
+    """Captions of faces 9001-9200 (the card: 1,000 captions, attribute accuracy 0.709 against
+    0.444 for another face's caption and 0.841 for the real face, by the default judge
+    classifier_celeba_attributes_judge)."""
     from kerasgen import config as config_lib
     from kerasgen.evaluation.evaluate import evaluate_text_to_image
 
@@ -331,7 +332,7 @@ def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
     model = zoo.load("text2image_celeba_64", compile=False)
     scores = evaluate_text_to_image(model, data, diversity_captions=10, verbose=False)["metrics"]
     assert scores["captions"] == 200
-    assert abs(scores["attribute_accuracy"] - 0.759) < 0.04, scores
+    assert abs(scores["attribute_accuracy"] - 0.709) < 0.04, scores
     assert scores["attribute_accuracy"] > scores["attribute_accuracy_mismatched"] + 0.15, scores
     # Raw strings in; a fixed z across captions: the caption alone changes the face.
     z = np.repeat(np.random.default_rng(0).normal(size=(1, 100)), 2, axis=0).astype("float32")
