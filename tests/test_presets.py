@@ -165,20 +165,27 @@ def test_pixelcnn_cifar10_likelihood_samples_and_completions(data_dir):
     np.testing.assert_array_equal(np.round(done[:, :16] * 255), images[:2, :16])
 
 
-def test_balanced_attribute_judge_reads_rare_attributes_on_a_held_out_slice(data_dir):
-    """Faces 9001-9300 (the card: 9001-10000, mean balanced accuracy 0.761 where the plain
-    0.5 thresholds give 0.5 on every attribute they never predict)."""
+def _held_out_attributes(data_dir, start=9000, stop=9300):
+    """(attribute names, uint8 faces (N, 64, 64, 3), their (N, 40) 0/1 labels) of CelebA
+    faces start+1..stop."""
     from kerasgen.data.images import list_images
     from kerasgen.data.images import load_image_folder
     from kerasgen.data.images import read_attributes
-    from kerasgen.metrics.attributes import per_attribute_accuracy
 
     folder = os.path.join(data_dir, "celeba-10k", "img")
     names, table = read_attributes(os.path.join(data_dir, "celeba-10k",
                                                 "list_attr_celeba.txt"))
-    files = [os.path.relpath(p, folder) for p in list_images(folder)][9000:9300]
-    images = load_image_folder(folder, 64, 3, start=9000, stop=9300, verbose=False)
-    labels = np.stack([table[f] for f in files])
+    files = [os.path.relpath(p, folder) for p in list_images(folder)][start:stop]
+    images = load_image_folder(folder, 64, 3, start=start, stop=stop, verbose=False)
+    return names, images, np.stack([table[f] for f in files])
+
+
+def test_balanced_attribute_judge_reads_rare_attributes_on_a_held_out_slice(data_dir):
+    """Faces 9001-9300 (the card: 9001-10000, mean balanced accuracy 0.761 where the plain
+    0.5 thresholds give 0.5 on every attribute they never predict)."""
+    from kerasgen.metrics.attributes import per_attribute_accuracy
+
+    names, images, labels = _held_out_attributes(data_dir)
     judge = per_attribute_accuracy(zoo.load("classifier_celeba_attributes_balanced",
                                             compile=False), images, labels)
     plain = per_attribute_accuracy(zoo.load("classifier_celeba_attributes", compile=False),
@@ -191,17 +198,9 @@ def test_balanced_attribute_judge_reads_rare_attributes_on_a_held_out_slice(data
 def test_attribute_judge_beats_the_old_one_on_a_held_out_slice(data_dir):
     """Faces 9001-9300 (the card: 9001-10000, mean balanced accuracy 0.815 against the old
     judge's 0.761; here 0.812 against 0.759, Eyeglasses 0.859, Male 0.958, Smiling 0.905)."""
-    from kerasgen.data.images import list_images
-    from kerasgen.data.images import load_image_folder
-    from kerasgen.data.images import read_attributes
     from kerasgen.metrics.attributes import per_attribute_accuracy
 
-    folder = os.path.join(data_dir, "celeba-10k", "img")
-    names, table = read_attributes(os.path.join(data_dir, "celeba-10k",
-                                                "list_attr_celeba.txt"))
-    files = [os.path.relpath(p, folder) for p in list_images(folder)][9000:9300]
-    images = load_image_folder(folder, 64, 3, start=9000, stop=9300, verbose=False)
-    labels = np.stack([table[f] for f in files])
+    names, images, labels = _held_out_attributes(data_dir)
     judge = zoo.load("classifier_celeba_attributes_judge", compile=False)
     new = per_attribute_accuracy(judge, images, labels)["balanced_accuracy"]
     old = per_attribute_accuracy(zoo.load("classifier_celeba_attributes_balanced",
@@ -216,17 +215,11 @@ def test_attribute_judge_beats_the_old_one_on_a_held_out_slice(data_dir):
 
 def test_celeba_attribute_classifier_accuracy_on_a_held_out_slice(data_dir):
     """Faces 9001-9300 (the card: 9001-10000, 86.4% against 80.3% for the majority answer)."""
-    from kerasgen.data.images import list_images
-    from kerasgen.data.images import load_image_folder
-    from kerasgen.data.images import read_attributes
     from kerasgen.metrics.attributes import per_attribute_accuracy
 
-    folder = os.path.join(data_dir, "celeba-10k", "img")
-    _, table = read_attributes(os.path.join(data_dir, "celeba-10k", "list_attr_celeba.txt"))
-    files = [os.path.relpath(p, folder) for p in list_images(folder)][9000:9300]
-    images = load_image_folder(folder, 64, 3, start=9000, stop=9300, verbose=False)
+    _, images, labels = _held_out_attributes(data_dir)
     scores = per_attribute_accuracy(zoo.load("classifier_celeba_attributes", compile=False),
-                                    images, np.stack([table[f] for f in files]))
+                                    images, labels)
     assert abs(scores["accuracy"].mean() - 0.86725) < 1e-3, scores["accuracy"].mean()
     assert scores["accuracy"].mean() > scores["majority"].mean() + 0.05
 
