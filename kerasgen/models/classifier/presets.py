@@ -93,9 +93,12 @@ PRESETS = {
                     "eyeglasses_balanced_accuracy": 0.892, "male_balanced_accuracy": 0.967,
                     "smiling_balanced_accuracy": 0.905, "test_images": 1000,
                     "cpu_seconds": 3266},
-        "command": "kerasgen train configs/classifier_celeba_attributes_judge.yaml, then "
-                   "python -m kerasgen.metrics.attributes RUN --calibrate "
-                   "classifier_celeba_attributes_judge.keras --start 8000 --stop 9000",
+        "command": "kerasgen train configs/classifier_celeba_attributes_judge.yaml",
+        # The second step: the thresholds, picked on faces the weights never trained on.
+        "thresholds_command": "python -m kerasgen.metrics.attributes "
+                              "runs/classifier_celeba_attributes_judge --calibrate "
+                              "classifier_celeba_attributes_judge.keras --start 8000 "
+                              "--stop 9000",
         "metrics_command": "python -m kerasgen.metrics.attributes "
                            "classifier_celeba_attributes_judge (faces 9001-10000)",
     },
