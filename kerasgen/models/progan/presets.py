@@ -10,8 +10,7 @@ PRESETS = {
         "description": "Progressive GAN (Karras et al. 2018) grown from 4x4 to 64x64 on the "
                        "9,000 training faces of the CelebA subset: 40,000 images a phase, "
                        "widths 128 halving to 32 at 64x64, WGAN-GP + drift, EMA generator; "
-                       "classifier FID 19.7, the best SWD of the face GANs, noisy patches in "
-                       "some faces",
+                       "classifier FID 19.7, noisy patches in some faces",
         "config": "configs/progan_celeba_64.yaml",
         "artifact": "progan_celeba_64/progan_celeba_64.keras",
         "sha256": "b037fcabcda5e128e0103baabfe93d8c38583c8191945f8d272de2b30c606eaf",
