@@ -141,8 +141,9 @@ class Conv2DLayer(keras.layers.Layer):
 @keras.saving.register_keras_serializable(package="kerasgen")
 class ModulatedConv2D(keras.layers.Layer):
     """A synthesis layer: styles s = A(w) from its own affine layer, `modulated_conv2d`, then
-    per-pixel noise times a learned per-channel strength (noise inputs, StyleGAN Sec. 3.2),
-    bias and activation. Called on [x (B, H, W, I), w (B, w_dim)].
+    per-pixel noise times a learned strength (noise inputs, StyleGAN Sec. 3.2), bias and
+    activation. Called on [x (B, H, W, I), w (B, w_dim)]. The strength is one scalar per layer,
+    as in the StyleGAN2 reference code (StyleGAN's was one per channel).
 
     The noise is drawn afresh in training (stateless draws, distinct per replica); outside
     training it is a fixed map saved with the layer (the reference code's noise_mode="const"),
@@ -185,7 +186,7 @@ class ModulatedConv2D(keras.layers.Layer):
                                       initializer=keras.initializers.RandomNormal(0.0, 1.0))
         self.bias = self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
         if self.resolution is not None:
-            self.noise_strength = self.add_weight(shape=(self.filters,), name="noise_strength",
+            self.noise_strength = self.add_weight(shape=(), name="noise_strength",
                                                   initializer="zeros")
             self.noise_const = self.add_weight(
                 shape=(self.resolution, self.resolution, 1), name="noise_const",
