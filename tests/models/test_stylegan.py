@@ -151,6 +151,20 @@ def test_networks_follow_the_paper():
     assert d.get_layer("b32_skip").down and not d.get_layer("b32_skip").use_bias
     assert d.output_shape == (None, 1)
     assert model.generator.output_shape == (None, 32, 32, 3)
+    # D is as wide as G unless given its own widths, and the widths survive get_config.
+    assert d.get_layer("b32_fromrgb").filters == 4 and d.get_layer("b4_conv").filters == 16
+    wide = small(image_size=32, width=4, max_width=16, discriminator_width=8,
+                 discriminator_max_width=32)
+    assert [wide.discriminator.get_layer(f"b{s}_conv0").filters for s in (32, 16, 8)] == \
+        [8, 16, 32]
+    assert wide.discriminator.get_layer("b4_conv").filters == 32
+    assert [l.filters for l in wide.generator.get_layer("synthesis").layers
+            if isinstance(l, sg_layers.ModulatedConv2D) and l.demodulate] == \
+        [16, 16, 16, 8, 8, 4, 4]
+    rebuilt = type(wide).from_config(wide.get_config())
+    assert rebuilt.discriminator.get_layer("b4_conv").filters == 32
+    with pytest.raises(ArgumentError, match="discriminator_width must be"):
+        small(discriminator_width=0)
     with pytest.raises(ArgumentError, match="power of 2 >= 8 .* received 24"):
         small(image_size=24)
     with pytest.raises(ArgumentError, match="style_mixing must be in \\[0, 1\\]"):

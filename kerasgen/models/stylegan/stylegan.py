@@ -63,6 +63,10 @@ class StyleGAN(Projector, GAN):
         mapping_lr_multiplier: learning-rate multiplier of the mapping network (0.01).
         width: features at full resolution; min(width * S / r, max_width) at side r.
         max_width: the cap on features (512).
+        discriminator_width: D's features at full resolution (None: `width`). A D wider
+            than G is an option of its own because a narrow D cannot see G's texture
+            artifacts; the reference code ties the two.
+        discriminator_max_width: D's cap on features (None: `max_width`).
         style_mixing: probability of mixing two latents' styles in a training image (0.9).
         r1_gamma: gamma of R1 (10 for FFHQ at 1024; ADA's heuristic 0.0002 S^2 / batch).
         r1_interval: D steps between R1 computations (16); 1 is not lazy.
@@ -90,7 +94,8 @@ class StyleGAN(Projector, GAN):
     """
 
     def __init__(self, image_size=64, channels=3, latent_dim=512, w_dim=512, mapping_layers=8,
-                 mapping_lr_multiplier=0.01, width=32, max_width=512, style_mixing=0.9,
+                 mapping_lr_multiplier=0.01, width=32, max_width=512,
+                 discriminator_width=None, discriminator_max_width=None, style_mixing=0.9,
                  r1_gamma=10.0, r1_interval=16, path_length_weight=0.0,
                  path_length_interval=4, path_length_decay=0.01, path_length_batch_shrink=2,
                  w_avg_decay=0.995, mbstd_group_size=4, ema_decay=0.999, **kwargs):
@@ -117,6 +122,11 @@ class StyleGAN(Projector, GAN):
         self.mapping_lr_multiplier = _positive("mapping_lr_multiplier", mapping_lr_multiplier)
         self.width = positive_int("width", width)
         self.max_width = positive_int("max_width", max_width)
+        self.discriminator_width = (self.width if discriminator_width is None else
+                                    positive_int("discriminator_width", discriminator_width))
+        self.discriminator_max_width = (
+            self.max_width if discriminator_max_width is None else
+            positive_int("discriminator_max_width", discriminator_max_width))
         self.style_mixing = _fraction("style_mixing", style_mixing)
         self.r1_gamma = _positive("r1_gamma", r1_gamma, zero=True)
         self.r1_interval = positive_int("r1_interval", r1_interval)
@@ -135,8 +145,10 @@ class StyleGAN(Projector, GAN):
         generator = stylegan_generator(self.image_size, self.channels, latent_dim, self.w_dim,
                                        self.mapping_layers, self.mapping_lr_multiplier,
                                        self.width, self.max_width)
-        discriminator = stylegan_discriminator(self.image_size, self.channels, self.width,
-                                               self.max_width, self.mbstd_group_size)
+        discriminator = stylegan_discriminator(self.image_size, self.channels,
+                                               self.discriminator_width,
+                                               self.discriminator_max_width,
+                                               self.mbstd_group_size)
         super().__init__(generator, discriminator, latent_dim=latent_dim, ema_decay=ema_decay,
                          **kwargs)
         self.w_avg = replicas.shared_state(self, "w_avg", (self.w_dim,))
@@ -539,7 +551,9 @@ class StyleGAN(Projector, GAN):
             "image_size": self.image_size, "channels": self.channels, "w_dim": self.w_dim,
             "mapping_layers": self.mapping_layers,
             "mapping_lr_multiplier": self.mapping_lr_multiplier, "width": self.width,
-            "max_width": self.max_width, "style_mixing": self.style_mixing,
+            "max_width": self.max_width, "discriminator_width": self.discriminator_width,
+            "discriminator_max_width": self.discriminator_max_width,
+            "style_mixing": self.style_mixing,
             "r1_gamma": self.r1_gamma, "r1_interval": self.r1_interval,
             "path_length_weight": self.path_length_weight,
             "path_length_interval": self.path_length_interval,
