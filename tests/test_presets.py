@@ -299,7 +299,8 @@ def test_cyclegan_edges2faces_beats_copying_the_drawing_but_not_pix2pix(data_dir
 
 
 def test_text_encoder_celeba_retrieves_held_out_faces_from_their_captions(data_dir):
-    """Faces 9001-9200 (the card: 1,000 faces, top-1 0.038 against 0.001 for chance)."""
+    """Faces 9001-9200 (the card: 1,000 faces, top-1 0.015 against 0.001 for chance; here
+    top-5 0.275 against 0.025)."""
     from kerasgen import config as config_lib
     from kerasgen.evaluation.evaluate import evaluate_text_encoder
 
@@ -314,9 +315,9 @@ def test_text_encoder_celeba_retrieves_held_out_faces_from_their_captions(data_d
 
 
 def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
-    """Captions of faces 9001-9200 (the card: 1,000 captions, attribute accuracy 0.709 against
-    0.444 for another face's caption and 0.841 for the real face, by the default judge
-    classifier_celeba_attributes_judge)."""
+    """Captions of faces 9001-9200 (the card: 1,000 captions, attribute accuracy 0.760 against
+    0.474 for another face's caption and 0.886 for the real face, by the default judge
+    classifier_celeba_attributes_judge; 0.733 on these 200)."""
     from kerasgen import config as config_lib
     from kerasgen.evaluation.evaluate import evaluate_text_to_image
 
@@ -325,7 +326,7 @@ def test_text2image_celeba_64_draws_what_held_out_captions_say(data_dir):
     model = zoo.load("text2image_celeba_64", compile=False)
     scores = evaluate_text_to_image(model, data, diversity_captions=10, verbose=False)["metrics"]
     assert scores["captions"] == 200
-    assert abs(scores["attribute_accuracy"] - 0.709) < 0.04, scores
+    assert abs(scores["attribute_accuracy"] - 0.733) < 0.04, scores
     assert scores["attribute_accuracy"] > scores["attribute_accuracy_mismatched"] + 0.15, scores
     # Raw strings in; a fixed z across captions: the caption alone changes the face.
     z = np.repeat(np.random.default_rng(0).normal(size=(1, 100)), 2, axis=0).astype("float32")
