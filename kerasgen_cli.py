@@ -105,7 +105,7 @@ def main(argv=None):
                                    "and text-to-image attribute accuracy: the multi-label "
                                    "classifier whose verdicts are counted, a "
                                    "zoo name or .keras file (default "
-                                   "classifier_celeba_attributes_balanced)")
+                                   "classifier_celeba_attributes_judge)")
     p.add_argument("--num-generated", type=int, default=10_000,
                    help="generated images for sample metrics (default 10000)")
     p.add_argument("--num-real", type=int, help="cap on real images (default: whole split)")
