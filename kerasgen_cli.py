@@ -118,12 +118,13 @@ def main(argv=None):
                    help="likelihood models with per-pixel terms (PixelCNN): write the first 16 "
                         "real images beside their -log p per pixel here, on one colour scale")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
-    p.add_argument("--truncation", type=float,
+    p.add_argument("--truncation", metavar="PSI[,PSI...]",
                    help="draw the samples at this truncation (models that take it, e.g. "
-                        "StyleGAN's psi in [0, 1]; 1 is none)")
-    p.add_argument("--temperature", type=float,
+                        "StyleGAN's psi in [0, 1]; 1 is none); several, e.g. 1,0.7,0.5, "
+                        "sweep it: a column and a report each")
+    p.add_argument("--temperature", metavar="T[,T...]",
                    help="draw the samples at this temperature (autoregressive models, e.g. "
-                        "PixelCNN; 1 samples the model as trained)")
+                        "PixelCNN; 1 samples the model as trained); several sweep it")
     p.add_argument("--json", help="report path (default runs/evaluate/<model>.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func="evaluate")

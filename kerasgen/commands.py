@@ -6,6 +6,7 @@ model's declarations.
 """
 
 import argparse
+import itertools
 import json
 import os
 
@@ -214,33 +215,58 @@ def evaluate(args):
             raise ValueError(f"{flag} must be >= 1; received {value}.")
     metrics = None if args.metrics is None else [
         m.strip() for m in args.metrics.split(",") if m.strip()]
-    if args.json and len(args.models) > 1:
-        raise ValueError(f"--json names one report; received {len(args.models)} models (their "
-                         "reports go to runs/evaluate/<model>.json).")
-    if args.heat_maps and len(args.models) > 1:
-        raise ValueError(f"--heat-maps names one PNG; received {len(args.models)} models "
-                         "(evaluate them one at a time).")
-    sampling = {key: getattr(args, key) for key in ("truncation", "temperature")
-                if getattr(args, key) is not None}
+    # A list of values sweeps a sampling option: one report (and table column) per setting.
+    sweeps = {key: _option_values(f"--{key}", getattr(args, key))
+              for key in ("truncation", "temperature") if getattr(args, key) is not None}
+    settings = [dict(zip(sweeps, values)) for values in itertools.product(*sweeps.values())]
+    count = len(args.models) * len(settings or [{}])
+    for flag, value, what in (("--json", args.json, "report"),
+                              ("--nearest-neighbours", args.nearest_neighbours, "PNG"),
+                              ("--heat-maps", args.heat_maps, "PNG")):
+        if value and count > 1:
+            raise ValueError(
+                f"{flag} names one {what}; received {len(args.models)} model(s) at "
+                f"{len(settings or [{}])} sampling setting(s) ({count} reports, which go to "
+                "runs/evaluate/<model>[_<option>_<value>].json); evaluate one at a time.")
     reports, written = [], []
     for name in args.models:
         model, source, run_config = loading.load_model(name)
-        report = evaluate_lib.evaluate_model(
-            model, run_config, metrics, name=name, data_path=args.data, source=args.source,
-            train_data=args.train_data, features=args.features, judge=args.judge,
-            num_generated=args.num_generated, num_real=args.num_real, split=args.split,
-            nll_samples=args.k, nearest_path=args.nearest_neighbours, seed=args.seed,
-            verbose=not args.quiet, heat_map_path=args.heat_maps, sampling=sampling)
-        report["model"] = dict(source, name=name, family=type(model).__name__)
-        reports.append(report)
-        out = args.json or os.path.join(
-            "runs", "evaluate", os.path.basename(os.path.normpath(name)).replace(".keras", "")
-            + ".json")
-        written.append(evaluate_lib.write_json(report, out))
+        stem = os.path.basename(os.path.normpath(name)).replace(".keras", "")
+        for sampling in settings or [{}]:
+            report = evaluate_lib.evaluate_model(
+                model, run_config, metrics, name=name, data_path=args.data,
+                source=args.source, train_data=args.train_data, features=args.features,
+                judge=args.judge, num_generated=args.num_generated, num_real=args.num_real,
+                split=args.split, nll_samples=args.k, nearest_path=args.nearest_neighbours,
+                seed=args.seed, verbose=not args.quiet, heat_map_path=args.heat_maps,
+                sampling=sampling)
+            swept = {key: value for key, value in sampling.items() if len(sweeps[key]) > 1}
+            report["model"] = dict(source, name=name, family=type(model).__name__)
+            if swept:  # the table's column
+                report["model"]["label"] = " ".join(
+                    [name] + [f"{key} {value:g}" for key, value in swept.items()])
+            reports.append(report)
+            suffix = "".join(f"_{key}_{value:g}" for key, value in swept.items())
+            out = args.json or os.path.join("runs", "evaluate", stem + suffix + ".json")
+            written.append(evaluate_lib.write_json(report, out))
     print(evaluate_lib.format_table(reports[0]) if len(reports) == 1
           else evaluate_lib.format_comparison(reports))
     for path in written:
         print(f"Report: {path}")
+
+
+def _option_values(flag, text):
+    """The numbers of `--truncation 0.7` or a sweep `--truncation 1,0.7,0.5`, in order."""
+    values = []
+    for item in str(text).split(","):
+        try:
+            values.append(float(item))
+        except ValueError:
+            raise ValueError(f"{flag} takes a number or comma-separated numbers, e.g. "
+                             f"1,0.7,0.5; received {text!r}.") from None
+    if len(set(values)) != len(values):
+        raise ValueError(f"{flag} lists a value twice; received {text!r}.")
+    return values
 
 
 # -- project ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -243,9 +244,10 @@ def test_evaluate_reports_swd_and_ms_ssim_on_the_pixels_of_samples(tmp_path, cap
         capsys.readouterr().err)
 
 
-def test_samples_are_drawn_with_the_sampling_options_asked_for(tmp_path, capsys):
+def test_samples_are_drawn_with_the_sampling_options_asked_for(tmp_path, capsys, monkeypatch):
     """--truncation reaches the samples (StyleGAN's psi: the scores are those of samples drawn
-    at it, and the protocol says so); an option the model does not declare is refused."""
+    at it, and the protocol says so), a list of values sweeps it; an option the model does
+    not declare is refused."""
     from kerasgen.images import to_uint8
     from kerasgen.metrics import ms_ssim_diversity
     from tests.families import TINY
@@ -282,3 +284,29 @@ def test_samples_are_drawn_with_the_sampling_options_asked_for(tmp_path, capsys)
                      "--json", str(tmp_path / "r.json"), "--quiet"]) == 0
     saved = json.loads((tmp_path / "r.json").read_text())
     assert saved["protocol"]["sampling"] == {"truncation": 0.0}
+    # A sweep: a column and a report per value, each the same as that value alone.
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["evaluate", small, "--data", folder, "--features", "pixels:8",
+                     "--metrics", "ms_ssim", "--num-generated", "20", "--truncation", "0,1",
+                     "--quiet"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header == ["metric", small, "truncation", "0", small, "truncation", "1"]
+    swept = [json.loads((tmp_path / "runs" / "evaluate" / f"stylegan_truncation_{v}.json")
+                        .read_text()) for v in ("0", "1")]
+    assert [r["protocol"]["sampling"] for r in swept] == [{"truncation": 0.0},
+                                                          {"truncation": 1.0}]
+    assert swept[0]["metrics"] == pytest.approx(saved["metrics"])
+    assert swept[0]["model"]["name"] == small
+    assert swept[0]["model"]["label"] == f"{small} truncation 0"
+    assert swept[1]["metrics"]["ms_ssim"] < 0.99
+    for flags, message in (
+            (["--truncation", "0.5,high"], "--truncation takes a number or comma-separated "
+                                           "numbers, e.g. 1,0.7,0.5; received '0.5,high'"),
+            (["--truncation", "0.5,0.5"], "--truncation lists a value twice"),
+            (["--truncation", "1,0.5", "--json", "one.json"],
+             r"--json names one report; received 1 model\(s\) at 2 sampling setting\(s\)"),
+            (["--truncation", "1,0.5", "--nearest-neighbours", "nn.png"],
+             "--nearest-neighbours names one PNG")):
+        assert cli.main(["evaluate", small, "--data", folder, "--quiet"] + flags) == 2
+        assert re.search(message, capsys.readouterr().err)

@@ -59,9 +59,10 @@ def _aligned(rows):
 
 
 def format_comparison(reports):
-    """Several models' reports as one table, a column per model (metrics in first-seen order,
-    "-" where a model has none), then each model's protocol."""
-    names = [r["model"]["name"] for r in reports]
+    """Several models' reports as one table, a column per model (or per setting of a swept
+    sampling option: its `label`; metrics in first-seen order, "-" where a model has none),
+    then each model's protocol."""
+    names = [r["model"].get("label", r["model"]["name"]) for r in reports]
     metrics = list(dict.fromkeys(m for r in reports for m in r["metrics"]))
 
     def cell(report, metric):
