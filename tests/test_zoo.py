@@ -256,3 +256,43 @@ def test_the_training_log_draws_per_epoch_values_counted_from_one(tmp_path):
     out = str(tmp_path / "m.svg")
     assert curve.main([str(tmp_path / "run"), out, "--log", "train"]) is None
     assert "epoch_m_global" in open(out).read()
+
+
+def test_a_truncation_sweep_draws_each_metric_and_precision_against_recall(tmp_path):
+    """The reports of `kerasgen evaluate --truncation 1,0.5` (one per value, in any order)
+    become a chart per metric against psi and precision against recall, each point named by
+    its psi; reports that vary no option, or two, are refused."""
+    import json
+
+    from kerasgen.zoo import curve
+
+    def report(name, sampling, fid, precision, recall):
+        path = str(tmp_path / f"{name}.json")
+        with open(path, "w") as f:
+            json.dump({"metrics": {"fid": fid, "precision": precision, "recall": recall,
+                                   "generated": 100},
+                       "protocol": {"sampling": sampling}}, f)
+        return path
+
+    reports = [report("a", {"truncation": 1.0}, 6.0, 0.90, 0.70),
+               report("b", {"truncation": 0.5}, 30.0, 0.99, 0.20),
+               report("c", {"truncation": 0.7}, 12.0, 0.96, 0.45)]
+    option, series = curve.read_sweep(reports)
+    assert option == "truncation"
+    assert series["fid"] == [(0.5, 30.0), (0.7, 12.0), (1.0, 6.0)]
+    assert series["recall"] == [(0.5, 0.2), (0.7, 0.45), (1.0, 0.7)]
+    out = str(tmp_path / "sweep.svg")
+    assert curve.main(["--sweep"] + reports + [out]) is None
+    svg = open(out).read()
+    assert svg.count("<polyline") == 4  # fid, precision, recall, precision against recall
+    assert "precision against recall" in svg and "recall (truncation beside each point)" in svg
+    assert ">0.7</text>" in svg and ">30</text>" in svg
+    with pytest.raises(ValueError, match="vary none"):
+        curve.read_sweep([reports[0], report("d", {"truncation": 1.0}, 6.1, 0.9, 0.7)])
+    with pytest.raises(ValueError, match="vary temperature, truncation"):
+        curve.read_sweep([reports[0], report("e", {"truncation": 0.5, "temperature": 0.9},
+                                             6.1, 0.9, 0.7)])
+    with pytest.raises(ValueError, match="no protocol.sampling"):
+        curve.read_sweep([str(report("f", {}, 1.0, 1.0, 1.0))])
+    with pytest.raises(KeyError, match="No metric 'swd_mean'"):
+        curve.write_sweep_svg(option, series, out, ["swd_mean"])

@@ -13,6 +13,10 @@ training cost: the training images or the minutes of training steps (`--x images
 `cpu_minutes`, `wall_minutes`; what `kerasgen train`'s clock logged to RUN/logs/clock at each
 epoch end) or the epoch (`--x epochs`).
 
+`python -m kerasgen.zoo.curve --sweep runs/evaluate/MODEL_truncation_*.json OUT.svg` draws
+the reports of a `kerasgen evaluate --truncation 1,0.9,...,0.5` sweep: each metric against
+the option, and precision against recall (the fidelity / variety trade).
+
 Reads the metrics that `train.metrics_every_epochs` logged to RUN/logs/sample_quality (FID, KID,
 IS, ... per epoch, the TensorBoard events of `kerasgen.metrics.SampleQuality`) and draws one
 small line chart per metric as SVG, a text format that GitHub and browsers render and git
@@ -21,6 +25,7 @@ diffs. matplotlib is not a kerasgen dependency, and a few polylines do not need 
 
 import argparse
 import glob
+import json
 import os
 
 import tensorflow as tf
@@ -102,9 +107,10 @@ def _number(x):
     return f"{x:.3g}"
 
 
-def _panel(tag, lines, x0, boundaries=(), xlabel="epoch", panel_w=PANEL_W):
-    """One chart: `lines` is [(label, [(x, value), ...]), ...]; each point's value is written
-    beside it when there is one line, a legend names the lines when there are several."""
+def _panel(tag, lines, x0, boundaries=(), xlabel="epoch", panel_w=PANEL_W, point_labels=None):
+    """One chart: `lines` is [(label, [(x, value), ...]), ...]; each point's value (or its
+    `point_labels` entry) is written beside it when there is one line, a legend names the
+    lines when there are several."""
     points = [p for _, line in lines for p in line]
     steps, values = [p[0] for p in points], [p[1] for p in points]
     lo, hi = min(values), max(values)
@@ -131,11 +137,12 @@ def _panel(tag, lines, x0, boundaries=(), xlabel="epoch", panel_w=PANEL_W):
         coords = [xy(s, v) for s, v in line]
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
                      + " ".join(f"{x:.1f},{y:.1f}" for x, y in coords) + '"/>')
-        for (x, y), (s, v) in zip(coords, line):
+        for j, ((x, y), (s, v)) in enumerate(zip(coords, line)):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
             if len(lines) == 1:
+                text = point_labels[j] if point_labels else f"{v:.3g}"
                 parts.append(f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" '
-                             f'font-size="10">{v:.3g}</text>')
+                             f'font-size="10">{text}</text>')
         if len(lines) > 1:
             parts.append(f'<text x="{x0 + PAD + 6}" y="{PAD + 14 + 14 * i}" '
                          f'fill="{colour}" font-size="11">{label} (last {line[-1][1]:.3g})'
@@ -181,6 +188,57 @@ def read_comparison(runs, tag, x="images", labels=None):
             points = [(clock[epoch], value) for epoch, value in points]
         lines.append((label, points))
     return lines
+
+
+def read_sweep(reports):
+    """(option, {metric: [(value of the option, metric), ...]}) from the JSON reports of a
+    `kerasgen evaluate` sweep (`--truncation 1,0.7,0.5`: one report per value), ordered by
+    the option's value. The reports must differ in one sampling option and nothing else."""
+    loaded = []
+    for path in reports:
+        with open(path) as f:
+            report = json.load(f)
+        sampling = report.get("protocol", {}).get("sampling")
+        if not sampling:
+            raise ValueError(f"{path!r} was not drawn with a sampling option (no "
+                             "protocol.sampling); expected the reports of kerasgen evaluate "
+                             "--truncation or --temperature.")
+        loaded.append((path, sampling, report["metrics"]))
+    options = {key for _, sampling, _ in loaded for key in sampling}
+    varying = [key for key in sorted(options)
+               if len({sampling.get(key) for _, sampling, _ in loaded}) > 1]
+    if len(varying) != 1:
+        raise ValueError(f"A sweep varies one sampling option; these {len(loaded)} reports "
+                         f"vary {', '.join(varying) or 'none'}.")
+    option = varying[0]
+    series = {}
+    for _, sampling, metrics in sorted(loaded, key=lambda item: item[1][option]):
+        for metric, value in metrics.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                series.setdefault(metric, []).append((float(sampling[option]), float(value)))
+    return option, series
+
+
+def write_sweep_svg(option, series, path, tags=None):
+    """One chart per metric against the swept option and, when the reports hold precision
+    and recall, precision against recall (the fidelity / variety trade, each point a value of
+    the option, written beside it)."""
+    tags = tags or [t for t in ("fid", "kid_mean", "precision", "recall") if t in series]
+    missing = [t for t in tags if t not in series]
+    if missing:
+        raise KeyError(f"No metric {missing[0]!r} in the reports; they hold {sorted(series)}.")
+    body = []
+    for i, tag in enumerate(tags):
+        body += _panel(tag, [(tag, series[tag])], i * PANEL_W, xlabel=option)
+    panels = len(tags)
+    if "precision" in series and "recall" in series:
+        recall = dict(series["recall"])
+        trade = sorted((recall[x], p, x) for x, p in series["precision"])
+        body += _panel("precision against recall", [("", [(r, p) for r, p, _ in trade])],
+                       panels * PANEL_W, xlabel=f"recall ({option} beside each point)",
+                       point_labels=[f"{x:g}" for _, _, x in trade])
+        panels += 1
+    return _write_svg(body, PANEL_W * panels, path)
 
 
 def _write_svg(body, width, path):
@@ -234,7 +292,18 @@ def main(argv=None):
                         help="with --compare: what the horizontal axis counts (default images)")
     parser.add_argument("--labels", help="with --compare: comma-separated names of the runs "
                         "(default: their folder names)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="the inputs are the JSON reports of a kerasgen evaluate sweep "
+                        "(--truncation 1,0.7,0.5): a chart per metric (--tags, default fid, "
+                        "kid_mean, precision, recall) against the option, and precision "
+                        "against recall")
     args = parser.parse_args(argv)
+    if args.sweep:
+        option, series = read_sweep(args.runs)
+        write_sweep_svg(option, series, args.out, args.tags.split(",") if args.tags else None)
+        for tag, points in sorted(series.items()):
+            print(tag, " ".join(f"{option} {x:g}:{v:.4g}" for x, v in points))
+        return
     if args.compare:
         lines = read_comparison(args.runs, args.tag, args.x,
                                 args.labels.split(",") if args.labels else None)
