@@ -281,7 +281,7 @@ def project(args):
     from kerasgen.images import read_images
     from kerasgen.images import save_png
     from kerasgen.models.common import image_shape
-    from kerasgen.serving.translate import expand_inputs
+    from kerasgen.data.images import expand_inputs
 
     for flag, value in (("--steps", args.steps), ("--num", args.num),
                         ("--batch-size", args.batch_size)):

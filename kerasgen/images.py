@@ -251,7 +251,7 @@ def read_images(inputs, shape, limit=None):
     globs, or an .npz / .npy array file (the .npz's `images` array, else its first); a
     one-channel array may come without its channel axis. At most `limit` images, in order.
     Raises ValueError naming the file and the size received and expected."""
-    from kerasgen.serving.translate import expand_inputs
+    from kerasgen.data.images import expand_inputs
 
     h, w, c = shape
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)

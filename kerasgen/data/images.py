@@ -7,6 +7,7 @@ before training starts, named in the error rather than surfacing mid-epoch as a 
 """
 
 import csv
+import glob
 import os
 import warnings
 
@@ -33,6 +34,25 @@ def list_images(folder):
     if not files:
         raise ValueError(f"Image folder {folder!r} holds no images, in it or in its "
                          f"subfolders; expected files ending in {', '.join(IMAGE_EXTENSIONS)}.")
+    return files
+
+
+def expand_inputs(inputs):
+    """Files from a list of files, folders (recursively) and glob patterns, in order, once
+    each. Raises FileNotFoundError naming an input that matches nothing."""
+    files = []
+    for item in inputs:
+        if os.path.isdir(item):
+            found = list_images(item)
+        elif os.path.isfile(item):
+            found = [item]
+        else:
+            found = sorted(f for f in glob.glob(item, recursive=True)
+                           if f.lower().endswith(IMAGE_EXTENSIONS))
+            if not found:
+                raise FileNotFoundError(f"{item!r} is neither an image file, a folder nor a "
+                                        f"glob matching images ({', '.join(IMAGE_EXTENSIONS)}).")
+        files += [f for f in found if f not in files]
     return files
 
 

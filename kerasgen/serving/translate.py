@@ -9,35 +9,14 @@ cropped back. The
 same function serves the SavedModel's signatures (`kerasgen.serving.export.translate_any_size`).
 """
 
-import glob
 import os
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.data.images import IMAGE_EXTENSIONS
-from kerasgen.data.images import list_images
+from kerasgen.data.images import expand_inputs
 from kerasgen.images import save_png
-
-
-def expand_inputs(inputs):
-    """Files from a list of files, folders (recursively) and glob patterns, in order, once
-    each. Raises FileNotFoundError naming an input that matches nothing."""
-    files = []
-    for item in inputs:
-        if os.path.isdir(item):
-            found = list_images(item)
-        elif os.path.isfile(item):
-            found = [item]
-        else:
-            found = sorted(f for f in glob.glob(item, recursive=True)
-                           if f.lower().endswith(IMAGE_EXTENSIONS))
-            if not found:
-                raise FileNotFoundError(f"{item!r} is neither an image file, a folder nor a "
-                                        f"glob matching images ({', '.join(IMAGE_EXTENSIONS)}).")
-        files += [f for f in found if f not in files]
-    return files
 
 
 def translate_files(model, inputs, out_dir, verbose=True, direction=None):
