@@ -6,6 +6,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.data.images import expand_inputs
 from kerasgen.files import atomic_path
 from kerasgen.models.capabilities import Sampler
 from kerasgen.models.capabilities import capabilities
@@ -251,8 +252,6 @@ def read_images(inputs, shape, limit=None):
     globs, or an .npz / .npy array file (the .npz's `images` array, else its first); a
     one-channel array may come without its channel axis. At most `limit` images, in order.
     Raises ValueError naming the file and the size received and expected."""
-    from kerasgen.data.images import expand_inputs
-
     h, w, c = shape
     inputs = [inputs] if isinstance(inputs, str) else list(inputs)
     if len(inputs) == 1 and inputs[0].lower().endswith((".npz", ".npy")):
