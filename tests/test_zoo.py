@@ -287,6 +287,9 @@ def test_a_truncation_sweep_draws_each_metric_and_precision_against_recall(tmp_p
     assert svg.count("<polyline") == 4  # fid, precision, recall, precision against recall
     assert "precision against recall" in svg and "recall (truncation beside each point)" in svg
     assert ">0.7</text>" in svg and ">30</text>" in svg
+    # psi from 0.5 to 1 spans the whole width of the fid chart (the first panel)
+    fid_line = svg.split("<polyline")[1].split('points="')[1].split('"')[0].split()
+    assert [x.split(",")[0] for x in (fid_line[0], fid_line[-1])] == ["42.0", "278.0"]
     with pytest.raises(ValueError, match="vary none"):
         curve.read_sweep([reports[0], report("d", {"truncation": 1.0}, 6.1, 0.9, 0.7)])
     with pytest.raises(ValueError, match="vary temperature, truncation"):

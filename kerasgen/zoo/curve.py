@@ -116,7 +116,9 @@ def _panel(tag, lines, x0, boundaries=(), xlabel="epoch", panel_w=PANEL_W, point
     lo, hi = min(values), max(values)
     if hi == lo:
         lo, hi = lo - 1.0, hi + 1.0
-    s_lo, s_hi = min(steps), max(max(steps), min(steps) + 1)
+    s_lo, s_hi = min(steps), max(steps)
+    if s_hi == s_lo:  # one point: an axis a unit wide
+        s_hi = s_lo + 1
     w, h = panel_w - 2 * PAD + 20, PANEL_H - 2 * PAD
 
     def xy(step, value):
