@@ -195,7 +195,8 @@ def read_comparison(runs, tag, x="images", labels=None):
 def read_sweep(reports):
     """(option, {metric: [(value of the option, metric), ...]}) from the JSON reports of a
     `kerasgen evaluate` sweep (`--truncation 1,0.7,0.5`: one report per value), ordered by
-    the option's value. The reports must differ in one sampling option and nothing else."""
+    the option's value. The reports must vary exactly one sampling option; that they are of
+    one model on one protocol is the caller's to ensure (evaluate's sweep writes them so)."""
     loaded = []
     for path in reports:
         with open(path) as f:
