@@ -215,24 +215,25 @@ def evaluate(args):
             raise ValueError(f"{flag} must be >= 1; received {value}.")
     metrics = None if args.metrics is None else [
         m.strip() for m in args.metrics.split(",") if m.strip()]
-    # A list of values sweeps a sampling option: one report (and table column) per setting.
+    # A list of values sweeps a sampling option: one report (and table column) per setting;
+    # with no option given, the product is one empty setting.
     sweeps = {key: _option_values(f"--{key}", getattr(args, key))
               for key in ("truncation", "temperature") if getattr(args, key) is not None}
     settings = [dict(zip(sweeps, values)) for values in itertools.product(*sweeps.values())]
-    count = len(args.models) * len(settings or [{}])
+    count = len(args.models) * len(settings)
     for flag, value, what in (("--json", args.json, "report"),
                               ("--nearest-neighbours", args.nearest_neighbours, "PNG"),
                               ("--heat-maps", args.heat_maps, "PNG")):
         if value and count > 1:
             raise ValueError(
                 f"{flag} names one {what}; received {len(args.models)} model(s) at "
-                f"{len(settings or [{}])} sampling setting(s) ({count} reports, which go to "
+                f"{len(settings)} sampling setting(s) ({count} reports, which go to "
                 "runs/evaluate/<model>[_<option>_<value>].json); evaluate one at a time.")
     reports, written = [], []
     for name in args.models:
         model, source, run_config = loading.load_model(name)
         stem = os.path.basename(os.path.normpath(name)).replace(".keras", "")
-        for sampling in settings or [{}]:
+        for sampling in settings:
             report = evaluate_lib.evaluate_model(
                 model, run_config, metrics, name=name, data_path=args.data,
                 source=args.source, train_data=args.train_data, features=args.features,

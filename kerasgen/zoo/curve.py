@@ -197,7 +197,7 @@ def read_sweep(reports):
     `kerasgen evaluate` sweep (`--truncation 1,0.7,0.5`: one report per value), ordered by
     the option's value. The reports must vary exactly one sampling option; that they are of
     one model on one protocol is the caller's to ensure (evaluate's sweep writes them so)."""
-    loaded = []
+    loaded = []  # (sampling options, metrics) of each report
     for path in reports:
         with open(path) as f:
             report = json.load(f)
@@ -206,16 +206,16 @@ def read_sweep(reports):
             raise ValueError(f"{path!r} was not drawn with a sampling option (no "
                              "protocol.sampling); expected the reports of kerasgen evaluate "
                              "--truncation or --temperature.")
-        loaded.append((path, sampling, report["metrics"]))
-    options = {key for _, sampling, _ in loaded for key in sampling}
+        loaded.append((sampling, report["metrics"]))
+    options = {key for sampling, _ in loaded for key in sampling}
     varying = [key for key in sorted(options)
-               if len({sampling.get(key) for _, sampling, _ in loaded}) > 1]
+               if len({sampling.get(key) for sampling, _ in loaded}) > 1]
     if len(varying) != 1:
         raise ValueError(f"A sweep varies one sampling option; these {len(loaded)} reports "
                          f"vary {', '.join(varying) or 'none'}.")
     option = varying[0]
     series = {}
-    for _, sampling, metrics in sorted(loaded, key=lambda item: item[1][option]):
+    for sampling, metrics in sorted(loaded, key=lambda item: item[0][option]):
         for metric, value in metrics.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 series.setdefault(metric, []).append((float(sampling[option]), float(value)))
