@@ -22,7 +22,8 @@ PRESETS = {
                    "the same terms",
         "metrics": {"fid": 5.71, "kid_mean": 0.59, "kid_std": 0.12, "swd_64": 12.15,
                     "swd_32": 8.83, "swd_16": 19.94, "swd_mean": 13.64, "precision": 0.917,
-                    "recall": 0.767, "cpu_seconds": 12510, "images_seen": 415584},
+                    "recall": 0.767, "memorization_score": 0.98, "cpu_seconds": 12510,
+                    "images_seen": 415584},
         "command": "kerasgen train configs/stylegan2_celeba_64.yaml",
         "metrics_command": "kerasgen evaluate stylegan2_celeba_64 --features "
                            "classifier_celeba_attributes --metrics fid,kid,swd,pr",
