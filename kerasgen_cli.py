@@ -87,7 +87,8 @@ def main(argv=None):
                         "swd,ms_ssim (on pixels), any other registered sample metric, "
                         "nll; may be empty with "
                         "--nearest-neighbours. Translators: l1,psnr,ssim,fid,kid,attributes, "
-                        "beside the identity baseline. Text-to-image: attributes,fid,kid,"
+                        "beside the identity baseline, and cycle for one that translates "
+                        "back (CycleGAN). Text-to-image: attributes,fid,kid,"
                         "diversity (reported together) and held_out_captions (twelve "
                         "held-out sentences, 64 seeds each)")
     p.add_argument("--data", help="held-out real images: idx folder or image folder (default: "

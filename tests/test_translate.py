@@ -40,6 +40,26 @@ def test_pair_scores_on_known_images():
     assert scores["l1"] == 0.0 and scores["ssim"] == pytest.approx(1.0, abs=1e-6)
 
 
+def test_cycle_scores_tell_a_code_in_the_finest_pixels_from_visible_content():
+    from kerasgen.metrics.translation import cycle_scores
+
+    sources = np.full((2, 16, 16, 1), 0.5, np.float32)
+    rows, cols = np.indices((16, 16))
+    checker = np.where((rows + cols) % 2, 0.2, -0.2).astype(np.float32)[None, :, :, None]
+    coded = sources + checker  # the source plus a pattern one pixel wide
+    targets = sources + 0.1
+    scores = cycle_scores(lambda y: y, sources, coded, targets)  # "back" copies its input
+    np.testing.assert_allclose(scores["cycle_l1"], 0.2, atol=1e-6)
+    assert (scores["cycle_l1_blurred"] < 0.05).all()  # a 3x3 blur all but removes it
+    np.testing.assert_allclose(scores["back_from_target_l1"], 0.1, atol=1e-6)
+    shifted = sources + 0.2  # visible content: a blur keeps it
+    np.testing.assert_allclose(cycle_scores(lambda y: y, sources, shifted, targets)[
+        "cycle_l1_blurred"], 0.2, atol=1e-6)
+    grey = (sources * 255).astype(np.uint8)
+    with pytest.raises(ValueError, match="'cycle' scores a translator that also translates"):
+        evaluate_translation(lambda x: x, grey, grey, ("l1", "cycle"), verbose=False)
+
+
 def test_deterministic_generator_shares_weights_and_drops_dropout():
     model = tiny_pix2pix()
     x = np.random.default_rng(0).uniform(0, 1, (2, 16, 16, 1)).astype("float32")

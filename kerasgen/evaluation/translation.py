@@ -66,11 +66,26 @@ def evaluate_translator(model, data, metrics=TRANSLATION_DEFAULT, features=None,
         "ssim": "tf.image.ssim, 11x11 Gaussian, peak 1",
         "dropout": "on at test time (Isola et al.), seed " + str(seed),
         "baseline": "identity: the input copied to the output (grey replicated)"}}
+    back = None
+    if "cycle" in metrics:
+        if "b2a" not in model.directions:
+            raise ValueError(f"'cycle' scores a translator that also translates back; "
+                             f"{type(model).__name__} translates {', '.join(model.directions)}"
+                             f" only, expected a2b and b2a (as CycleGAN).")
+        back = lambda y: model.translate(y, "b2a")  # noqa: E731
+        report["protocol"]["cycle"] = (
+            "cycle_l1: mean |F(G(a)) - a| of [0, 1] pixels; cycle_l1_blurred: the same with a "
+            "3x3 box blur of G(a) before F; back_from_target_l1: mean |F(b) - a| for the true "
+            "b; the identity baseline has no cycle")
     channels = targets.shape[-1]
-    for name, fn in (("model", model.translate),
-                     ("identity", lambda x: identity(x, channels))):
-        scores = evaluate_translation(fn, sources, targets, metrics, extractor, classifier,
-                                      verbose=verbose, description=name)
+    baseline = [m for m in metrics if m != "cycle"]
+    for name, fn, scored in (("model", model.translate, metrics),
+                             ("identity", lambda x: identity(x, channels), baseline)):
+        if not scored:  # --metrics cycle alone: the copy has nothing to score
+            continue
+        scores = evaluate_translation(fn, sources, targets, scored, extractor, classifier,
+                                      verbose=verbose, description=name,
+                                      back=back if name == "model" else None)
         report["metrics"].update({f"{name}.{k}": v for k, v in scores.items()})
     if extractor is not None:
         report["protocol"]["features"] = extractor.protocol()

@@ -218,7 +218,18 @@ def test_an_unpaired_edges_cyclegan_is_scored_against_the_paired_ground_truth(tm
     config = config_lib.load(os.path.join(ROOT, "configs", "cyclegan_edges2faces.yaml"), [
         f"data.path={folder}", "data.image_size=16", "data.stop=8", "data.eval_start=8",
         "data.eval_stop=12"]).data
-    report = evaluate_translator(model, config, metrics=("l1", "psnr"), verbose=False)
+    report = evaluate_translator(model, config, metrics=("l1", "psnr", "cycle"),
+                                 verbose=False)
     assert "edges pairs of" in report["protocol"]["pairs"]
     assert "4 held-out pairs" in report["protocol"]["pairs"]
-    assert 0 < report["metrics"]["model.l1"] < 1 and report["metrics"]["identity.l1"] > 0
+    metrics = report["metrics"]
+    assert 0 < metrics["model.l1"] < 1 and metrics["identity.l1"] > 0
+    # The cycle is scored for the model, which translates back, and not for the copy.
+    for key in ("cycle_l1", "cycle_l1_blurred", "back_from_target_l1"):
+        assert 0 < metrics[f"model.{key}"] < 1
+        assert f"identity.{key}" not in metrics
+    # A translator with one direction has no cycle to score, and is told so.
+    one_way = kerasgen.models.Pix2Pix(image_size=16, source_channels=1, generator_width=4,
+                                      discriminator_width=8, patch_size=16)
+    with pytest.raises(ValueError, match="Pix2Pix translates a2b only, expected a2b and b2a"):
+        evaluate_translator(one_way, config, metrics=("l1", "cycle"), verbose=False)
