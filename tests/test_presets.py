@@ -276,7 +276,7 @@ def test_cyclegan_glasses_translates_held_out_faces_both_ways(data_dir):
 
 def test_cyclegan_edges2faces_beats_copying_the_drawing_but_not_pix2pix(data_dir):
     """Held-out faces 9001-9100, scored against their paired truth as `kerasgen evaluate`
-    does (the card: all 1,000, L1 0.243 against 0.506 for the drawing, 0.130 for pix2pix)."""
+    does (the card: all 1,000, L1 0.247 against 0.506 for the drawing, 0.130 for pix2pix)."""
     import dataclasses
 
     from kerasgen import config as config_lib
@@ -292,10 +292,10 @@ def test_cyclegan_edges2faces_beats_copying_the_drawing_but_not_pix2pix(data_dir
     out = np.asarray(model.translate(drawings / 255.0, "a2b"))
     scores = pair_scores(out, faces / 255.0)
     copied = pair_scores(identity(drawings / 255.0, 3), faces / 255.0)
-    assert abs(scores["l1"].mean() - 0.24369) < 5e-4, scores["l1"].mean()
+    assert abs(scores["l1"].mean() - 0.24746) < 5e-4, scores["l1"].mean()
     assert scores["l1"].mean() < copied["l1"].mean() - 0.2
     back = np.asarray(model.translate(out, "b2a"))
-    assert np.abs(back - drawings / 255.0).mean() < 0.06  # the cycle closes (0.042)
+    assert np.abs(back - drawings / 255.0).mean() < 0.06  # the cycle closes (0.047)
 
 
 def test_text_encoder_celeba_retrieves_held_out_faces_from_their_captions(data_dir):
