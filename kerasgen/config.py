@@ -100,6 +100,10 @@ class DataConfig:
     domains: Optional[str] = None
     path_b: Optional[str] = None  # domains: folders
     attribute: Optional[str] = None  # domains: attribute, e.g. Eyeglasses
+    # domains: attribute: attributes of labels_file (e.g. [Male, Young]) whose combinations
+    # training draws A in B's proportions, so the domains differ by `attribute` and not by
+    # what goes with it in the data (CelebA's faces with glasses are mostly older men).
+    match_attributes: Optional[list] = None
     channels_a: Optional[int] = None  # domain A's channels when they differ from `channels`
     # source "captions" (text-to-image): a caption file or folder for the images of `path`
     # (.jsonl / .csv / COCO .json / a folder of CUB-style .txt files), or a caption scheme

@@ -330,6 +330,12 @@ def _check_unpaired(config):
     if not config.image_size:
         raise ValueError("data.image_size: unpaired data needs a square size (e.g. 64); "
                          "received null.")
+    if config.match_attributes is not None and (
+            config.domains != "attribute" or not config.match_attributes
+            or not isinstance(config.match_attributes, (list, tuple))):
+        raise ValueError(f"data.match_attributes: a non-empty list of attributes of "
+                         f"labels_file, for domains 'attribute'; received "
+                         f"{config.match_attributes!r} with domains {config.domains!r}.")
 
 
 def load_domain_arrays(config, split, jitter=False, verbose=True):
@@ -352,7 +358,7 @@ def load_domain_arrays(config, split, jitter=False, verbose=True):
 @register_source("unpaired", reads=("path", "path_b", "crop", "start", "stop", "eval_start",
                                     "eval_stop", "eval_path", "domains", "attribute",
                                     "labels_file", "channels_a", "jitter", "name",
-                                    "data_dir"),
+                                    "data_dir", "match_attributes"),
                  check=_check_unpaired)
 def _unpaired_dataset(config, value_range, split, shuffle, batch_size, verbose):
     """(a, b) batches of two domains (CycleGAN): the longer domain once per epoch, the
@@ -361,8 +367,15 @@ def _unpaired_dataset(config, value_range, split, shuffle, batch_size, verbose):
 
     augment = shuffle and config.jitter and split == config.split
     a, b = load_domain_arrays(config, split, augment, verbose)
+    groups = None
+    if config.match_attributes and split == config.split:
+        from kerasgen.data.unpaired import domain_groups
+
+        path, start, stop = folder_selection(config, split)
+        groups = domain_groups(resolve_path(config.labels_file), config.attribute,
+                               config.match_attributes, resolve_path(path), start, stop)
     ds, count = unpaired_dataset(a, b, config.image_size if augment else None, shuffle,
-                                 config.shuffle_buffer, config.seed)
+                                 config.shuffle_buffer, config.seed, groups)
     ds = batch_dataset(ds, batch_size, value_range, False, shuffle=False,
                        drop_remainder=shuffle)
     return ds, count

@@ -12,7 +12,8 @@ Layouts (`data.domains`):
   `data_dir`; nothing is downloaded.
 
 Training streams the longer domain once per epoch with the shorter one repeating, each side
-shuffled on its own, jittered (resize by 286/256, random crop, mirror) independently.
+shuffled on its own, jittered (resize by 286/256, random crop, mirror) independently. With
+`match_attributes`, A is drawn in B's proportions of those attributes' combinations.
 """
 
 import os
@@ -73,6 +74,26 @@ def attribute_split(labels_file, attribute, folder, files):
                          f"{missing[0]!r}; expected a row per image.")
     has = np.array([table[k][column] > 0 for k in keys])
     return ~has, has
+
+
+def domain_groups(labels_file, attribute, match, folder, start=0, stop=None):
+    """(A's, B's) group ids over folder[start:stop] split by `attribute` as `load_domains`
+    splits it: each image's combination of the `match` attributes, as a number in
+    [0, 2 ** len(match)). Raises ValueError for an attribute the file does not have, or for
+    matching on the attribute that splits the domains."""
+    names, table = read_attributes(labels_file)
+    unknown = [m for m in match if m not in names]
+    if unknown or attribute in match:
+        raise ValueError(f"match_attributes: {list(match)} must be attributes of {labels_file} "
+                         f"other than {attribute!r}"
+                         + (f"; unknown: {', '.join(map(repr, unknown))}" if unknown else "")
+                         + f". Its attributes are {', '.join(names)}.")
+    files = list_images(folder)[start:stop]
+    without, with_ = attribute_split(labels_file, attribute, folder, files)
+    columns = [names.index(m) for m in match]
+    values = np.stack([table[os.path.relpath(f, folder)][columns] for f in files]) > 0.5
+    codes = (values * (2 ** np.arange(len(columns)))).sum(axis=1).astype(np.int64)
+    return codes[without], codes[with_]
 
 
 def _tfds_side(name, split, data_dir, size, crop):
@@ -145,9 +166,26 @@ def random_crop_and_mirror(image, image_size):
     return tf.image.random_flip_left_right(image)
 
 
-def unpaired_dataset(a, b, image_size=None, shuffle=True, shuffle_buffer=10_000, seed=None):
+def matched_weights(a_groups, b_groups):
+    """{group: share of B} for drawing A in B's proportions of the groups; raises
+    ValueError when B has a group that A lacks (A cannot be drawn in B's proportions)."""
+    groups, counts = np.unique(b_groups, return_counts=True)
+    missing = [int(g) for g in groups if not (a_groups == g).any()]
+    if missing:
+        raise ValueError(f"match_attributes: domain B has images of attribute combination(s) "
+                         f"{missing} and A has none, so A cannot be drawn in B's proportions; "
+                         f"match fewer attributes.")
+    return {int(g): float(c) / len(b_groups) for g, c in zip(groups, counts)}
+
+
+def unpaired_dataset(a, b, image_size=None, shuffle=True, shuffle_buffer=10_000, seed=None,
+                     groups=None):
     """Unbatched (a, b) uint8 pairs: one pass over the longer domain, the shorter repeating,
-    each shuffled on its own; jittered when `image_size` is smaller than the stored size."""
+    each shuffled on its own; jittered when `image_size` is smaller than the stored size.
+
+    `groups`: (A's, B's) group ids (`domain_groups`). A is then drawn group by group in B's
+    proportions (`matched_weights`), each group shuffled and repeating on its own; an epoch
+    still has max(len(a), len(b)) pairs."""
     count = max(len(a), len(b))
 
     def side(images, offset):
@@ -162,4 +200,14 @@ def unpaired_dataset(a, b, image_size=None, shuffle=True, shuffle_buffer=10_000,
                         num_parallel_calls=tf.data.AUTOTUNE)
         return ds
 
-    return tf.data.Dataset.zip((side(a, 0), side(b, 1))).take(count), count
+    side_a = side(a, 0)
+    if groups is not None:
+        a_groups, b_groups = (np.asarray(g) for g in groups)
+        if len(a_groups) != len(a) or len(b_groups) != len(b):
+            raise ValueError(f"groups: one id an image; received {len(a_groups)} for {len(a)} "
+                             f"A images and {len(b_groups)} for {len(b)} B images.")
+        weights = matched_weights(a_groups, b_groups)
+        side_a = tf.data.Dataset.sample_from_datasets(
+            [side(a[a_groups == g], 2 + g) for g in weights], list(weights.values()),
+            seed=seed, stop_on_empty_dataset=False)
+    return tf.data.Dataset.zip((side_a, side(b, 1))).take(count), count

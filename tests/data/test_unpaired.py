@@ -1,3 +1,4 @@
+import dataclasses
 import os
 
 import numpy as np
@@ -85,6 +86,44 @@ def test_jitter_crops_each_side_on_its_own(tmp_path):
     a, b = next(iter(ds))
     assert count == 4 and a.shape == b.shape == (2, 16, 16, 3)
     assert -1.0 <= float(tf.reduce_min(a)) and float(tf.reduce_max(b)) <= 1.0
+
+
+def test_matched_attributes_draw_a_in_the_proportions_of_b(tmp_path):
+    # Odd images smile. B (glasses): 1, 3, 5, 7, 9 smiling and 0 not, 5/6 smiling; A: the
+    # other 18, 7 smiling (11, 13, ..., 23). Unmatched, an epoch of A is 7/18 smiling.
+    folder, labels = faces_with_attributes(tmp_path, n=24, glasses=(0, 1, 3, 5, 7, 9))
+    config = DataConfig(source="unpaired", domains="attribute", attribute="Eyeglasses",
+                        path=str(folder), labels_file=str(labels), image_size=16, channels=3,
+                        batch_size=1, jitter=False, seed=0)
+
+    def smiling_share_of_a(config, epochs=20):
+        ds, count = make_dataset(config, "unit", verbose=False)
+        drawn = [int(a[0, 0, 0, 0] * 255 + 0.5) // 10 for _ in range(epochs)
+                 for a, _ in ds]
+        assert count == 18 and len(drawn) == 18 * epochs
+        assert not {0, 1, 3, 5, 7, 9} & set(drawn)  # A holds no face with glasses
+        return np.mean([i % 2 for i in drawn])
+
+    assert smiling_share_of_a(config) == pytest.approx(7 / 18)
+    matched = dataclasses.replace(config, match_attributes=["Smiling"])
+    assert 0.75 < smiling_share_of_a(matched) < 0.91  # B's 5/6, from 360 draws
+    a_groups, b_groups = unpaired.domain_groups(str(labels), "Eyeglasses", ["Smiling"],
+                                                str(folder))
+    assert sorted(b_groups.tolist()) == [0, 1, 1, 1, 1, 1] and int(a_groups.sum()) == 7
+    with pytest.raises(ValueError, match=r"must be attributes of .* other than 'Eyeglasses'"
+                                         r"; unknown: 'Male'"):
+        unpaired.domain_groups(str(labels), "Eyeglasses", ["Male"], str(folder))
+    with pytest.raises(ValueError, match="other than 'Eyeglasses'"):
+        unpaired.domain_groups(str(labels), "Eyeglasses", ["Eyeglasses"], str(folder))
+    # B has a combination (1) that A lacks: A cannot be drawn in B's proportions.
+    with pytest.raises(ValueError, match=r"combination\(s\) \[1\] and A has none"):
+        unpaired.matched_weights(np.array([0, 0]), np.array([1, 1]))
+    path = os.path.join(ROOT, "configs", "cyclegan_edges2faces.yaml")
+    with pytest.raises(config_lib.ConfigError, match="data.match_attributes: a non-empty list "
+                                                     "of attributes of labels_file, for "
+                                                     "domains 'attribute'; received "
+                                                     r"\['Male'\] with domains 'edges'"):
+        config_lib.load(path, ["data.match_attributes=[Male]"])
 
 
 def test_derived_edges_take_the_two_sides_from_different_images(tmp_path):
