@@ -250,7 +250,7 @@ def test_pix2pix_presets_beat_copying_the_input_on_a_held_out_slice(
 
 def test_cyclegan_glasses_translates_held_out_faces_both_ways(data_dir):
     """The first 100 held-out faces without glasses (faces 9001-9200): exact numbers, no
-    dropout in CycleGAN (the card: all 941, cycle L1 0.0587)."""
+    dropout in CycleGAN (the card: all 941, cycle L1 0.0584)."""
     from kerasgen import config as config_lib
     from kerasgen.data.pipeline import load_domain_arrays
 
@@ -261,12 +261,12 @@ def test_cyclegan_glasses_translates_held_out_faces_both_ways(data_dir):
     x = a[:100].astype("float32") / 255.0
     with_glasses = np.asarray(model.translate(x, "a2b"))
     back = np.asarray(model.translate(with_glasses, "b2a"))
-    assert abs(np.abs(back - x).mean() - 0.05940) < 5e-4, np.abs(back - x).mean()
+    assert abs(np.abs(back - x).mean() - 0.05767) < 5e-4, np.abs(back - x).mean()
     assert np.abs(with_glasses - x).mean() > 0.03  # G changes the faces
     removed = np.asarray(model.translate(b.astype("float32") / 255.0, "b2a"))
     assert removed.shape == b.shape and np.abs(removed - b / 255.0).mean() > 0.03
-    # The judge finds glasses on far more faces after G than before (the card: 0.064 ->
-    # 0.936 on all 941).
+    # The judge finds glasses on far more faces after G than before (0.09 -> 0.80 here; the
+    # card: 0.064 -> 0.775 on all 941).
     judge = zoo.load("classifier_celeba_attributes_judge", compile=False)
     glasses = 15  # Eyeglasses, in list_attr_celeba.txt's column order
     before = np.asarray(judge.decide(x))[:, glasses].mean()

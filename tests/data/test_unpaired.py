@@ -161,8 +161,11 @@ def test_config_errors_name_the_field(tmp_path):
 
 def tiny_glasses_config(tmp_path, overrides):
     """cyclegan_glasses.yaml on 24 tiny faces (8 with glasses): 1-16 for training (10
-    without, 6 with), 17-24 held out; narrow 16 px networks, float32, the schedule's steps
-    per epoch left for kerasgen train to fill in from the data."""
+    without, 6 with), 17-24 held out; narrow 16 px networks, float32, the schedule constant
+    for 1 epoch and decaying over 1 with its steps per epoch left for kerasgen train to fill
+    in from the data. The tiny faces carry only Smiling and Eyeglasses, so A is not matched
+    to B on Male and Young here (test_matched_attributes_draw_a_in_the_proportions_of_b
+    covers matching)."""
     folder, labels = faces_with_attributes(tmp_path, n=24, glasses=tuple(range(0, 24, 3)))
     return config_lib.load(os.path.join(ROOT, "configs", "cyclegan_glasses.yaml"), [
         f"data.path={folder}", f"data.labels_file={labels}", "data.image_size=16",
@@ -170,8 +173,13 @@ def tiny_glasses_config(tmp_path, overrides):
         "model.args.image_size=16", "model.args.generator_width=4",
         "model.args.residual_blocks=1", "model.args.discriminator_width=8",
         "model.args.patch_size=16", "train.mixed_precision=float32",
+        "data.match_attributes=null",
         "train.g_optimizer.learning_rate.steps_per_epoch=null",
         "train.d_optimizer.learning_rate.steps_per_epoch=null",
+        "train.g_optimizer.learning_rate.constant_epochs=1",
+        "train.d_optimizer.learning_rate.constant_epochs=1",
+        "train.g_optimizer.learning_rate.decay_epochs=1",
+        "train.d_optimizer.learning_rate.decay_epochs=1",
         f"train.output_dir={tmp_path / 'run'}"] + overrides)
 
 
@@ -241,8 +249,8 @@ def test_interrupted_cyclegan_run_resumes_with_its_schedule_and_pools(tmp_path):
     # The pools came back with the backup (6 steps x 2 fakes = 12) and kept filling: full at
     # 30 (an empty pool would hold only the 9 resumed steps' 18 fakes).
     assert int(model.pool_a.count.numpy()) == int(model.pool_b.count.numpy()) == 30
-    # The schedule continued from step 5, not from 0: constant for 1 epoch, decaying to 0
-    # over the next 2, so it ends at 0 after 15 steps.
+    # The schedule continued from its backup, not from 0: constant for 1 epoch, decaying to
+    # 0 over the next, it is 0 at the end.
     assert float(model.g_optimizer.learning_rate) == 0.0
 
 
